@@ -1,0 +1,473 @@
+/* luoshid: the central server. Reads its configuration, opens the database,
+ * serves the RPC socket on a libuv loop until SIGTERM or SIGINT. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <uv.h>
+
+#include "auth.h"
+#include "config.h"
+#include "dispatch.h"
+#include "log.h"
+#include "push.h"
+#include "rpc.h"
+#include "rpc_server.h"
+#include "server.h"
+
+#define PURGE_INTERVAL_MS (3600u * 1000u)
+
+static const char usage[] =
+    "usage: luoshid [options]            serve\n"
+    "       luoshid [options] init       create the database and the first admin\n"
+    "\n"
+    "options (each may also be given as \"key = value\" in the --config file):\n"
+    "  --config FILE        read options from FILE; flags given here win\n"
+    "  --db PATH            the SQLite database (default luoshi.db)\n"
+    "  --listen URL         serve RPC on URL; may repeat (default tcp://127.0.0.1:7070)\n"
+    "  --publish URL        announce reminders on URL, or none (default tcp://127.0.0.1:7071)\n"
+    "  --contexts N         requests handled at once (default 64)\n"
+    "  --max-message BYTES  largest request accepted (default 4194304)\n"
+    "  --log FILE           log to FILE (default standard error); SIGHUP reopens it\n"
+    "  --log-level LEVEL    debug, info, warn or error (default info)\n"
+    "  --time-zone TZ       the calendar of periods and reminders (default Asia/Shanghai)\n"
+    "  --unit-name NAME     init: the root unit's name (default 区领导小组办公室)\n"
+    "  --unit-code CODE     init: the root unit's code (default office)\n"
+    "  --help, --version\n";
+
+/* ---- configuration ---------------------------------------------------------- */
+
+static void config_defaults(srv_config *c)
+{
+	memset(c, 0, sizeof *c);
+	c->contexts = 64;
+	c->max_message = LS_MAX_MESSAGE_DEFAULT;
+	c->log_level = LS_LOG_INFO;
+}
+
+static void config_free(srv_config *c)
+{
+	free(c->config_path);
+	free(c->db);
+	for (int i = 0; i < c->n_listen; i++)
+		free(c->listen[i]);
+	free(c->publish);
+	free(c->log);
+	free(c->time_zone);
+	free(c->unit_name);
+	free(c->unit_code);
+	memset(c, 0, sizeof *c);
+}
+
+static int set_string(char **slot, const char *value, ls_status *st)
+{
+	char *copy = strdup(value);
+	if (copy == NULL)
+		return ls_status_set(st, LS_RESOURCE_EXHAUSTED, "out of memory");
+	free(*slot);
+	*slot = copy;
+	return LS_OK;
+}
+
+static int parse_number(const char *key, const char *value, long long lo, long long hi,
+                        long long *out, ls_status *st)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0' || v < lo || v > hi)
+		return ls_status_field(st, LS_INVALID_ARGUMENT, key,
+		                       "%s must be a whole number from %lld to %lld, not \"%s\"", key,
+		                       lo, hi, value);
+	*out = v;
+	return LS_OK;
+}
+
+/* Applies one option, from a flag or a config line. */
+static int config_set(void *arg, const char *key, const char *value, ls_status *st)
+{
+	srv_config *c = arg;
+	long long v;
+	if (strcmp(key, "db") == 0)
+		return set_string(&c->db, value, st);
+	if (strcmp(key, "listen") == 0) {
+		if (c->n_listen == SRV_MAX_LISTEN)
+			return ls_status_field(st, LS_INVALID_ARGUMENT, key, "at most %d listen URLs",
+			                       SRV_MAX_LISTEN);
+		if (set_string(&c->listen[c->n_listen], value, st) != LS_OK)
+			return st->code;
+		c->n_listen++;
+		return LS_OK;
+	}
+	if (strcmp(key, "publish") == 0)
+		return set_string(&c->publish, value, st);
+	if (strcmp(key, "contexts") == 0) {
+		if (parse_number(key, value, 1, 4096, &v, st) != LS_OK)
+			return st->code;
+		c->contexts = (int)v;
+		return LS_OK;
+	}
+	if (strcmp(key, "max-message") == 0) {
+		if (parse_number(key, value, 1024, 1LL << 30, &v, st) != LS_OK)
+			return st->code;
+		c->max_message = (size_t)v;
+		return LS_OK;
+	}
+	if (strcmp(key, "log") == 0)
+		return set_string(&c->log, value, st);
+	if (strcmp(key, "log-level") == 0) {
+		int level = ls_log_level_from_name(value);
+		if (level < 0)
+			return ls_status_field(st, LS_INVALID_ARGUMENT, key,
+			                       "log-level is debug, info, warn or error, not \"%s\"",
+			                       value);
+		c->log_level = level;
+		return LS_OK;
+	}
+	if (strcmp(key, "time-zone") == 0)
+		return set_string(&c->time_zone, value, st);
+	if (strcmp(key, "unit-name") == 0)
+		return set_string(&c->unit_name, value, st);
+	if (strcmp(key, "unit-code") == 0)
+		return set_string(&c->unit_code, value, st);
+	return ls_status_field(st, LS_INVALID_ARGUMENT, key, "unknown option \"%s\"", key);
+}
+
+static const struct option long_options[] = {
+    {"config", required_argument, NULL, 'c'},
+    {"db", required_argument, NULL, 0},
+    {"listen", required_argument, NULL, 0},
+    {"publish", required_argument, NULL, 0},
+    {"contexts", required_argument, NULL, 0},
+    {"max-message", required_argument, NULL, 0},
+    {"log", required_argument, NULL, 0},
+    {"log-level", required_argument, NULL, 0},
+    {"time-zone", required_argument, NULL, 0},
+    {"unit-name", required_argument, NULL, 0},
+    {"unit-code", required_argument, NULL, 0},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+/* Reads the config file (when one is named), then the flags over it, then
+ * the defaults under both. Sets *init for the init command. */
+static int config_load(srv_config *c, const char *config_path, int argc, char **argv,
+                       bool *init, ls_status *st)
+{
+	config_defaults(c);
+	if (config_path != NULL) {
+		if (set_string(&c->config_path, config_path, st) != LS_OK ||
+		    ls_config_parse(config_path, config_set, c, st) != LS_OK)
+			return st->code;
+	}
+	bool flag_listen = false;
+	optind = 1;
+	int opt, idx;
+	while ((opt = getopt_long(argc, argv, "c:hV", long_options, &idx)) != -1) {
+		if (opt != 0)
+			continue;
+		const char *key = long_options[idx].name;
+		if (strcmp(key, "listen") == 0 && !flag_listen) {
+			/* Listen flags replace the file's list instead of adding to it. */
+			for (int i = 0; i < c->n_listen; i++)
+				free(c->listen[i]);
+			c->n_listen = 0;
+			flag_listen = true;
+		}
+		if (config_set(c, key, optarg, st) != LS_OK)
+			return st->code;
+	}
+	*init = false;
+	for (int i = optind; i < argc; i++) {
+		if (strcmp(argv[i], "init") == 0 && !*init)
+			*init = true;
+		else
+			return ls_status_set(st, LS_INVALID_ARGUMENT, "unexpected argument \"%s\"",
+			                     argv[i]);
+	}
+	if (c->db == NULL && set_string(&c->db, "luoshi.db", st) != LS_OK)
+		return st->code;
+	if (c->n_listen == 0 && config_set(c, "listen", "tcp://127.0.0.1:7070", st) != LS_OK)
+		return st->code;
+	if (c->publish == NULL && set_string(&c->publish, "tcp://127.0.0.1:7071", st) != LS_OK)
+		return st->code;
+	if (c->time_zone == NULL && set_string(&c->time_zone, "Asia/Shanghai", st) != LS_OK)
+		return st->code;
+	return LS_OK;
+}
+
+static int apply_time_zone(const char *tz, ls_status *st)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+	snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", tz);
+	if (strstr(tz, "..") != NULL || stat(path, &sb) != 0)
+		return ls_status_field(st, LS_INVALID_ARGUMENT, "time-zone",
+		                       "unknown time zone \"%s\" (is tzdata installed?)", tz);
+	setenv("TZ", tz, 1);
+	tzset();
+	return LS_OK;
+}
+
+/* ---- init -------------------------------------------------------------------- */
+
+static int run_init(srv_config *cfg)
+{
+	ls_status st;
+	ls_status_clear(&st);
+	srv_store *store;
+	if (srv_store_open(&store, cfg->db, true, &st) != LS_OK) {
+		fprintf(stderr, "luoshid: %s\n", st.message);
+		return 1;
+	}
+	int rc = 1;
+	if (srv_store_account_count(store) != 0) {
+		fprintf(stderr, "luoshid: %s is already initialized; init refuses to run twice\n",
+		        cfg->db);
+		goto out;
+	}
+	char now[32], token[SRV_TOKEN_SIZE];
+	uint8_t hash[SRV_HASH_SIZE];
+	int64_t unit, account;
+	srv_now_iso(now);
+	srv_token_new(token, hash);
+	const char *name = cfg->unit_name ? cfg->unit_name : "区领导小组办公室";
+	const char *code = cfg->unit_code ? cfg->unit_code : "office";
+	if (srv_store_begin(store, &st) != LS_OK ||
+	    srv_store_unit_create_root(store, code, name, "district", now, &unit, &st) != LS_OK ||
+	    srv_store_account_insert(store, "admin", SRV_ROLE_ADMIN, unit, 0, hash, 0, now,
+	                             &account, &st) != LS_OK ||
+	    srv_store_audit(store, now, 0, "init", "account", account, 0, NULL, NULL, &st) != LS_OK ||
+	    srv_store_commit(store, &st) != LS_OK) {
+		srv_store_rollback(store);
+		fprintf(stderr, "luoshid: init: %s\n", st.message);
+		goto out;
+	}
+	printf("initialized %s: root unit %s (%s), admin account %lld\n", cfg->db, name, code,
+	       (long long)account);
+	printf("admin token: %s\n", token);
+	printf("(shown once; the server keeps only its hash)\n");
+	rc = 0;
+out:
+	sodium_memzero(token, sizeof token);
+	srv_store_close(store);
+	return rc;
+}
+
+/* ---- serving ----------------------------------------------------------------- */
+
+typedef struct srv_daemon {
+	srv_server srv;
+	uv_loop_t loop;
+	uv_signal_t sigterm, sigint, sighup;
+	uv_timer_t purge;
+	int argc;
+	char **argv;
+} srv_daemon;
+
+static srv_daemon *the_daemon(srv_server *srv)
+{
+	return (srv_daemon *)((char *)srv - offsetof(srv_daemon, srv));
+}
+
+static void on_drained(srv_server *srv)
+{
+	srv_daemon *d = the_daemon(srv);
+	srv_rpc_close(srv->rpc);
+	srv->rpc = NULL;
+	srv_push_close(srv->push);
+	srv->push = NULL;
+	uv_close((uv_handle_t *)&d->sigterm, NULL);
+	uv_close((uv_handle_t *)&d->sigint, NULL);
+	uv_close((uv_handle_t *)&d->sighup, NULL);
+	uv_close((uv_handle_t *)&d->purge, NULL);
+}
+
+static void on_stop(uv_signal_t *h, int signum)
+{
+	srv_daemon *d = h->data;
+	if (d->srv.stopping)
+		return;
+	ls_info("signal %d: finishing the requests in flight, then stopping",
+	        signum);
+	d->srv.stopping = true;
+	srv_rpc_drain(d->srv.rpc, on_drained);
+}
+
+static void on_hup(uv_signal_t *h, int signum)
+{
+	(void)signum;
+	srv_daemon *d = h->data;
+	srv_config fresh;
+	ls_status st;
+	bool init;
+	ls_status_clear(&st);
+	if (ls_log_reopen() != 0)
+		ls_error("SIGHUP: cannot reopen the log: %s", strerror(errno));
+	if (config_load(&fresh, d->srv.cfg.config_path, d->argc, d->argv, &init, &st) != LS_OK) {
+		ls_error("SIGHUP: configuration not reloaded: %s", st.message);
+		config_free(&fresh);
+		return;
+	}
+	/* The log can change while serving; sockets and the database need a
+	 * restart. */
+	if ((fresh.log == NULL) != (d->srv.cfg.log == NULL) ||
+	    (fresh.log && strcmp(fresh.log, d->srv.cfg.log) != 0)) {
+		if (ls_log_open(fresh.log) == 0) {
+			char *tmp = d->srv.cfg.log;
+			d->srv.cfg.log = fresh.log;
+			fresh.log = tmp;
+		} else {
+			ls_error("SIGHUP: cannot open log %s: %s", fresh.log, strerror(errno));
+		}
+	}
+	d->srv.cfg.log_level = fresh.log_level;
+	ls_log_set_level(fresh.log_level);
+	ls_info("SIGHUP: log reopened, configuration reloaded");
+	config_free(&fresh);
+}
+
+static void on_purge(uv_timer_t *t)
+{
+	srv_daemon *d = t->data;
+	ls_status st;
+	if (srv_store_begin(d->srv.store, &st) != LS_OK)
+		return;
+	int n = srv_dispatch_purge_keys(&d->srv);
+	if (srv_store_commit(d->srv.store, &st) == LS_OK && n > 0)
+		ls_info("purged %d expired idempotency keys", n);
+}
+
+static int serve(srv_daemon *d)
+{
+	srv_server *srv = &d->srv;
+	ls_status st;
+	int rc = 1;
+	ls_status_clear(&st);
+
+	ProtobufCService *impls[] = {srv_health_service(), srv_reflection_service(),
+	                             srv_account_service()};
+	if (srv_store_open(&srv->store, srv->cfg.db, false, &st) != LS_OK) {
+		ls_error("%s%s", st.message,
+		         st.code == LS_NOT_FOUND ? " (create it with: luoshid --db PATH init)" : "");
+		goto fail_store;
+	}
+	if (srv_store_account_count(srv->store) <= 0) {
+		ls_error("%s has no accounts yet; run: luoshid --db %s init", srv->cfg.db,
+		         srv->cfg.db);
+		goto fail_dispatch;
+	}
+	if (srv_dispatch_init(impls, sizeof impls / sizeof impls[0]) != LS_OK) {
+		ls_error("out of memory");
+		goto fail_dispatch;
+	}
+	if (uv_loop_init(&d->loop) != 0) {
+		ls_error("libuv: cannot create the loop");
+		goto fail_loop;
+	}
+	srv->loop = &d->loop;
+	if (srv_rpc_open(srv, &srv->rpc, &st) != LS_OK) {
+		ls_error("%s", st.message);
+		goto fail_rpc;
+	}
+	if (srv_push_open(srv->cfg.publish, &srv->push, &st) != LS_OK) {
+		ls_error("%s", st.message);
+		goto fail_push;
+	}
+	uv_signal_init(srv->loop, &d->sigterm);
+	uv_signal_init(srv->loop, &d->sigint);
+	uv_signal_init(srv->loop, &d->sighup);
+	uv_timer_init(srv->loop, &d->purge);
+	d->sigterm.data = d->sigint.data = d->sighup.data = d->purge.data = d;
+	uv_signal_start(&d->sigterm, on_stop, SIGTERM);
+	uv_signal_start(&d->sigint, on_stop, SIGINT);
+	uv_signal_start(&d->sighup, on_hup, SIGHUP);
+	uv_timer_start(&d->purge, on_purge, 0, PURGE_INTERVAL_MS);
+
+	ls_info("luoshid %s serving %s (schema %d, %d contexts, max message %zu bytes)",
+	        LUOSHI_VERSION, srv->cfg.db, srv_store_version(srv->store), srv->cfg.contexts,
+	        srv->cfg.max_message);
+	uv_run(srv->loop, UV_RUN_DEFAULT);
+	ls_info("stopped");
+	rc = 0;
+	goto done;
+
+fail_push:
+	srv_rpc_close(srv->rpc);
+	uv_run(srv->loop, UV_RUN_DEFAULT); /* lets the closed handles finish */
+fail_rpc:
+done:
+	if (uv_loop_close(&d->loop) != 0)
+		ls_warn("libuv: handles left open at exit");
+fail_loop:
+	srv_dispatch_fini();
+fail_dispatch:
+	srv_store_close(srv->store);
+fail_store:
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const char *config_path = NULL;
+	int opt, idx;
+	opterr = 1;
+	while ((opt = getopt_long(argc, argv, "c:hV", long_options, &idx)) != -1) {
+		switch (opt) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		case 'V':
+			printf("luoshid %s\n", LUOSHI_VERSION);
+			return 0;
+		case '?':
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	if (sodium_init() < 0) {
+		fprintf(stderr, "luoshid: libsodium cannot start\n");
+		return 1;
+	}
+
+	static srv_daemon d;
+	ls_status st;
+	bool init;
+	ls_status_clear(&st);
+	d.argc = argc;
+	d.argv = argv;
+	if (config_load(&d.srv.cfg, config_path, argc, argv, &init, &st) != LS_OK) {
+		fprintf(stderr, "luoshid: %s\n", st.message);
+		config_free(&d.srv.cfg);
+		return 2;
+	}
+	if (apply_time_zone(d.srv.cfg.time_zone, &st) != LS_OK) {
+		fprintf(stderr, "luoshid: %s\n", st.message);
+		config_free(&d.srv.cfg);
+		return 2;
+	}
+	ls_log_set_level(d.srv.cfg.log_level);
+	int rc;
+	if (init) {
+		rc = run_init(&d.srv.cfg);
+	} else if (d.srv.cfg.log != NULL && ls_log_open(d.srv.cfg.log) != 0) {
+		fprintf(stderr, "luoshid: cannot open log %s: %s\n", d.srv.cfg.log, strerror(errno));
+		rc = 1;
+	} else {
+		rc = serve(&d);
+	}
+	ls_log_close();
+	config_free(&d.srv.cfg);
+	return rc;
+}

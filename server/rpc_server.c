@@ -1,0 +1,312 @@
+#include "rpc_server.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/supplemental/util/platform.h>
+
+#include "dispatch.h"
+#include "log.h"
+#include "rpc.h"
+
+/* The most requests run in one transaction; more wait for the next. */
+#define BATCH_MAX 256
+#define DRAIN_LIMIT_MS 3000
+
+enum ctx_state { CTX_IDLE, CTX_RECV, CTX_BUSY, CTX_SEND };
+
+typedef struct srv_ctx srv_ctx;
+struct srv_ctx {
+	srv_rpc *rpc;
+	nng_ctx ctx;
+	nng_aio *aio;
+	enum ctx_state state;
+	srv_request req;
+	srv_ctx *next; /* in the queue to the loop */
+};
+
+struct srv_rpc {
+	srv_server *srv;
+	nng_socket sock;
+	srv_ctx *ctxs;
+	int n_ctxs;
+
+	nng_mtx *mtx; /* guards the queue and closing */
+	srv_ctx *head, *tail;
+	atomic_bool closing;
+	atomic_int busy; /* contexts holding a request, from receipt to sent */
+
+	uv_async_t async;
+	uv_timer_t drain_timer;
+	uint64_t drain_start;
+	void (*drained)(srv_server *);
+};
+
+static void arm_recv(srv_ctx *c)
+{
+	if (atomic_load(&c->rpc->closing)) {
+		c->state = CTX_IDLE;
+		return;
+	}
+	c->state = CTX_RECV;
+	nng_ctx_recv(c->ctx, c->aio);
+}
+
+/* Packs the answer into an nng message and sends it on the context. Frees
+ * what the request held. Callable from nng's threads and the loop. */
+static void send_answer(srv_ctx *c)
+{
+	srv_request *r = &c->req;
+	Luoshi__V1__Status status = LUOSHI__V1__STATUS__INIT;
+	Luoshi__V1__FieldViolation fv = LUOSHI__V1__FIELD_VIOLATION__INIT;
+	Luoshi__V1__FieldViolation *fvs[1] = {&fv};
+	Luoshi__V1__Response resp = LUOSHI__V1__RESPONSE__INIT;
+
+	status.has_code = true;
+	status.code = r->status.code;
+	if (r->status.code != LS_OK) {
+		status.message = r->status.message;
+		if (r->status.field[0] != '\0') {
+			fv.field = r->status.field;
+			fv.description = r->status.message;
+			status.n_violations = 1;
+			status.violations = fvs;
+		}
+	}
+	if (r->env != NULL && r->env->has_id) {
+		resp.has_id = true;
+		resp.id = r->env->id;
+	}
+	resp.status = &status;
+	if (r->status.code == LS_OK && r->body != NULL) {
+		resp.has_body = true;
+		resp.body.data = r->body;
+		resp.body.len = r->body_len;
+	}
+
+	nng_msg *msg;
+	size_t n = luoshi__v1__response__get_packed_size(&resp);
+	if (nng_msg_alloc(&msg, n) != 0) {
+		ls_error("rpc: out of memory for an answer of %zu bytes", n);
+		srv_request_reset(r);
+		atomic_fetch_sub(&c->rpc->busy, 1);
+		arm_recv(c);
+		return;
+	}
+	luoshi__v1__response__pack(&resp, nng_msg_body(msg));
+	if (ls_log_get_level() <= LS_LOG_DEBUG)
+		ls_debug("rpc: %s id=%llu -> %s", r->env && r->env->method ? r->env->method : "?",
+		         (unsigned long long)resp.id, ls_code_name(r->status.code));
+	srv_request_reset(r);
+	c->state = CTX_SEND;
+	nng_aio_set_msg(c->aio, msg);
+	nng_ctx_send(c->ctx, c->aio);
+}
+
+static void ctx_cb(void *arg)
+{
+	srv_ctx *c = arg;
+	srv_rpc *rpc = c->rpc;
+	int rv = nng_aio_result(c->aio);
+
+	if (c->state == CTX_SEND) {
+		/* A failed send leaves the message with us. */
+		if (rv != 0)
+			nng_msg_free(nng_aio_get_msg(c->aio));
+		atomic_fetch_sub(&rpc->busy, 1);
+		arm_recv(c);
+		return;
+	}
+	if (rv == NNG_ECLOSED || rv == NNG_ECANCELED) {
+		c->state = CTX_IDLE;
+		return;
+	}
+	if (rv != 0) {
+		ls_warn("rpc: receive failed: %s", nng_strerror(rv));
+		arm_recv(c);
+		return;
+	}
+
+	nng_msg *msg = nng_aio_get_msg(c->aio);
+	atomic_fetch_add(&rpc->busy, 1);
+	c->state = CTX_BUSY;
+	c->req.recv_ns = nng_clock() * 1000000ull;
+	srv_request_decode(&c->req, nng_msg_body(msg), nng_msg_len(msg));
+	nng_msg_free(msg);
+	if (ls_log_get_level() <= LS_LOG_DEBUG && c->req.env != NULL)
+		ls_debug("rpc: received %s id=%llu request-id=%s",
+		         c->req.env->method ? c->req.env->method : "?",
+		         (unsigned long long)c->req.env->id,
+		         ls_metadata_get(c->req.env, LS_MD_REQUEST_ID) ?: "-");
+	if (c->req.status.code != LS_OK) {
+		send_answer(c);
+		return;
+	}
+	nng_mtx_lock(rpc->mtx);
+	if (atomic_load(&rpc->closing)) {
+		nng_mtx_unlock(rpc->mtx);
+		ls_status_set(&c->req.status, LS_UNAVAILABLE, "the server is shutting down");
+		send_answer(c);
+		return;
+	}
+	c->next = NULL;
+	if (rpc->tail)
+		rpc->tail->next = c;
+	else
+		rpc->head = c;
+	rpc->tail = c;
+	/* Sent under the lock so that no send can follow the handle's close:
+	 * the loop closes it only after setting closing under this lock. */
+	uv_async_send(&rpc->async);
+	nng_mtx_unlock(rpc->mtx);
+}
+
+/* Runs everything queued, in batches, and sends the answers. Loop thread. */
+static void run_queue(srv_rpc *rpc)
+{
+	nng_mtx_lock(rpc->mtx);
+	srv_ctx *list = rpc->head;
+	rpc->head = rpc->tail = NULL;
+	nng_mtx_unlock(rpc->mtx);
+
+	srv_request *batch[BATCH_MAX];
+	srv_ctx *ctxs[BATCH_MAX];
+	while (list != NULL) {
+		size_t n = 0;
+		while (list != NULL && n < BATCH_MAX) {
+			ctxs[n] = list;
+			batch[n++] = &list->req;
+			list = list->next;
+		}
+		srv_dispatch_batch(rpc->srv, batch, n, nng_clock() * 1000000ull);
+		for (size_t i = 0; i < n; i++)
+			send_answer(ctxs[i]);
+	}
+}
+
+static void async_cb(uv_async_t *h) { run_queue(h->data); }
+
+int srv_rpc_open(srv_server *srv, srv_rpc **out, ls_status *st)
+{
+	srv_rpc *r = calloc(1, sizeof *r);
+	int rv;
+	if (r == NULL)
+		return ls_status_set(st, LS_RESOURCE_EXHAUSTED, "out of memory");
+	r->srv = srv;
+	r->n_ctxs = srv->cfg.contexts;
+	atomic_init(&r->closing, false);
+	atomic_init(&r->busy, 0);
+
+	if ((rv = nng_mtx_alloc(&r->mtx)) != 0) {
+		ls_status_set(st, LS_RESOURCE_EXHAUSTED, "nng: %s", nng_strerror(rv));
+		goto fail_mtx;
+	}
+	if ((rv = nng_rep0_open(&r->sock)) != 0) {
+		ls_status_set(st, LS_INTERNAL, "nng: rep socket: %s", nng_strerror(rv));
+		goto fail_sock;
+	}
+	/* Unlimited by default: set before listening, or a peer can make us
+	 * allocate whatever it claims. */
+	nng_socket_set_size(r->sock, NNG_OPT_RECVMAXSZ, srv->cfg.max_message);
+	if ((r->ctxs = calloc((size_t)r->n_ctxs, sizeof *r->ctxs)) == NULL) {
+		ls_status_set(st, LS_RESOURCE_EXHAUSTED, "out of memory");
+		goto fail_ctxs;
+	}
+	for (int i = 0; i < r->n_ctxs; i++) {
+		srv_ctx *c = &r->ctxs[i];
+		c->rpc = r;
+		if ((rv = nng_aio_alloc(&c->aio, ctx_cb, c)) != 0 ||
+		    (rv = nng_ctx_open(&c->ctx, r->sock)) != 0) {
+			ls_status_set(st, LS_RESOURCE_EXHAUSTED, "nng: context: %s", nng_strerror(rv));
+			goto fail_listen;
+		}
+	}
+	for (int i = 0; i < srv->cfg.n_listen; i++) {
+		const char *url = srv->cfg.listen[i];
+		if ((rv = nng_listen(r->sock, url, NULL, 0)) != 0) {
+			ls_status_field(st, rv == NNG_EADDRINVAL || rv == NNG_ENOTSUP
+			                        ? LS_INVALID_ARGUMENT
+			                        : LS_UNAVAILABLE,
+			                "listen", "cannot listen on %s: %s", url, nng_strerror(rv));
+			goto fail_listen;
+		}
+		ls_info("rpc: listening on %s", url);
+	}
+	if (uv_async_init(srv->loop, &r->async, async_cb) != 0) {
+		ls_status_set(st, LS_INTERNAL, "libuv: async handle");
+		goto fail_listen;
+	}
+	r->async.data = r;
+	uv_timer_init(srv->loop, &r->drain_timer);
+	r->drain_timer.data = r;
+	for (int i = 0; i < r->n_ctxs; i++)
+		arm_recv(&r->ctxs[i]);
+	*out = r;
+	return LS_OK;
+
+fail_listen:
+	for (int i = 0; i < r->n_ctxs; i++)
+		nng_aio_free(r->ctxs[i].aio);
+	free(r->ctxs);
+fail_ctxs:
+	nng_close(r->sock);
+fail_sock:
+	nng_mtx_free(r->mtx);
+fail_mtx:
+	free(r);
+	*out = NULL;
+	return st->code;
+}
+
+static void drain_tick(uv_timer_t *t)
+{
+	srv_rpc *r = t->data;
+	if (atomic_load(&r->busy) > 0 && uv_now(t->loop) - r->drain_start < DRAIN_LIMIT_MS)
+		return;
+	uv_timer_stop(t);
+	if (atomic_load(&r->busy) > 0)
+		ls_warn("rpc: %d answers still unsent after %d ms", atomic_load(&r->busy),
+		        DRAIN_LIMIT_MS);
+	r->drained(r->srv);
+}
+
+void srv_rpc_drain(srv_rpc *r, void (*done)(srv_server *))
+{
+	nng_mtx_lock(r->mtx);
+	atomic_store(&r->closing, true);
+	nng_mtx_unlock(r->mtx);
+	run_queue(r);
+	r->drained = done;
+	r->drain_start = uv_now(r->srv->loop);
+	uv_timer_start(&r->drain_timer, drain_tick, 0, 5);
+}
+
+static void free_rpc(uv_handle_t *h)
+{
+	srv_rpc *r = h->data;
+	if (h == (uv_handle_t *)&r->async)
+		return; /* the timer closes last */
+	nng_mtx_free(r->mtx);
+	free(r);
+}
+
+void srv_rpc_close(srv_rpc *r)
+{
+	if (r == NULL)
+		return;
+	atomic_store(&r->closing, true);
+	nng_close(r->sock);
+	/* nng_aio_free waits for a running callback, so after this loop no nng
+	 * thread touches r. */
+	for (int i = 0; i < r->n_ctxs; i++) {
+		nng_aio_free(r->ctxs[i].aio);
+		srv_request_reset(&r->ctxs[i].req);
+	}
+	free(r->ctxs);
+	r->ctxs = NULL;
+	uv_close((uv_handle_t *)&r->async, free_rpc);
+	uv_close((uv_handle_t *)&r->drain_timer, free_rpc);
+}

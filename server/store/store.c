@@ -1,0 +1,708 @@
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store_int.h"
+
+/* Statements are prepared once, on first use, and kept for the life of the
+ * connection: preparing per call costs more than running most of them. */
+enum stmt_id {
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_SAVEPOINT,
+	S_RELEASE,
+	S_ROLLBACK_TO,
+	S_UNIT_INSERT,
+	S_ACCOUNT_BY_TOKEN,
+	S_ACCOUNT_GET,
+	S_ACCOUNT_INSERT,
+	S_ACCOUNT_REVOKE,
+	S_ACCOUNT_LIST,
+	S_ACCOUNT_LIST_LIVE,
+	S_ACCOUNT_COUNT,
+	S_IDEM_GET,
+	S_IDEM_PUT,
+	S_IDEM_PURGE,
+	S_AUDIT,
+	S_COUNT
+};
+
+#define ACCOUNT_COLS                                                                      \
+	"a.id, a.name, a.role, a.unit_id, u.code, u.name, a.created_at, "                   \
+	"coalesce(a.revoked_at, ''), coalesce(a.person_id, 0), coalesce(p.code, ''), "       \
+	"coalesce(p.name, '') FROM accounts a JOIN units u ON u.id = a.unit_id "             \
+	"LEFT JOIN people p ON p.id = a.person_id "
+
+static const char *const stmt_sql[S_COUNT] = {
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
+    [S_ROLLBACK] = "ROLLBACK",
+    [S_SAVEPOINT] = "SAVEPOINT req",
+    [S_RELEASE] = "RELEASE req",
+    [S_ROLLBACK_TO] = "ROLLBACK TO req",
+    [S_UNIT_INSERT] = "INSERT INTO units(code, name, kind, parent_id, created_at) "
+                      "VALUES (?1, ?2, ?3, NULL, ?4)",
+    [S_ACCOUNT_BY_TOKEN] =
+        "SELECT " ACCOUNT_COLS "WHERE a.token_hash = ?1 AND a.revoked_at IS NULL",
+    [S_ACCOUNT_GET] = "SELECT " ACCOUNT_COLS "WHERE a.id = ?1",
+    [S_ACCOUNT_INSERT] = "INSERT INTO accounts(name, role, unit_id, token_hash, created_at, "
+                         "created_by, person_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [S_ACCOUNT_REVOKE] = "UPDATE accounts SET revoked_at = ?2 "
+                         "WHERE id = ?1 AND revoked_at IS NULL",
+    [S_ACCOUNT_LIST] = "SELECT " ACCOUNT_COLS "WHERE a.id > ?1 ORDER BY a.id LIMIT ?2",
+    [S_ACCOUNT_LIST_LIVE] = "SELECT " ACCOUNT_COLS
+                            "WHERE a.id > ?1 AND a.revoked_at IS NULL ORDER BY a.id LIMIT ?2",
+    [S_ACCOUNT_COUNT] = "SELECT count(*) FROM accounts",
+    [S_IDEM_GET] = "SELECT request_hash, response FROM idempotency_keys "
+                   "WHERE account_id = ?1 AND key_hash = ?2",
+    [S_IDEM_PUT] = "INSERT INTO idempotency_keys(account_id, key_hash, request_hash, response, "
+                   "created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [S_IDEM_PURGE] = "DELETE FROM idempotency_keys WHERE created_at < ?1",
+    [S_AUDIT] = "INSERT INTO audit_log(at, account_id, method, entity, entity_id, before, "
+                "after, project_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+};
+
+
+static const char *const role_names[] = {
+    [SRV_ROLE_ADMIN] = "admin",           [SRV_ROLE_LEADER] = "leader",
+    [SRV_ROLE_TOWN] = "town",             [SRV_ROLE_DEPARTMENT] = "department",
+    [SRV_ROLE_INSPECTOR] = "inspector",   [SRV_ROLE_DISCIPLINE] = "discipline",
+    [SRV_ROLE_VIEWER] = "viewer",
+};
+
+const char *srv_role_name(srv_role r)
+{
+	if (r <= SRV_ROLE_NONE || r > SRV_ROLE_VIEWER)
+		return NULL;
+	return role_names[r];
+}
+
+srv_role srv_role_from_name(const char *name)
+{
+	for (int r = SRV_ROLE_ADMIN; r <= SRV_ROLE_VIEWER; r++)
+		if (strcmp(role_names[r], name) == 0)
+			return (srv_role)r;
+	return SRV_ROLE_NONE;
+}
+
+/* The statement cache: open addressing on the address of the SQL text,
+ * which is always a string constant, so a lookup hashes no text. */
+sqlite3_stmt *srv_stmt(srv_store *s, const char *sql)
+{
+	if (2 * (s->n_slots + 1) > s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 64;
+		srv_stmt_slot *slots = calloc(cap, sizeof *slots);
+		if (slots == NULL)
+			return NULL;
+		for (size_t i = 0; i < s->cap; i++) {
+			if (s->slots[i].sql == NULL)
+				continue;
+			size_t h = ((uintptr_t)s->slots[i].sql >> 3) & (cap - 1);
+			while (slots[h].sql != NULL)
+				h = (h + 1) & (cap - 1);
+			slots[h] = s->slots[i];
+		}
+		free(s->slots);
+		s->slots = slots;
+		s->cap = cap;
+	}
+	size_t h = ((uintptr_t)sql >> 3) & (s->cap - 1);
+	while (s->slots[h].sql != NULL && s->slots[h].sql != sql)
+		h = (h + 1) & (s->cap - 1);
+	if (s->slots[h].sql == sql)
+		return s->slots[h].stmt;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		ls_error("store: prepare \"%s\": %s", sql, sqlite3_errmsg(s->db));
+		return NULL;
+	}
+	s->slots[h].sql = sql;
+	s->slots[h].stmt = st;
+	s->n_slots++;
+	return st;
+}
+
+static sqlite3_stmt *stmt(srv_store *s, enum stmt_id id) { return srv_stmt(s, stmt_sql[id]); }
+
+void srv_stmt_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/* Maps a SQLite failure to a status: locked or busy is UNAVAILABLE (the
+ * caller may retry), a full disk RESOURCE_EXHAUSTED, the rest INTERNAL. */
+int srv_store_error(srv_store *s, int rc, const char *what, ls_status *st)
+{
+	int code = LS_INTERNAL;
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		code = LS_UNAVAILABLE;
+		break;
+	case SQLITE_FULL:
+		code = LS_RESOURCE_EXHAUSTED;
+		break;
+	}
+	ls_error("store: %s: %s", what, sqlite3_errmsg(s->db));
+	if (st != NULL)
+		ls_status_set(st, code, "database: %s: %s", what, sqlite3_errstr(rc));
+	return code;
+}
+
+/* Runs a statement that returns no rows. */
+static int run(srv_store *s, enum stmt_id id, ls_status *st)
+{
+	sqlite3_stmt *q = stmt(s, id);
+	if (q == NULL)
+		return st ? ls_status_set(st, LS_INTERNAL, "database: cannot prepare") : LS_INTERNAL;
+	int rc = sqlite3_step(q);
+	srv_stmt_done(q);
+	if (rc != SQLITE_DONE)
+		return srv_store_error(s, rc, stmt_sql[id], st);
+	return LS_OK;
+}
+
+void srv_column_text(char *dst, size_t n, sqlite3_stmt *q, int col)
+{
+	const unsigned char *t = sqlite3_column_text(q, col);
+	snprintf(dst, n, "%s", t ? (const char *)t : "");
+}
+
+/* ---- opening, migrations ----------------------------------------------- */
+
+static int exec(srv_store *s, const char *sql, ls_status *st)
+{
+	char *err = NULL;
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &err);
+	if (rc != SQLITE_OK) {
+		ls_status_set(st, LS_INTERNAL, "database: %s", err ? err : sqlite3_errstr(rc));
+		sqlite3_free(err);
+		return LS_INTERNAL;
+	}
+	return LS_OK;
+}
+
+int srv_store_version(srv_store *s)
+{
+	sqlite3_stmt *q;
+	int v = -1;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK) {
+		if (sqlite3_step(q) == SQLITE_ROW)
+			v = sqlite3_column_int(q, 0);
+		sqlite3_finalize(q);
+	}
+	return v;
+}
+
+static int migrate(srv_store *s, ls_status *st)
+{
+	int have = srv_store_version(s);
+	int newest = srv_n_migrations ? srv_migrations[srv_n_migrations - 1].version : 0;
+	if (have > newest)
+		return ls_status_set(st, LS_FAILED_PRECONDITION,
+		                     "the database has schema version %d; this server knows up to %d",
+		                     have, newest);
+	for (int i = 0; i < srv_n_migrations; i++) {
+		const srv_migration *m = &srv_migrations[i];
+		if (m->version <= have)
+			continue;
+		char pragma[64];
+		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", m->version);
+		/* Each migration and its version number commit together or not at all. */
+		if (exec(s, "BEGIN IMMEDIATE", st) != LS_OK)
+			return st->code;
+		if (exec(s, m->sql, st) != LS_OK || exec(s, pragma, st) != LS_OK) {
+			exec(s, "ROLLBACK", &(ls_status){0});
+			ls_error("store: migration %s failed: %s", m->name, st->message);
+			return st->code;
+		}
+		if (exec(s, "COMMIT", st) != LS_OK)
+			return st->code;
+		ls_info("store: applied migration %s", m->name);
+	}
+	return LS_OK;
+}
+
+static int integrity_check(srv_store *s, ls_status *st)
+{
+	sqlite3_stmt *q;
+	int rc = LS_OK;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &q, NULL) != SQLITE_OK)
+		return srv_store_error(s, sqlite3_errcode(s->db), "integrity_check", st);
+	if (sqlite3_step(q) != SQLITE_ROW ||
+	    strcmp((const char *)sqlite3_column_text(q, 0), "ok") != 0) {
+		const unsigned char *t = sqlite3_column_text(q, 0);
+		rc = ls_status_set(st, LS_DATA_LOSS, "database integrity check failed: %s",
+		                   t ? (const char *)t : sqlite3_errmsg(s->db));
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int srv_store_open(srv_store **out, const char *path, bool create, ls_status *st)
+{
+	srv_store *s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return ls_status_set(st, LS_RESOURCE_EXHAUSTED, "out of memory");
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+	int rc = sqlite3_open_v2(path, &s->db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		ls_status_field(st, rc == SQLITE_CANTOPEN ? LS_NOT_FOUND : LS_INTERNAL, "db",
+		                "cannot open database %s: %s", path,
+		                s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, 5000);
+	if (exec(s, "PRAGMA journal_mode = WAL", st) != LS_OK ||
+	    exec(s, "PRAGMA synchronous = FULL", st) != LS_OK ||
+	    exec(s, "PRAGMA foreign_keys = ON", st) != LS_OK)
+		goto fail;
+	if (integrity_check(s, st) != LS_OK || migrate(s, st) != LS_OK)
+		goto fail;
+	*out = s;
+	return LS_OK;
+fail:
+	sqlite3_close(s->db);
+	free(s);
+	*out = NULL;
+	return st->code;
+}
+
+void srv_store_close(srv_store *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->cap; i++)
+		sqlite3_finalize(s->slots[i].stmt);
+	free(s->slots);
+	sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	if (sqlite3_close(s->db) != SQLITE_OK)
+		ls_error("store: close: %s", sqlite3_errmsg(s->db));
+	free(s);
+}
+
+/* ---- transactions -------------------------------------------------------- */
+
+int srv_store_begin(srv_store *s, ls_status *st) { return run(s, S_BEGIN, st); }
+
+int srv_store_commit(srv_store *s, ls_status *st)
+{
+	int rc = run(s, S_COMMIT, st);
+	if (rc != LS_OK && !sqlite3_get_autocommit(s->db))
+		srv_store_rollback(s);
+	return rc;
+}
+
+void srv_store_rollback(srv_store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		run(s, S_ROLLBACK, NULL);
+}
+
+int srv_store_savepoint(srv_store *s, ls_status *st) { return run(s, S_SAVEPOINT, st); }
+
+void srv_store_savepoint_release(srv_store *s) { run(s, S_RELEASE, NULL); }
+
+void srv_store_savepoint_rollback(srv_store *s)
+{
+	run(s, S_ROLLBACK_TO, NULL);
+	run(s, S_RELEASE, NULL);
+}
+
+int64_t srv_store_changes(srv_store *s) { return sqlite3_total_changes64(s->db); }
+
+/* ---- units ---------------------------------------------------------------- */
+
+int srv_store_unit_create_root(srv_store *s, const char *code, const char *name,
+                               const char *kind, const char *now, int64_t *id,
+                               ls_status *st)
+{
+	sqlite3_stmt *q = stmt(s, S_UNIT_INSERT);
+	if (q == NULL)
+		return ls_status_set(st, LS_INTERNAL, "database: cannot prepare");
+	sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, now, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(q);
+	srv_stmt_done(q);
+	if (rc != SQLITE_DONE)
+		return srv_store_error(s, rc, "insert unit", st);
+	*id = sqlite3_last_insert_rowid(s->db);
+	return LS_OK;
+}
+
+/* Per entity: find by code, then by exact name (a few, to name them). */
+static const struct {
+	const char *by_code;
+	const char *by_name;
+	const char *noun;
+} resolvers[] = {
+    [SRV_UNIT] = {"SELECT id FROM units WHERE code = ?1 AND active = 1",
+                  "SELECT id, code FROM units WHERE name = ?1 AND active = 1 "
+                  "ORDER BY code LIMIT 6",
+                  "active unit"},
+    [SRV_PERSON] = {"SELECT id FROM people WHERE code = ?1 AND active = 1",
+                    "SELECT id, code FROM people WHERE name = ?1 AND active = 1 "
+                    "ORDER BY code LIMIT 6",
+                    "active person"},
+    [SRV_PROJECT] = {"SELECT id FROM projects WHERE code = ?1 AND archived = 0",
+                     "SELECT id, code FROM projects WHERE name = ?1 AND archived = 0 "
+                     "ORDER BY code LIMIT 6",
+                     "project"},
+};
+
+int srv_store_resolve(srv_store *s, srv_entity what, const char *code_or_name,
+                      const char *field, int64_t *id, ls_status *st)
+{
+	sqlite3_stmt *q = srv_stmt(s, resolvers[what].by_code);
+	if (q == NULL)
+		return ls_status_set(st, LS_INTERNAL, "database: cannot prepare");
+	sqlite3_bind_text(q, 1, code_or_name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(q, 0);
+	srv_stmt_done(q);
+	if (rc == SQLITE_ROW)
+		return LS_OK;
+	if (rc != SQLITE_DONE)
+		return srv_store_error(s, rc, "resolve", st);
+
+	q = srv_stmt(s, resolvers[what].by_name);
+	if (q == NULL)
+		return ls_status_set(st, LS_INTERNAL, "database: cannot prepare");
+	sqlite3_bind_text(q, 1, code_or_name, -1, SQLITE_STATIC);
+	char codes[256] = "";
+	int n = 0;
+	size_t used = 0;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (n++ == 0)
+			*id = sqlite3_column_int64(q, 0);
+		int w = snprintf(codes + used, sizeof codes - used, "%s%s", used ? ", " : "",
+		                 (const char *)sqlite3_column_text(q, 1));
+		if (w > 0 && (size_t)w < sizeof codes - used)
+			used += (size_t)w;
+	}
+	srv_stmt_done(q);
+	if (rc != SQLITE_DONE)
+		return srv_store_error(s, rc, "resolve", st);
+	if (n == 1)
+		return LS_OK;
+	if (n == 0)
+		return ls_status_field(st, LS_INVALID_ARGUMENT, field,
+		                       "%s: no %s has the code or name \"%s\"", field,
+		                       resolvers[what].noun, code_or_name);
+	return ls_status_field(st, LS_INVALID_ARGUMENT, field,
+	                       "%s: \"%s\" names several; give one of the codes: %s", field,
+	                       code_or_name, codes);
+}
+
+/* ---- scope ---------------------------------------------------------------- */
+
+static const char SQL_ROOT[] =
+    "WITH RECURSIVE up(id, parent_id, kind, depth) AS ("
+    " SELECT id, parent_id, kind, 0 FROM units WHERE id = ?1"
+    " UNION ALL SELECT u.id, u.parent_id, u.kind, up.depth + 1 FROM units u"
+    " JOIN up ON u.id = up.parent_id) "
+    "SELECT id FROM up ORDER BY (kind IN ('district', 'city')) DESC, "
+    "CASE WHEN kind IN ('district', 'city') THEN depth ELSE -depth END LIMIT 1";
+
+int srv_store_scope(srv_store *s, const srv_account *a, srv_scope *out, ls_status *st)
+{
+	static const srv_scope_mode modes[] = {
+	    [SRV_ROLE_ADMIN] = SRV_SCOPE_ALL,     [SRV_ROLE_LEADER] = SRV_SCOPE_ALL,
+	    [SRV_ROLE_TOWN] = SRV_SCOPE_TOWN,     [SRV_ROLE_DEPARTMENT] = SRV_SCOPE_UNIT,
+	    [SRV_ROLE_INSPECTOR] = SRV_SCOPE_ALL, [SRV_ROLE_DISCIPLINE] = SRV_SCOPE_ALL,
+	    [SRV_ROLE_VIEWER] = SRV_SCOPE_NONE,
+	};
+	out->mode = a->role > SRV_ROLE_NONE && a->role <= SRV_ROLE_VIEWER ? modes[a->role]
+	                                                                 : SRV_SCOPE_NONE;
+	out->unit = a->unit_id;
+	out->person = a->person_id;
+	out->root = a->unit_id;
+	sqlite3_stmt *q = srv_stmt(s, SQL_ROOT);
+	if (q == NULL)
+		return ls_status_set(st, LS_INTERNAL, "database: cannot prepare");
+	sqlite3_bind_int64(q, 1, a->unit_id);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		out->root = sqlite3_column_int64(q, 0);
+	srv_stmt_done(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return srv_store_error(s, rc, "scope", st);
+	return LS_OK;
+}
+
+void srv_scope_bind(sqlite3_stmt *q, const srv_scope *sc)
+{
+	int i;
+	if ((i = sqlite3_bind_parameter_index(q, ":scope_mode")) > 0)
+		sqlite3_bind_int(q, i, (int)sc->mode);
+	if ((i = sqlite3_bind_parameter_index(q, ":scope_root")) > 0)
+		sqlite3_bind_int64(q, i, sc->root);
+	if ((i = sqlite3_bind_parameter_index(q, ":scope_unit")) > 0)
+		sqlite3_bind_int64(q, i, sc->unit);
+	if ((i = sqlite3_bind_parameter_index(q, ":scope_person")) > 0)
+		sqlite3_bind_int64(q, i, sc->person);
+}
+
+static const char SQL_VISIBLE[] =
+    "SELECT 1 FROM projects p WHERE p.id = :project AND " SRV_PROJECT_VISIBLE;
+
+bool srv_store_project_visible(srv_store *s, const srv_scope *sc, int64_t project)
+{
+	sqlite3_stmt *q = srv_stmt(s, SQL_VISIBLE);
+	if (q == NULL)
+		return false;
+	srv_scope_bind(q, sc);
+	sqlite3_bind_int64(q, sqlite3_bind_parameter_index(q, ":project"), project);
+	bool yes = sqlite3_step(q) == SQLITE_ROW;
+	srv_stmt_done(q);
+	return yes;
+}
+
+static const char SQL_WITHIN[] = "SELECT 1 WHERE :unit IN " SRV_SUBTREE(":root");
+
+bool srv_store_unit_within(srv_store *s, int64_t unit, int64_t root)
+{
+	sqlite3_stmt *q = srv_stmt(s, SQL_WITHIN);
+	if (q == NULL)
+		return false;
+	sqlite3_bind_int64(q, sqlite3_bind_parameter_index(q, ":unit"), unit);
+	sqlite3_bind_int64(q, sqlite3_bind_parameter_index(q, ":root"), root);
+	bool yes = sqlite3_step(q) == SQLITE_ROW;
+	srv_stmt_done(q);
+	return yes;
+}
+
+/* ---- accounts ------------------------------------------------------------- */
+
+static void read_account(sqlite3_stmt *q, srv_account *a)
+{
+	a->id = sqlite3_column_int64(q, 0);
+	srv_column_text(a->name, sizeof a->name, q, 1);
+	a->role = srv_role_from_name((const char *)sqlite3_column_text(q, 2));
+	a->unit_id = sqlite3_column_int64(q, 3);
+	srv_column_text(a->unit_code, sizeof a->unit_code, q, 4);
+	srv_column_text(a->unit_name, sizeof a->unit_name, q, 5);
+	srv_column_text(a->created_at, sizeof a->created_at, q, 6);
+	srv_column_text(a->revoked_at, sizeof a->revoked_at, q, 7);
+	a->person_id = sqlite3_column_int64(q, 8);
+	srv_column_text(a->person_code, sizeof a->person_code, q, 9);
+	srv_column_text(a->person_name, sizeof a->person_name, q, 10);
+}
+
+static int account_one(srv_store *s, enum stmt_id id, sqlite3_stmt *q, srv_account *out)
+{
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		read_account(q, out);
+	srv_stmt_done(q);
+	if (rc == SQLITE_ROW)
+		return LS_OK;
+	if (rc != SQLITE_DONE)
+		return srv_store_error(s, rc, stmt_sql[id], NULL);
+	return LS_NOT_FOUND;
+}
+
+int srv_store_account_by_token(srv_store *s, const uint8_t hash[SRV_HASH_SIZE],
+                               srv_account *out)
+{
+	sqlite3_stmt *q = stmt(s, S_ACCOUNT_BY_TOKEN);
+	if (q == NULL)
+		return LS_INTERNAL;
+	sqlite3_bind_blob(q, 1, hash, SRV_HASH_SIZE, SQLITE_STATIC);
+	return account_one(s, S_ACCOUNT_BY_TOKEN, q, out);
+}
+
+int srv_store_account_get(srv_store *s, int64_t id, srv_account *out)
+{
+	sqlite3_stmt *q = stmt(s, S_ACCOUNT_GET);
+	if (q == NULL)
+		return LS_INTERNAL;
+	sqlite3_bind_int64(q, 1, id);
+	return account_one(s, S_ACCOUNT_GET, q, out);
+}
+
+int srv_store_account_insert(srv_store *s, const char *name, srv_role role, int64_t unit_id,
+                             int64_t person_id, const uint8_t hash[SRV_HASH_SIZE],
+                             int64_t created_by, const char *now, int64_t *id, ls_status *st)
+{
+	sqlite3_stmt *q = stmt(s, S_ACCOUNT_INSERT);
+	if (q == NULL)
+		return ls_status_set(st, LS_INTERNAL, "database: cannot prepare");
+	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, srv_role_name(role), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, unit_id);
+	sqlite3_bind_blob(q, 4, hash, SRV_HASH_SIZE, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, now, -1, SQLITE_STATIC);
+	if (created_by > 0)
+		sqlite3_bind_int64(q, 6, created_by);
+	if (person_id > 0)
+		sqlite3_bind_int64(q, 7, person_id);
+	int rc = sqlite3_step(q);
+	srv_stmt_done(q);
+	if (rc != SQLITE_DONE)
+		return srv_store_error(s, rc, "insert account", st);
+	*id = sqlite3_last_insert_rowid(s->db);
+	return LS_OK;
+}
+
+int srv_store_account_revoke(srv_store *s, int64_t id, const char *now, ls_status *st)
+{
+	sqlite3_stmt *q = stmt(s, S_ACCOUNT_REVOKE);
+	if (q == NULL)
+		return ls_status_set(st, LS_INTERNAL, "database: cannot prepare");
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_text(q, 2, now, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(q);
+	srv_stmt_done(q);
+	if (rc != SQLITE_DONE)
+		return srv_store_error(s, rc, "revoke account", st);
+	if (sqlite3_changes(s->db) == 0)
+		return ls_status_field(st, LS_NOT_FOUND, "id", "no live account has id %lld",
+		                       (long long)id);
+	return LS_OK;
+}
+
+int srv_store_account_list(srv_store *s, int64_t after_id, int limit, bool include_revoked,
+                           void (*fn)(void *arg, const srv_account *a), void *arg)
+{
+	enum stmt_id id = include_revoked ? S_ACCOUNT_LIST : S_ACCOUNT_LIST_LIVE;
+	sqlite3_stmt *q = stmt(s, id);
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, after_id);
+	sqlite3_bind_int(q, 2, limit);
+	int rc, n = 0;
+	srv_account a;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		read_account(q, &a);
+		fn(arg, &a);
+		n++;
+	}
+	srv_stmt_done(q);
+	if (rc != SQLITE_DONE) {
+		srv_store_error(s, rc, stmt_sql[id], NULL);
+		return -1;
+	}
+	return n;
+}
+
+int64_t srv_store_account_count(srv_store *s)
+{
+	sqlite3_stmt *q = stmt(s, S_ACCOUNT_COUNT);
+	int64_t n = -1;
+	if (q != NULL) {
+		if (sqlite3_step(q) == SQLITE_ROW)
+			n = sqlite3_column_int64(q, 0);
+		srv_stmt_done(q);
+	}
+	return n;
+}
+
+/* ---- idempotency keys ------------------------------------------------------ */
+
+int srv_store_idem_get(srv_store *s, int64_t account, const uint8_t key_hash[SRV_HASH_SIZE],
+                       uint8_t hash[SRV_HASH_SIZE], uint8_t **resp, size_t *resp_len)
+{
+	sqlite3_stmt *q = stmt(s, S_IDEM_GET);
+	if (q == NULL)
+		return LS_INTERNAL;
+	sqlite3_bind_int64(q, 1, account);
+	sqlite3_bind_blob(q, 2, key_hash, SRV_HASH_SIZE, SQLITE_STATIC);
+	int rc = sqlite3_step(q), code = LS_NOT_FOUND;
+	if (rc == SQLITE_ROW) {
+		const void *h = sqlite3_column_blob(q, 0);
+		int hn = sqlite3_column_bytes(q, 0);
+		memset(hash, 0, SRV_HASH_SIZE);
+		if (h != NULL && hn == SRV_HASH_SIZE)
+			memcpy(hash, h, SRV_HASH_SIZE);
+		const void *r = sqlite3_column_blob(q, 1);
+		size_t rn = (size_t)sqlite3_column_bytes(q, 1);
+		*resp = malloc(rn ? rn : 1);
+		if (*resp == NULL) {
+			code = LS_RESOURCE_EXHAUSTED;
+		} else {
+			if (rn)
+				memcpy(*resp, r, rn);
+			*resp_len = rn;
+			code = LS_OK;
+		}
+	} else if (rc != SQLITE_DONE) {
+		code = srv_store_error(s, rc, "find idempotency key", NULL);
+	}
+	srv_stmt_done(q);
+	return code;
+}
+
+int srv_store_idem_put(srv_store *s, int64_t account, const uint8_t key_hash[SRV_HASH_SIZE],
+                       const uint8_t hash[SRV_HASH_SIZE], const uint8_t *resp,
+                       size_t resp_len, int64_t now, ls_status *st)
+{
+	sqlite3_stmt *q = stmt(s, S_IDEM_PUT);
+	if (q == NULL)
+		return ls_status_set(st, LS_INTERNAL, "database: cannot prepare");
+	sqlite3_bind_int64(q, 1, account);
+	sqlite3_bind_blob(q, 2, key_hash, SRV_HASH_SIZE, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 3, hash, SRV_HASH_SIZE, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 4, resp ? (const void *)resp : "", (int)resp_len, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 5, now);
+	int rc = sqlite3_step(q);
+	srv_stmt_done(q);
+	if (rc != SQLITE_DONE)
+		return srv_store_error(s, rc, "store idempotency key", st);
+	return LS_OK;
+}
+
+int srv_store_idem_purge(srv_store *s, int64_t before)
+{
+	sqlite3_stmt *q = stmt(s, S_IDEM_PURGE);
+	if (q == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, before);
+	int rc = sqlite3_step(q);
+	srv_stmt_done(q);
+	if (rc != SQLITE_DONE) {
+		srv_store_error(s, rc, "purge idempotency keys", NULL);
+		return -1;
+	}
+	return sqlite3_changes(s->db);
+}
+
+/* ---- audit log ---------------------------------------------------------------- */
+
+int srv_store_audit(srv_store *s, const char *at, int64_t account, const char *method,
+                    const char *entity, int64_t entity_id, int64_t project,
+                    const char *before, const char *after, ls_status *st)
+{
+	sqlite3_stmt *q = stmt(s, S_AUDIT);
+	if (q == NULL)
+		return ls_status_set(st, LS_INTERNAL, "database: cannot prepare");
+	sqlite3_bind_text(q, 1, at, -1, SQLITE_STATIC);
+	if (account > 0)
+		sqlite3_bind_int64(q, 2, account);
+	sqlite3_bind_text(q, 3, method, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, entity, -1, SQLITE_STATIC);
+	if (entity_id > 0)
+		sqlite3_bind_int64(q, 5, entity_id);
+	if (before != NULL)
+		sqlite3_bind_text(q, 6, before, -1, SQLITE_STATIC);
+	if (after != NULL)
+		sqlite3_bind_text(q, 7, after, -1, SQLITE_STATIC);
+	if (project > 0)
+		sqlite3_bind_int64(q, 8, project);
+	int rc = sqlite3_step(q);
+	srv_stmt_done(q);
+	if (rc != SQLITE_DONE)
+		return srv_store_error(s, rc, "append audit log", st);
+	return LS_OK;
+}

@@ -1,0 +1,78 @@
+/* Inside the store: what the store files share. Only the store includes
+ * this; SQL lives nowhere else. */
+#ifndef SRV_STORE_INT_H
+#define SRV_STORE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "status.h"
+#include "store.h"
+
+typedef struct srv_migration {
+	int version;      /* the NNN of NNN_name.sql; PRAGMA user_version after it */
+	const char *name; /* the file name, for the log */
+	const char *sql;
+} srv_migration;
+
+/* Generated from migrations/ by embed.cmake. */
+extern const srv_migration srv_migrations[];
+extern const int srv_n_migrations;
+
+typedef struct srv_stmt_slot {
+	const char *sql;
+	sqlite3_stmt *stmt;
+} srv_stmt_slot;
+
+struct srv_store {
+	sqlite3 *db;
+	srv_stmt_slot *slots; /* the statement cache */
+	size_t cap, n_slots;
+};
+
+/* The prepared statement for sql, which must be a string constant: the
+ * cache is keyed by its address. Prepared on first use and kept until the
+ * store closes. Returns NULL (logged) if it does not prepare. Call
+ * srv_stmt_done when finished with it. */
+sqlite3_stmt *srv_stmt(srv_store *s, const char *sql);
+
+/* Resets q and clears its bindings for the next use. */
+void srv_stmt_done(sqlite3_stmt *q);
+
+/* Logs a SQLite failure and maps it to a status in st (may be NULL):
+ * busy or locked is UNAVAILABLE, a full disk RESOURCE_EXHAUSTED, anything
+ * else INTERNAL (constraints are the handlers' to check before writing, so
+ * a violated one is a bug). Returns the code. */
+int srv_store_error(srv_store *s, int rc, const char *what, ls_status *st);
+
+/* Copies column col of the current row into dst ("" for NULL). */
+void srv_column_text(char *dst, size_t n, sqlite3_stmt *q, int col);
+
+/* The ids of unit `param` (an SQL parameter such as ":scope_unit") and of
+ * every unit below it, as a subquery: "x IN " SRV_SUBTREE(":u"). */
+#define SRV_SUBTREE(param)                                                               \
+	"(WITH RECURSIVE sub(id) AS (SELECT " param " UNION ALL SELECT u.id FROM units u "   \
+	"JOIN sub ON u.parent_id = sub.id) SELECT id FROM sub)"
+
+/* True for the projects (alias p) the scope bound by srv_scope_bind may
+ * read. See srv_scope in store.h. */
+#define SRV_PROJECT_VISIBLE                                                              \
+	"((:scope_mode = 1 AND (p.lead_unit_id IN " SRV_SUBTREE(":scope_root")              \
+	" OR p.town_id IN " SRV_SUBTREE(":scope_root") "))"                                 \
+	" OR (:scope_mode = 2 AND p.town_id IN " SRV_SUBTREE(":scope_unit") ")"             \
+	" OR (:scope_mode = 3 AND (p.lead_unit_id IN " SRV_SUBTREE(":scope_unit")           \
+	" OR p.id IN (SELECT project_id FROM project_units WHERE unit_id IN "               \
+	SRV_SUBTREE(":scope_unit") ")"                                                      \
+	" OR p.id IN (SELECT project_id FROM nodes WHERE owner_unit_id IN "                 \
+	SRV_SUBTREE(":scope_unit") ")"                                                      \
+	" OR p.id IN (SELECT project_id FROM tasks WHERE unit_id IN "                       \
+	SRV_SUBTREE(":scope_unit") ")))"                                                    \
+	" OR (:scope_mode = 4 AND p.lead_leader_id = :scope_person))"
+
+/* Binds :scope_mode, :scope_root, :scope_unit and :scope_person of q, where
+ * q has them. */
+void srv_scope_bind(sqlite3_stmt *q, const srv_scope *sc);
+
+#endif

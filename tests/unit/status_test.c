@@ -1,0 +1,85 @@
+/* Status codes keep gRPC's numbers and names: they cross the wire as is. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "luoshi/v1/rpc.pb-c.h"
+#include "status.h"
+
+static void names_match_grpc(void **state)
+{
+	(void)state;
+	/* gRPC's table, written out by hand from grpc/doc/statuscodes.md. */
+	static const char *const grpc[] = {
+	    "OK",        "CANCELLED",         "UNKNOWN",           "INVALID_ARGUMENT",
+	    "DEADLINE_EXCEEDED",    "NOT_FOUND", "ALREADY_EXISTS",    "PERMISSION_DENIED",
+	    "RESOURCE_EXHAUSTED",   "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+	    "UNIMPLEMENTED",        "INTERNAL",  "UNAVAILABLE",       "DATA_LOSS",
+	    "UNAUTHENTICATED",
+	};
+	for (int i = 0; i < 17; i++) {
+		assert_string_equal(ls_code_name(i), grpc[i]);
+		assert_int_equal(ls_code_from_name(grpc[i]), i);
+	}
+	assert_int_equal(LS_UNAUTHENTICATED, 16);
+	assert_int_equal(LS_DEADLINE_EXCEEDED, 4);
+}
+
+static void proto_enum_agrees(void **state)
+{
+	(void)state;
+	/* The wire's enum and the C enum must never drift apart. */
+	for (int i = 0; i < 17; i++) {
+		const ProtobufCEnumValue *v =
+		    protobuf_c_enum_descriptor_get_value(&luoshi__v1__code__descriptor, i);
+		assert_non_null(v);
+		assert_string_equal(v->name, ls_code_name(i));
+	}
+}
+
+static void out_of_range(void **state)
+{
+	(void)state;
+	assert_string_equal(ls_code_name(17), "UNKNOWN");
+	assert_string_equal(ls_code_name(-1), "UNKNOWN");
+	assert_int_equal(ls_code_from_name("NOPE"), -1);
+	assert_int_equal(ls_code_from_name("ok"), -1);
+}
+
+static void status_fields(void **state)
+{
+	(void)state;
+	ls_status st;
+	assert_int_equal(ls_status_field(&st, LS_INVALID_ARGUMENT, "percent", "%d is over %d", 101,
+	                                 100),
+	                 LS_INVALID_ARGUMENT);
+	assert_int_equal(st.code, 3);
+	assert_string_equal(st.field, "percent");
+	assert_string_equal(st.message, "101 is over 100");
+	ls_status_set(&st, LS_NOT_FOUND, "gone");
+	assert_string_equal(st.field, "");
+	ls_status_clear(&st);
+	assert_int_equal(st.code, 0);
+	assert_string_equal(st.message, "");
+
+	/* A message longer than the buffer is cut, not overrun. */
+	char longer[2000];
+	memset(longer, 'x', sizeof longer - 1);
+	longer[sizeof longer - 1] = '\0';
+	ls_status_set(&st, LS_INTERNAL, "%s", longer);
+	assert_int_equal(strlen(st.message), sizeof st.message - 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(names_match_grpc),
+	    cmocka_unit_test(proto_enum_agrees),
+	    cmocka_unit_test(out_of_range),
+	    cmocka_unit_test(status_fields),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
