@@ -24,6 +24,17 @@ struct srv_method {
 static srv_method *methods;
 static size_t n_methods;
 
+/* Per-account token buckets for the rate limit, in an open-addressing
+ * table keyed by account id. Touched by the loop thread only. */
+typedef struct bucket {
+	int64_t account; /* 0: free slot */
+	double tokens;
+	uint64_t last_ns;
+} bucket;
+
+static bucket *buckets;
+static size_t n_buckets, cap_buckets;
+
 #define IDEM_KEY_MAX 128
 #define IDEM_KEEP_SECONDS (31 * 24 * 3600)
 
@@ -80,6 +91,9 @@ int srv_dispatch_init(ProtobufCService *const *impls, size_t n)
 
 void srv_dispatch_fini(void)
 {
+	free(buckets);
+	buckets = NULL;
+	n_buckets = cap_buckets = 0;
 	for (size_t i = 0; i < n_methods; i++)
 		free(methods[i].full_name);
 	free(methods);
@@ -241,6 +255,34 @@ const srv_scope *srv_call_scope(srv_call *c)
 	return &c->scope;
 }
 
+void srv_call_method(srv_call *parent, const char *full_name, const ProtobufCMessage *in,
+                     srv_call *sub)
+{
+	memset(sub, 0, sizeof *sub);
+	sub->srv = parent->srv;
+	sub->caller = parent->caller;
+	const srv_method *m = find(full_name);
+	if (m == NULL || m->impl == NULL) {
+		ls_status_set(&sub->status, LS_UNIMPLEMENTED, "method %s is not implemented",
+		              full_name);
+		return;
+	}
+	if (in->descriptor != m->sd->methods[m->index].input) {
+		ls_status_set(&sub->status, LS_INTERNAL, "%s takes %s, not %s", full_name,
+		              m->sd->methods[m->index].input->name, in->descriptor->name);
+		return;
+	}
+	sub->method = m->full_name;
+	m->impl->invoke(m->impl, m->index, in, srv_reply, sub);
+	if (!sub->answered && sub->status.code == LS_OK)
+		ls_status_set(&sub->status, LS_INTERNAL, "%s gave no answer", full_name);
+	if (sub->status.code != LS_OK) {
+		free(sub->body);
+		sub->body = NULL;
+		sub->body_len = 0;
+	}
+}
+
 /* ---- running a batch -------------------------------------------------------- */
 
 static void request_hash(const srv_request *r, uint8_t out[SRV_HASH_SIZE])
@@ -342,6 +384,59 @@ static int remember(srv_server *srv, srv_call *call, const idem *k)
 	return rc;
 }
 
+static bucket *bucket_of(int64_t account)
+{
+	if (2 * (n_buckets + 1) > cap_buckets) {
+		size_t cap = cap_buckets ? 2 * cap_buckets : 256;
+		bucket *b = calloc(cap, sizeof *b);
+		if (b == NULL)
+			return NULL;
+		for (size_t i = 0; i < cap_buckets; i++) {
+			if (buckets[i].account == 0)
+				continue;
+			size_t h = (size_t)buckets[i].account & (cap - 1);
+			while (b[h].account != 0)
+				h = (h + 1) & (cap - 1);
+			b[h] = buckets[i];
+		}
+		free(buckets);
+		buckets = b;
+		cap_buckets = cap;
+	}
+	size_t h = (size_t)account & (cap_buckets - 1);
+	while (buckets[h].account != 0 && buckets[h].account != account)
+		h = (h + 1) & (cap_buckets - 1);
+	if (buckets[h].account == 0) {
+		buckets[h].account = account;
+		buckets[h].tokens = -1; /* full on first use */
+		n_buckets++;
+	}
+	return &buckets[h];
+}
+
+/* Takes one request from the account's bucket, which holds a second's
+ * worth and refills continuously. False when it is empty. */
+static bool rate_take(int rate, int64_t account, uint64_t now_ns)
+{
+	if (rate <= 0)
+		return true;
+	bucket *b = bucket_of(account);
+	if (b == NULL)
+		return true;
+	if (b->tokens < 0) {
+		b->tokens = rate;
+	} else if (now_ns > b->last_ns) {
+		b->tokens += (double)(now_ns - b->last_ns) * rate / 1e9;
+		if (b->tokens > rate)
+			b->tokens = rate;
+	}
+	b->last_ns = now_ns;
+	if (b->tokens < 1)
+		return false;
+	b->tokens -= 1;
+	return true;
+}
+
 static void run_one(srv_server *srv, srv_request *r, uint64_t now_ns)
 {
 	const srv_method *m = r->method;
@@ -360,6 +455,12 @@ static void run_one(srv_server *srv, srv_request *r, uint64_t now_ns)
 		                     st) != LS_OK)
 			return;
 		caller = &who;
+		if (!rate_take(srv->cfg.rate_limit, who.id, now_ns)) {
+			ls_status_set(st, LS_RESOURCE_EXHAUSTED,
+			              "this account is over its rate limit of %d requests a second",
+			              srv->cfg.rate_limit);
+			return;
+		}
 	}
 
 	const char *key = caller ? ls_metadata_get(r->env, LS_MD_IDEMPOTENCY_KEY) : NULL;

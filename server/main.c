@@ -38,6 +38,7 @@ static const char usage[] =
     "  --log FILE           log to FILE (default standard error); SIGHUP reopens it\n"
     "  --log-level LEVEL    debug, info, warn or error (default info)\n"
     "  --time-zone TZ       the calendar of periods and reminders (default Asia/Shanghai)\n"
+    "  --rate-limit N       requests a second per account, 0 for none (default 200)\n"
     "  --unit-name NAME     init: the root unit's name (default 区领导小组办公室)\n"
     "  --unit-code CODE     init: the root unit's code (default office)\n"
     "  --help, --version\n";
@@ -50,6 +51,7 @@ static void config_defaults(srv_config *c)
 	c->contexts = 64;
 	c->max_message = LS_MAX_MESSAGE_DEFAULT;
 	c->log_level = LS_LOG_INFO;
+	c->rate_limit = 200;
 }
 
 static void config_free(srv_config *c)
@@ -133,6 +135,12 @@ static int config_set(void *arg, const char *key, const char *value, ls_status *
 	}
 	if (strcmp(key, "time-zone") == 0)
 		return set_string(&c->time_zone, value, st);
+	if (strcmp(key, "rate-limit") == 0) {
+		if (parse_number(key, value, 0, 1000000, &v, st) != LS_OK)
+			return st->code;
+		c->rate_limit = (int)v;
+		return LS_OK;
+	}
 	if (strcmp(key, "unit-name") == 0)
 		return set_string(&c->unit_name, value, st);
 	if (strcmp(key, "unit-code") == 0)
@@ -150,6 +158,7 @@ static const struct option long_options[] = {
     {"log", required_argument, NULL, 0},
     {"log-level", required_argument, NULL, 0},
     {"time-zone", required_argument, NULL, 0},
+    {"rate-limit", required_argument, NULL, 0},
     {"unit-name", required_argument, NULL, 0},
     {"unit-code", required_argument, NULL, 0},
     {"help", no_argument, NULL, 'h'},
@@ -331,6 +340,7 @@ static void on_hup(uv_signal_t *h, int signum)
 	}
 	d->srv.cfg.log_level = fresh.log_level;
 	ls_log_set_level(fresh.log_level);
+	d->srv.cfg.rate_limit = fresh.rate_limit;
 	ls_info("SIGHUP: log reopened, configuration reloaded");
 	config_free(&fresh);
 }

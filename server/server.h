@@ -26,6 +26,7 @@ typedef struct srv_config {
 	char *log;
 	int log_level;
 	char *time_zone;
+	int rate_limit; /* requests per second per account; 0: none */
 	char *unit_name; /* init */
 	char *unit_code; /* init */
 } srv_config;
@@ -82,6 +83,16 @@ int srv_audit(srv_call *c, const char *entity, int64_t entity_id, int64_t projec
 
 /* The caller's scope (what it may read), computed once per call. */
 const srv_scope *srv_call_scope(srv_call *c);
+
+/* Runs another method's handler inside the current call, as the same
+ * caller and in the same transaction: how a batch RPC (an import) reuses
+ * the single-row handlers instead of writing them twice. in must be of the
+ * method's input type. On return sub->status holds the outcome and, when
+ * OK, sub->body the packed response (the caller frees it). The writes of a
+ * failed sub-call are not undone here: the caller decides (a savepoint of
+ * its own, or failing the whole call). */
+void srv_call_method(srv_call *parent, const char *full_name, const ProtobufCMessage *in,
+                     srv_call *sub);
 
 /* Each service file gives its implementation; main.c registers them. */
 ProtobufCService *srv_health_service(void);

@@ -302,6 +302,39 @@ static void failure_rolls_back_only_itself(void **state)
 		srv_request_reset(batch[i]);
 }
 
+static void rate_limit(void **state)
+{
+	fixture *f = *state;
+	Luoshi__V1__WhoAmIRequest in = LUOSHI__V1__WHO_AM_IREQUEST__INIT;
+	srv_request r[5], *batch[5];
+	f->srv.cfg.rate_limit = 3;
+
+	/* A bucket holds a second's worth: three pass, the fourth waits. */
+	for (int i = 0; i < 4; i++) {
+		make(&r[i], "/luoshi.v1.AccountService/WhoAmI", &in.base, f->admin, NULL, 0, 0);
+		batch[i] = &r[i];
+	}
+	make(&r[4], "/luoshi.v1.AccountService/WhoAmI", &in.base, f->viewer, NULL, 0, 0);
+	batch[4] = &r[4];
+	srv_dispatch_batch(&f->srv, batch, 5, 10000 * MS);
+	assert_int_equal(r[0].status.code, LS_OK);
+	assert_int_equal(r[2].status.code, LS_OK);
+	assert_int_equal(r[3].status.code, LS_RESOURCE_EXHAUSTED);
+	assert_int_equal(r[4].status.code, LS_OK); /* another account, another bucket */
+	for (int i = 0; i < 5; i++)
+		srv_request_reset(&r[i]);
+
+	/* A third of a second later one more has come back, and only one. */
+	make(&r[0], "/luoshi.v1.AccountService/WhoAmI", &in.base, f->admin, NULL, 0, 0);
+	make(&r[1], "/luoshi.v1.AccountService/WhoAmI", &in.base, f->admin, NULL, 0, 0);
+	srv_dispatch_batch(&f->srv, batch, 2, 10334 * MS);
+	assert_int_equal(r[0].status.code, LS_OK);
+	assert_int_equal(r[1].status.code, LS_RESOURCE_EXHAUSTED);
+	srv_request_reset(&r[0]);
+	srv_request_reset(&r[1]);
+	f->srv.cfg.rate_limit = 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +343,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(unimplemented_and_versions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(idempotency, setup, teardown),
 	    cmocka_unit_test_setup_teardown(failure_rolls_back_only_itself, setup, teardown),
+	    cmocka_unit_test_setup_teardown(rate_limit, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,144 @@
+/* What the parts of the `luoshi` command line share: the settings of one
+ * run, option parsing, connecting, calling, and the command table's types.
+ * Everything here lives in main.c unless said otherwise. */
+#ifndef CLI_H
+#define CLI_H
+
+#include <getopt.h>
+#include <libintl.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "luoshi/v1/account.pb-c.h"
+#include "luoshi_client.h"
+
+/* Translation markers; the catalog is client/po/<lang>.po, domain "luoshi".
+ * NC_ marks text whose translation depends on a context (see
+ * cli_pgettext); both leave the text as it is. */
+#define _(s) gettext(s)
+#define N_(s) (s)
+#define NC_(ctx, s) (s)
+
+/* The exit code of a command-line usage error. */
+#define CLI_EXIT_USAGE LS_INVALID_ARGUMENT
+
+/* The settings of one run, as the command line gave them; what it left
+ * out is taken from the environment and the config file by cli_open. */
+typedef struct cli_ctx {
+	const char *server; /* NULL: not given */
+	const char *token;  /* NULL: not given */
+	uint32_t timeout_ms;
+	bool timeout_set;
+	bool json;
+	char path[96]; /* "luoshi account list", for help hints */
+} cli_ctx;
+
+/* Option values of the global options, which every command accepts too
+ * (`luoshi account list --json`). */
+enum {
+	CLI_OPT_SERVER = 0x100,
+	CLI_OPT_TOKEN,
+	CLI_OPT_TIMEOUT,
+	CLI_OPT_JSON,
+	CLI_OPT_VERSION,
+	CLI_OPT_KEY,
+	CLI_OPT_FIRST_LOCAL, /* commands number their own long options from here */
+};
+
+/* clang-format off */
+#define CLI_GLOBAL_OPTIONS \
+	{"server", required_argument, NULL, CLI_OPT_SERVER}, \
+	{"token", required_argument, NULL, CLI_OPT_TOKEN}, \
+	{"timeout", required_argument, NULL, CLI_OPT_TIMEOUT}, \
+	{"json", no_argument, NULL, CLI_OPT_JSON}, \
+	{"help", no_argument, NULL, 'h'}
+/* clang-format on */
+
+/* A command: runs with argv[0] its own name and returns the exit code. */
+typedef int (*cli_run_fn)(cli_ctx *ctx, int argc, char **argv);
+
+typedef struct cli_command {
+	const char *name;
+	cli_run_fn run;
+	const char *summary; /* untranslated; N_() marks it */
+} cli_command;
+
+/* ---- option parsing (main.c) ---------------------------------------------- */
+
+/* Starts parsing a new argv with cli_getopt. */
+void cli_getopt_reset(void);
+
+/* Like getopt_long, but handles the global options itself (storing them in
+ * ctx) and reports errors itself. shortopts may start with '+' to stop at
+ * the first argument that is not an option. Returns the next option of the
+ * command, 'h' for -h/--help, -1 at the end of the options, or '?' after
+ * printing a usage error (return CLI_EXIT_USAGE then). */
+int cli_getopt(cli_ctx *ctx, int argc, char **argv, const char *shortopts,
+               const struct option *longopts);
+
+/* Prints "luoshi: <message> (try '<path> --help')" on standard error and
+ * returns CLI_EXIT_USAGE. */
+int cli_usage_error(const cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints a command's help (already translated) on standard output and
+ * returns 0. */
+int cli_help(const char *text);
+
+/* Parses a decimal number in [min, max]. Returns false for anything else. */
+bool cli_parse_int(const char *s, long long min, long long max, long long *out);
+
+/* Checks an idempotency key given on the command line (printable ASCII
+ * without spaces, 1..128 characters). */
+bool cli_key_valid(const char *key);
+
+/* Appends " name" to ctx->path as a command is entered. */
+void cli_enter(cli_ctx *ctx, const char *name);
+
+/* Finds name in a command table of n entries and runs it; prints a usage
+ * error for an unknown name. */
+int cli_dispatch(cli_ctx *ctx, const cli_command *table, size_t n, int argc, char **argv);
+
+/* ---- talking to the server (main.c) ---------------------------------------- */
+
+/* Settles the server, token and timeout (flags, then LUOSHI_SERVER and
+ * LUOSHI_TOKEN, then the config file, then tcp://127.0.0.1:7070) and
+ * connects. On failure prints the error line and returns its code. */
+int cli_open(cli_ctx *ctx, luoshi_client **out);
+
+/* Like cli_open, but leaves the error in st instead of printing it. */
+int cli_open_status(cli_ctx *ctx, luoshi_client **out, ls_status *st);
+
+/* The server URL cli_open settled on; NULL before. */
+const char *cli_server(void);
+
+/* Calls method with req. key: an idempotency key, NULL for none, or
+ * CLI_FRESH_KEY for a new random one. On failure prints the error line
+ * and returns its code; *resp is then NULL. */
+#define CLI_FRESH_KEY ((const char *)1)
+int cli_call(luoshi_client *c, const char *method, const ProtobufCMessage *req, const char *key,
+             ProtobufCMessage **resp);
+
+/* ---- commands ------------------------------------------------------------- */
+
+/* cmd_basic.c */
+int cli_cmd_health(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_version(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_whoami(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_services(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_call(cli_ctx *ctx, int argc, char **argv);
+
+/* cmd_account.c */
+int cli_cmd_account(cli_ctx *ctx, int argc, char **argv);
+
+/* The name of a role as the command line spells it ("admin"), or its
+ * number for a role this client does not know. Valid until the next call. */
+const char *cli_role_name(int role);
+
+/* Adds an account's rows (id, name, role, unit, times) to a key/value
+ * table (output.h). */
+struct cli_table;
+void cli_account_rows(struct cli_table *t, const Luoshi__V1__Account *a);
+
+#endif

@@ -1,0 +1,458 @@
+/* luoshi: the command line of the 落实 key-project supervision system.
+ *
+ * main() sets up translations, reads the global options and hands the rest
+ * of the command line to a command from the table below; each command
+ * group lives in its own cmd_*.c file. */
+#include <ctype.h>
+#include <errno.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "output.h"
+
+#ifndef LUOSHI_VERSION
+#define LUOSHI_VERSION "unknown"
+#endif
+#ifndef LUOSHI_LOCALEDIR
+#define LUOSHI_LOCALEDIR "/usr/local/share/locale"
+#endif
+
+#define CLI_DEFAULT_SERVER "tcp://127.0.0.1:7070"
+/* The longest --timeout accepted: a day. */
+#define CLI_MAX_TIMEOUT_MS 86400000LL
+
+static const cli_command commands[] = {
+    {"health", cli_cmd_health, N_("check that the server is serving")},
+    {"version", cli_cmd_version, N_("show the versions of this client and of the server")},
+    {"whoami", cli_cmd_whoami, N_("show the account the token belongs to")},
+    {"services", cli_cmd_services, N_("list the server's services and methods")},
+    {"call", cli_cmd_call, N_("call any method with a JSON request")},
+    {"account", cli_cmd_account, N_("manage accounts and their tokens")},
+};
+
+/* ---- settings -------------------------------------------------------------- */
+
+/* What the config file said; strings owned here. */
+static struct {
+	char *server;
+	char *token;
+	uint32_t timeout_ms;
+	bool timeout_set;
+	char *path;
+} config;
+
+/* What cli_open settled on. */
+static const char *server_url;
+
+static void config_free(void)
+{
+	free(config.server);
+	free(config.token);
+	free(config.path);
+}
+
+static int config_key(void *arg, const char *key, const char *value, ls_status *st)
+{
+	const char *path = arg;
+	if (strcmp(key, "server") == 0) {
+		free(config.server);
+		config.server = *value ? cli_xstrdup(value) : NULL;
+	} else if (strcmp(key, "token") == 0) {
+		free(config.token);
+		config.token = *value ? cli_xstrdup(value) : NULL;
+	} else if (strcmp(key, "timeout") == 0) {
+		long long ms;
+		if (!cli_parse_int(value, 0, CLI_MAX_TIMEOUT_MS, &ms))
+			return ls_status_set(st, LS_INVALID_ARGUMENT,
+			                     _("%s: timeout must be a number of milliseconds, "
+			                       "not '%s'"),
+			                     path, value);
+		config.timeout_ms = (uint32_t)ms;
+		config.timeout_set = true;
+	} else {
+		return ls_status_set(st, LS_INVALID_ARGUMENT,
+		                     _("%s: unknown key '%s' (known: server, token, timeout)"),
+		                     path, key);
+	}
+	return LS_OK;
+}
+
+/* The config file's path: $LUOSHI_CONFIG, else $XDG_CONFIG_HOME/luoshi/config,
+ * else ~/.config/luoshi/config. *explicit says whether the user named it. */
+static char *config_path(bool *explicit)
+{
+	const char *env = getenv("LUOSHI_CONFIG");
+	*explicit = env != NULL && *env != '\0';
+	if (*explicit)
+		return cli_xstrdup(env);
+	const char *base = getenv("XDG_CONFIG_HOME");
+	const char *suffix = "/luoshi/config";
+	/* The XDG spec says to ignore a relative XDG_CONFIG_HOME. */
+	if (base == NULL || base[0] != '/') {
+		base = getenv("HOME");
+		suffix = "/.config/luoshi/config";
+		if (base == NULL || *base == '\0')
+			return NULL;
+	}
+	size_t n = strlen(base) + strlen(suffix) + 1;
+	char *p = cli_xmalloc(n);
+	snprintf(p, n, "%s%s", base, suffix);
+	return p;
+}
+
+/* Reads the config file once. A default file that does not exist is no
+ * error; one named by LUOSHI_CONFIG must be there. */
+static int config_load(ls_status *st)
+{
+	static int result = -1;
+	static ls_status saved;
+	if (result >= 0) {
+		*st = saved;
+		return result;
+	}
+	bool explicit;
+	ls_status_clear(&saved);
+	result = LS_OK;
+	config.path = config_path(&explicit);
+	if (config.path != NULL && (explicit || access(config.path, F_OK) == 0 || errno != ENOENT))
+		result = ls_config_parse(config.path, config_key, config.path, &saved);
+	if (result == LS_NOT_FOUND) {
+		int err = access(config.path, R_OK) == 0 ? EIO : errno;
+		ls_status_set(&saved, LS_NOT_FOUND, _("cannot read the config file %s: %s"),
+		              config.path, strerror(err));
+	}
+	/* The messages name the file; a field would name it twice. */
+	saved.field[0] = '\0';
+	*st = saved;
+	return result;
+}
+
+static const char *env_value(const char *name)
+{
+	const char *v = getenv(name);
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+const char *cli_server(void)
+{
+	return server_url;
+}
+
+int cli_open_status(cli_ctx *ctx, luoshi_client **out, ls_status *st)
+{
+	*out = NULL;
+	ls_status_clear(st);
+	const char *server = ctx->server ? ctx->server : env_value("LUOSHI_SERVER");
+	const char *token = ctx->token ? ctx->token : env_value("LUOSHI_TOKEN");
+	if (server == NULL || token == NULL || !ctx->timeout_set) {
+		int rc = config_load(st);
+		if (rc != LS_OK)
+			return rc;
+		if (server == NULL)
+			server = config.server;
+		if (token == NULL)
+			token = config.token;
+		if (!ctx->timeout_set && config.timeout_set) {
+			ctx->timeout_ms = config.timeout_ms;
+			ctx->timeout_set = true;
+		}
+	}
+	server_url = server ? server : CLI_DEFAULT_SERVER;
+
+	luoshi_client_opts o = {
+	    .url = server_url,
+	    .token = token,
+	    .timeout_ms = ctx->timeout_ms,
+	};
+	return luoshi_client_open(out, &o, st);
+}
+
+int cli_open(cli_ctx *ctx, luoshi_client **out)
+{
+	ls_status st;
+	int rc = cli_open_status(ctx, out, &st);
+	if (rc != LS_OK)
+		return cli_print_status(&st);
+	return LS_OK;
+}
+
+int cli_call(luoshi_client *c, const char *method, const ProtobufCMessage *req, const char *key,
+             ProtobufCMessage **resp)
+{
+	char fresh[LUOSHI_KEY_SIZE];
+	if (key == CLI_FRESH_KEY) {
+		luoshi_new_key(fresh);
+		key = fresh;
+	}
+	ls_status st;
+	int rc = luoshi_client_call(c, method, req, key, resp, &st);
+	if (rc != LS_OK)
+		return cli_print_status(&st);
+	return LS_OK;
+}
+
+/* ---- option parsing -------------------------------------------------------- */
+
+void cli_getopt_reset(void)
+{
+	/* 0, not 1: glibc then also forgets its place inside a group of
+	 * short options. */
+	optind = 0;
+	opterr = 0;
+}
+
+int cli_usage_error(const cli_ctx *ctx, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	fprintf(stderr, _("luoshi: %s (try '%s --help')\n"), msg, ctx->path);
+	return CLI_EXIT_USAGE;
+}
+
+int cli_help(const char *text)
+{
+	fputs(text, stdout);
+	return 0;
+}
+
+bool cli_parse_int(const char *s, long long min, long long max, long long *out)
+{
+	/* strtoll would also take spaces and a '+' in front. */
+	if (s == NULL ||
+	    !(isdigit((unsigned char)s[0]) || (s[0] == '-' && isdigit((unsigned char)s[1]))))
+		return false;
+	errno = 0;
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool cli_key_valid(const char *key)
+{
+	size_t n = strlen(key);
+	if (n == 0 || n > 128)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (key[i] <= ' ' || key[i] > '~')
+			return false;
+	return true;
+}
+
+/* The option argv[optind - 1] named, without any "=value". */
+static const char *option_text(char **argv, char *buf, size_t n)
+{
+	const char *a = argv[optind - 1];
+	if (strncmp(a, "--", 2) == 0) {
+		size_t len = strcspn(a, "=");
+		snprintf(buf, n, "%.*s", (int)len, a);
+	} else if (optopt > 0 && optopt < 0x80) {
+		snprintf(buf, n, "-%c", optopt);
+	} else {
+		snprintf(buf, n, "%s", a);
+	}
+	return buf;
+}
+
+/* True if arg is "--name=value" for a long option without a value. */
+static bool takes_no_value(const char *arg, const struct option *longopts)
+{
+	const char *eq = strchr(arg, '=');
+	if (strncmp(arg, "--", 2) != 0 || eq == NULL)
+		return false;
+	size_t len = (size_t)(eq - arg) - 2;
+	for (const struct option *o = longopts; o->name != NULL; o++)
+		if (strncmp(o->name, arg + 2, len) == 0 && o->has_arg == no_argument)
+			return true;
+	return false;
+}
+
+int cli_getopt(cli_ctx *ctx, int argc, char **argv, const char *shortopts,
+               const struct option *longopts)
+{
+	/* A leading ':' (after any '+') makes a missing value return ':'. */
+	char spec[64];
+	bool stop = shortopts[0] == '+';
+	snprintf(spec, sizeof spec, "%s:%s", stop ? "+" : "", shortopts + stop);
+	for (;;) {
+		int c = getopt_long(argc, argv, spec, longopts, NULL);
+		char name[64];
+		long long ms;
+		switch (c) {
+		case CLI_OPT_SERVER:
+			if (*optarg == '\0')
+				return cli_usage_error(ctx, _("--server needs a URL")), '?';
+			ctx->server = optarg;
+			break;
+		case CLI_OPT_TOKEN:
+			if (*optarg == '\0')
+				return cli_usage_error(ctx, _("--token needs a token")), '?';
+			ctx->token = optarg;
+			break;
+		case CLI_OPT_TIMEOUT:
+			if (!cli_parse_int(optarg, 0, CLI_MAX_TIMEOUT_MS, &ms))
+				return cli_usage_error(
+				           ctx,
+				           _("--timeout takes milliseconds from 0 to %lld, "
+				             "not '%s'"),
+				           CLI_MAX_TIMEOUT_MS, optarg),
+				       '?';
+			ctx->timeout_ms = (uint32_t)ms;
+			ctx->timeout_set = true;
+			break;
+		case CLI_OPT_JSON:
+			ctx->json = true;
+			break;
+		case ':':
+			return cli_usage_error(ctx, _("option '%s' needs a value"),
+			                       option_text(argv, name, sizeof name)),
+			       '?';
+		case '?':
+			option_text(argv, name, sizeof name);
+			if (takes_no_value(argv[optind - 1], longopts))
+				return cli_usage_error(ctx, _("option '%s' takes no value"), name),
+				       '?';
+			return cli_usage_error(ctx, _("unknown option '%s'"), name), '?';
+		default:
+			return c;
+		}
+	}
+}
+
+void cli_enter(cli_ctx *ctx, const char *name)
+{
+	size_t n = strlen(ctx->path);
+	snprintf(ctx->path + n, sizeof ctx->path - n, " %s", name);
+}
+
+int cli_dispatch(cli_ctx *ctx, const cli_command *table, size_t n, int argc, char **argv)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(table[i].name, argv[0]) == 0) {
+			cli_enter(ctx, argv[0]);
+			return table[i].run(ctx, argc, argv);
+		}
+	}
+	if (strchr(ctx->path, ' ') != NULL)
+		return cli_usage_error(ctx, _("unknown subcommand '%s'"), argv[0]);
+	return cli_usage_error(ctx, _("unknown command '%s'"), argv[0]);
+}
+
+/* ---- the top level --------------------------------------------------------- */
+
+static int usage(void)
+{
+	printf(_("Usage: luoshi [OPTIONS] COMMAND [SUBCOMMAND] [ARGS]\n"
+	         "\n"
+	         "The command line of luoshi, the key-project supervision system.\n"
+	         "\n"
+	         "Options (also accepted after the command):\n"
+	         "  --server URL   the server (tcp://HOST:PORT, ipc:///PATH)\n"
+	         "  --token TOKEN  the access token of your account\n"
+	         "  --timeout MS   deadline of each call in milliseconds; 0: none, wait 30 s\n"
+	         "  --json         print responses as JSON instead of tables\n"
+	         "  -h, --help     show this help and exit\n"
+	         "  --version      show the client's version and exit\n"
+	         "\n"
+	         "Commands:\n"));
+	cli_table *t = cli_table_alloc(2, NULL);
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		cli_table_kv(t, commands[i].name, _(commands[i].summary));
+	cli_table_kv(t, "help", _("show the help of a command"));
+	cli_table_print(t, stdout, 2);
+	cli_table_free(t);
+	putchar('\n');
+	printf(_("Settings come from the options, else the environment (LUOSHI_SERVER,\n"
+	         "LUOSHI_TOKEN), else the config file, else the server is %s.\n"
+	         "The config file is $LUOSHI_CONFIG, else $XDG_CONFIG_HOME/luoshi/config,\n"
+	         "else ~/.config/luoshi/config, with lines such as \"server = URL\",\n"
+	         "\"token = TOKEN\" and \"timeout = MS\".\n"
+	         "\n"
+	         "Exit status: 0 on success; otherwise the gRPC status code of the error,\n"
+	         "such as 3 (INVALID_ARGUMENT) for a usage error, 14 (UNAVAILABLE) when the\n"
+	         "server cannot be reached, 16 (UNAUTHENTICATED) for a bad token.\n"
+	         "\n"
+	         "Run 'luoshi COMMAND --help' for the help of a command.\n"),
+	       CLI_DEFAULT_SERVER);
+	return 0;
+}
+
+/* `luoshi help [COMMAND...]`: the same as `luoshi COMMAND... --help`. */
+static int run_help(cli_ctx *ctx, int argc, char **argv)
+{
+	if (argc < 2)
+		return usage();
+	char **args = cli_xmalloc((size_t)(argc + 1) * sizeof *args);
+	for (int i = 1; i < argc; i++)
+		args[i - 1] = argv[i];
+	args[argc - 1] = (char *)"--help";
+	args[argc] = NULL;
+	int rc = cli_dispatch(ctx, commands, sizeof commands / sizeof commands[0], argc, args);
+	free(args);
+	return rc;
+}
+
+static void setup_translations(void)
+{
+	setlocale(LC_ALL, "");
+	const char *dir = getenv("LUOSHI_LOCALEDIR");
+	bindtextdomain("luoshi", dir != NULL && *dir != '\0' ? dir : LUOSHI_LOCALEDIR);
+	textdomain("luoshi");
+}
+
+int main(int argc, char **argv)
+{
+	setup_translations();
+
+	cli_ctx ctx = {0};
+	snprintf(ctx.path, sizeof ctx.path, "luoshi");
+
+	static const struct option opts[] = {
+	    CLI_GLOBAL_OPTIONS,
+	    {"version", no_argument, NULL, CLI_OPT_VERSION},
+	    {NULL, 0, NULL, 0},
+	};
+	int c, rc;
+	cli_getopt_reset();
+	while ((c = cli_getopt(&ctx, argc, argv, "+h", opts)) != -1) {
+		switch (c) {
+		case 'h':
+			return usage();
+		case CLI_OPT_VERSION:
+			printf("luoshi %s\n", LUOSHI_VERSION);
+			return 0;
+		default:
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error(&ctx, _("no command given"));
+
+	argc -= optind;
+	argv += optind;
+	if (strcmp(argv[0], "help") == 0)
+		rc = run_help(&ctx, argc, argv);
+	else
+		rc = cli_dispatch(&ctx, commands, sizeof commands / sizeof commands[0], argc, argv);
+	config_free();
+
+	/* A full disk or a closed pipe must not pass for success. */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, _("luoshi: cannot write the output: %s\n"), strerror(errno));
+		if (rc == LS_OK)
+			rc = LS_UNKNOWN;
+	}
+	return rc;
+}
