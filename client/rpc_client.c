@@ -7,6 +7,7 @@
 
 #include <libintl.h>
 #include <stdbool.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,7 @@
 struct luoshi_client {
 	nng_socket sock;
 	char *url;
-	char *token;
+	char *bearer; /* "Bearer <token>", NULL without a token */
 	uint32_t timeout_ms;
 	size_t max_message;
 	uint64_t next_id;
@@ -114,11 +115,6 @@ static int set_wait(luoshi_client *c)
 	return rv;
 }
 
-static char *dup_or_null(const char *s)
-{
-	return s == NULL || *s == '\0' ? NULL : strdup(s);
-}
-
 /* nng says EADDRINVAL both for "tcp://host" without a port and for a host
  * name that does not resolve. The first is the user's mistake; the second
  * may be a network that is down, so that later is worth a retry. */
@@ -146,8 +142,12 @@ int luoshi_client_open(luoshi_client **out, const luoshi_client_opts *o, ls_stat
 	if (c == NULL)
 		return ls_status_set(st, LS_RESOURCE_EXHAUSTED, _("out of memory"));
 	c->url = strdup(o->url);
-	c->token = dup_or_null(o->token);
-	if (c->url == NULL || (o->token != NULL && *o->token != '\0' && c->token == NULL)) {
+	if (o->token != NULL && *o->token != '\0') {
+		size_t n = strlen("Bearer ") + strlen(o->token) + 1;
+		if ((c->bearer = malloc(n)) != NULL)
+			snprintf(c->bearer, n, "Bearer %s", o->token);
+	}
+	if (c->url == NULL || (o->token != NULL && *o->token != '\0' && c->bearer == NULL)) {
 		ls_status_set(st, LS_RESOURCE_EXHAUSTED, _("out of memory"));
 		goto fail_strings;
 	}
@@ -191,7 +191,7 @@ int luoshi_client_open(luoshi_client **out, const luoshi_client_opts *o, ls_stat
 fail_socket:
 	nng_close(c->sock);
 fail_strings:
-	free(c->token);
+	free(c->bearer);
 	free(c->url);
 	free(c);
 	return st->code;
@@ -202,9 +202,9 @@ void luoshi_client_close(luoshi_client *c)
 	if (c == NULL)
 		return;
 	nng_close(c->sock);
-	if (c->token != NULL)
-		sodium_memzero(c->token, strlen(c->token));
-	free(c->token);
+	if (c->bearer != NULL)
+		sodium_memzero(c->bearer, strlen(c->bearer));
+	free(c->bearer);
 	free(c->url);
 	free(c);
 }
@@ -306,16 +306,12 @@ static int call_envelope(luoshi_client *c, const char *method, const uint8_t *bo
 	*resp_len = 0;
 	ls_status_clear(st);
 
-	char request_id[LUOSHI_KEY_SIZE];
-	luoshi_new_key(request_id);
-	char *bearer = NULL;
-	if (c->token != NULL) {
-		size_t n = strlen("Bearer ") + strlen(c->token) + 1;
-		bearer = malloc(n);
-		if (bearer == NULL)
-			return ls_status_set(st, LS_RESOURCE_EXHAUSTED, _("out of memory"));
-		snprintf(bearer, n, "Bearer %s", c->token);
-	}
+	/* The envelope ids start at a random number, so they tell requests
+	 * apart in the server's log without a system call per request. */
+	uint64_t id = c->next_id++;
+	char request_id[24];
+	snprintf(request_id, sizeof request_id, "%016" PRIx64, id);
+	const char *bearer = c->bearer;
 
 	Luoshi__V1__Request__MetadataEntry md[3];
 	Luoshi__V1__Request__MetadataEntry *mdp[3];
@@ -332,7 +328,6 @@ static int call_envelope(luoshi_client *c, const char *method, const uint8_t *bo
 		n_md++;
 	}
 
-	uint64_t id = c->next_id++;
 	Luoshi__V1__Request req = LUOSHI__V1__REQUEST__INIT;
 	req.has_protocol_version = 1;
 	req.protocol_version = LS_PROTOCOL_VERSION;
@@ -350,10 +345,6 @@ static int call_envelope(luoshi_client *c, const char *method, const uint8_t *bo
 	uint8_t *packed;
 	size_t packed_len;
 	int rc = ls_message_pack(&req.base, &packed, &packed_len);
-	if (bearer != NULL) {
-		sodium_memzero(bearer, strlen(bearer));
-		free(bearer);
-	}
 	if (rc != LS_OK)
 		return ls_status_set(st, rc, _("out of memory"));
 	/* nng drops an oversized message without a word, and the server would

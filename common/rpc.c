@@ -86,58 +86,85 @@ bool ls_utf8_valid(const char *str, size_t n)
 	return true;
 }
 
-static bool check_string(const char *s, const char *path, ls_status *st)
+/* The path to the field being checked, kept as a stack of steps and
+ * written out only when a check fails: valid messages, nearly all of them,
+ * cost no formatting. */
+#define PATH_DEPTH 32
+
+typedef struct path {
+	const char *names[PATH_DEPTH];
+	long index[PATH_DEPTH]; /* -1: not an element of a repeated field */
+	int depth;
+} path;
+
+static int fail_at(const path *p, ls_status *st)
 {
-	if (s == NULL || ls_utf8_valid(s, strlen(s)))
-		return true;
-	ls_status_field(st, LS_INVALID_ARGUMENT, path, "%s is not valid UTF-8", path);
-	return false;
+	char buf[sizeof st->field];
+	size_t used = 0;
+	buf[0] = '\0';
+	int depth = p->depth < PATH_DEPTH ? p->depth : PATH_DEPTH;
+	for (int i = 0; i < depth && used < sizeof buf; i++) {
+		int n = p->index[i] >= 0 ? snprintf(buf + used, sizeof buf - used, "%s%s[%ld]",
+		                                    i ? "." : "", p->names[i], p->index[i])
+		                         : snprintf(buf + used, sizeof buf - used, "%s%s",
+		                                    i ? "." : "", p->names[i]);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	return ls_status_field(st, LS_INVALID_ARGUMENT, buf, "%s is not valid UTF-8", buf);
 }
 
-static bool check_message(const ProtobufCMessage *m, const char *prefix, ls_status *st);
+static bool check_message(const ProtobufCMessage *m, path *p, ls_status *st);
 
-static bool check_value(const ProtobufCFieldDescriptor *f, const void *p, const char *path,
+static bool check_value(const ProtobufCFieldDescriptor *f, const void *v, path *p,
                         ls_status *st)
 {
-	if (f->type == PROTOBUF_C_TYPE_STRING)
-		return check_string(*(char *const *)p, path, st);
-	if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
-		const ProtobufCMessage *sub = *(ProtobufCMessage *const *)p;
-		return sub == NULL || check_message(sub, path, st);
+	if (f->type == PROTOBUF_C_TYPE_STRING) {
+		const char *s = *(char *const *)v;
+		if (s == NULL || ls_utf8_valid(s, strlen(s)))
+			return true;
+		fail_at(p, st);
+		return false;
 	}
-	return true;
+	const ProtobufCMessage *sub = *(ProtobufCMessage *const *)v;
+	return sub == NULL || check_message(sub, p, st);
 }
 
-static bool check_message(const ProtobufCMessage *m, const char *prefix, ls_status *st)
+static bool check_message(const ProtobufCMessage *m, path *p, ls_status *st)
 {
 	const ProtobufCMessageDescriptor *d = m->descriptor;
-	char path[256];
-	for (unsigned i = 0; i < d->n_fields; i++) {
+	/* Deeper than the path can tell is still checked; the path then names
+	 * the deepest step it holds. */
+	int at = p->depth < PATH_DEPTH ? p->depth : PATH_DEPTH - 1;
+	p->depth++;
+	bool ok = true;
+	for (unsigned i = 0; ok && i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
 		if (f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE)
 			continue;
 		const char *base = (const char *)m;
+		p->names[at] = f->name;
 		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
 			size_t count = *(const size_t *)(base + f->quantifier_offset);
 			const char *arr = *(char *const *)(base + f->offset);
-			for (size_t k = 0; k < count; k++) {
-				snprintf(path, sizeof path, "%s%s%s[%zu]", prefix, *prefix ? "." : "",
-				         f->name, k);
-				if (!check_value(f, arr + k * sizeof(void *), path, st))
-					return false;
+			for (size_t k = 0; ok && k < count; k++) {
+				p->index[at] = (long)k;
+				ok = check_value(f, arr + k * sizeof(void *), p, st);
 			}
 		} else {
-			snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", f->name);
-			if (!check_value(f, base + f->offset, path, st))
-				return false;
+			p->index[at] = -1;
+			ok = check_value(f, base + f->offset, p, st);
 		}
 	}
-	return true;
+	p->depth--;
+	return ok;
 }
 
 int ls_message_check_utf8(const ProtobufCMessage *m, ls_status *st)
 {
-	return check_message(m, "", st) ? LS_OK : st->code;
+	path p = {.depth = 0};
+	return check_message(m, &p, st) ? LS_OK : st->code;
 }
 
 int ls_message_unpack(const ProtobufCMessageDescriptor *desc, const uint8_t *data,

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <nng/nng.h>
+#include <nng/supplemental/util/platform.h>
 #include <sodium.h>
 
 #include "auth.h"
@@ -437,14 +439,21 @@ static bool rate_take(int rate, int64_t account, uint64_t now_ns)
 	return true;
 }
 
-static void run_one(srv_server *srv, srv_request *r, uint64_t now_ns)
+static bool past_deadline(const srv_request *r, uint64_t now_ns)
+{
+	return r->env->timeout_ms > 0 &&
+	       now_ns > r->recv_ns + (uint64_t)r->env->timeout_ms * 1000000u;
+}
+
+static void run_one(srv_server *srv, srv_request *r, srv_clock_fn clock)
 {
 	const srv_method *m = r->method;
 	ls_status *st = &r->status;
 	srv_account who;
 	const srv_account *caller = NULL;
 
-	if (r->env->timeout_ms > 0 && now_ns > r->recv_ns + (uint64_t)r->env->timeout_ms * 1000000u) {
+	uint64_t now_ns = clock();
+	if (past_deadline(r, now_ns)) {
 		ls_status_set(st, LS_DEADLINE_EXCEEDED,
 		              "the deadline of %u ms passed before the call could run",
 		              r->env->timeout_ms);
@@ -484,6 +493,11 @@ static void run_one(srv_server *srv, srv_request *r, uint64_t now_ns)
 	m->impl->invoke(m->impl, m->index, r->input, srv_reply, &call);
 	if (!call.answered && call.status.code == LS_OK)
 		ls_status_set(&call.status, LS_INTERNAL, "%s gave no answer", m->full_name);
+	/* A call that waited past its deadline (for the write lock, say) leaves
+	 * nothing behind: its caller has stopped listening. */
+	if (call.status.code == LS_OK && past_deadline(r, clock()))
+		ls_status_set(&call.status, LS_DEADLINE_EXCEEDED,
+		              "the deadline of %u ms passed while the call ran", r->env->timeout_ms);
 	r->wrote = !call.discard && srv_store_changes(srv->store) != before;
 	if (call.status.code == LS_OK && r->wrote && key != NULL)
 		remember(srv, &call, &k);
@@ -502,18 +516,20 @@ static void run_one(srv_server *srv, srv_request *r, uint64_t now_ns)
 	r->body_len = call.body_len;
 }
 
-void srv_dispatch_batch(srv_server *srv, srv_request **reqs, size_t n, uint64_t now_ns)
+uint64_t srv_clock_ns(void) { return (uint64_t)nng_clock() * 1000000u; }
+
+void srv_dispatch_batch(srv_server *srv, srv_request **reqs, size_t n, srv_clock_fn clock)
 {
 	ls_status st;
 	ls_status_clear(&st);
-	if (srv_store_begin(srv->store, &st) != LS_OK) {
+	if (srv_store_begin_deferred(srv->store, &st) != LS_OK) {
 		for (size_t i = 0; i < n; i++)
 			reqs[i]->status = st;
 		return;
 	}
 	bool wrote = false;
 	for (size_t i = 0; i < n; i++) {
-		run_one(srv, reqs[i], now_ns);
+		run_one(srv, reqs[i], clock);
 		wrote |= reqs[i]->wrote;
 	}
 	if (srv_store_commit(srv->store, &st) == LS_OK || !wrote)

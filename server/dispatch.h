@@ -39,10 +39,16 @@ bool srv_dispatch_implemented(const ProtobufCServiceDescriptor *sd, unsigned ind
  * set, so that the answer carries the request's id). Safe from any thread. */
 void srv_request_decode(srv_request *r, const uint8_t *data, size_t len);
 
+/* A monotonic clock in nanoseconds, for deadlines. */
+typedef uint64_t (*srv_clock_fn)(void);
+
+/* The clock the server runs on (nng's, in ms, as ns). */
+uint64_t srv_clock_ns(void);
+
 /* Runs the requests in one transaction, committed once (group commit); each
- * r->status and body holds the answer afterwards. now_ns is the monotonic
- * time used for deadlines. Loop thread only. */
-void srv_dispatch_batch(srv_server *srv, srv_request **reqs, size_t n, uint64_t now_ns);
+ * r->status and body holds the answer afterwards. clock tells the time for
+ * the deadlines (tests give their own). Loop thread only. */
+void srv_dispatch_batch(srv_server *srv, srv_request **reqs, size_t n, srv_clock_fn clock);
 
 /* Deletes idempotency records older than they must be kept. Returns the
  * number deleted, or -1. Loop thread only, outside a batch. */

@@ -133,7 +133,7 @@ static void ctx_cb(void *arg)
 	nng_msg *msg = nng_aio_get_msg(c->aio);
 	atomic_fetch_add(&rpc->busy, 1);
 	c->state = CTX_BUSY;
-	c->req.recv_ns = nng_clock() * 1000000ull;
+	c->req.recv_ns = srv_clock_ns();
 	srv_request_decode(&c->req, nng_msg_body(msg), nng_msg_len(msg));
 	nng_msg_free(msg);
 	if (ls_log_get_level() <= LS_LOG_DEBUG && c->req.env != NULL)
@@ -181,7 +181,7 @@ static void run_queue(srv_rpc *rpc)
 			batch[n++] = &list->req;
 			list = list->next;
 		}
-		srv_dispatch_batch(rpc->srv, batch, n, nng_clock() * 1000000ull);
+		srv_dispatch_batch(rpc->srv, batch, n, srv_clock_ns);
 		for (size_t i = 0; i < n; i++)
 			send_answer(ctxs[i]);
 	}

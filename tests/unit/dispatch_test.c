@@ -28,6 +28,16 @@ typedef struct fixture {
 
 #define MS 1000000ull
 
+/* The test's clock: the dispatcher reads the time through it. */
+static uint64_t fake_now;
+static uint64_t fake_clock(void) { return fake_now; }
+
+static void run_batch(srv_server *srv, srv_request **reqs, size_t n, uint64_t now)
+{
+	fake_now = now;
+	srv_dispatch_batch(srv, reqs, n, fake_clock);
+}
+
 static int count_rows(fixture *f, const char *sql)
 {
 	sqlite3 *db;
@@ -150,21 +160,48 @@ static void deadline(void **state)
 	/* Arrived at 1000 ms with 100 ms to live; run at 1101 ms: too late. */
 	make(&r, CREATE, &in.base, f->admin, NULL, 100, 1000 * MS);
 	assert_int_equal(r.status.code, LS_OK);
-	srv_dispatch_batch(&f->srv, &rp, 1, 1101 * MS);
+	run_batch(&f->srv, &rp, 1, 1101 * MS);
 	assert_int_equal(r.status.code, LS_DEADLINE_EXCEEDED);
 	srv_request_reset(&r);
 	assert_int_equal(count_rows(f, "SELECT count(*) FROM accounts WHERE name = 'late'"), 0);
 
 	/* The same at 1099 ms runs, and so does one with no deadline much later. */
 	make(&r, CREATE, &in.base, f->admin, NULL, 100, 1000 * MS);
-	srv_dispatch_batch(&f->srv, &rp, 1, 1099 * MS);
+	run_batch(&f->srv, &rp, 1, 1099 * MS);
 	assert_int_equal(r.status.code, LS_OK);
 	srv_request_reset(&r);
 	make(&r, CREATE, &in.base, f->admin, NULL, 0, 0);
-	srv_dispatch_batch(&f->srv, &rp, 1, 999999 * MS);
+	run_batch(&f->srv, &rp, 1, 999999 * MS);
 	assert_int_equal(r.status.code, LS_OK);
 	srv_request_reset(&r);
 	assert_int_equal(count_rows(f, "SELECT count(*) FROM accounts WHERE name = 'late'"), 2);
+}
+
+/* Each look at this clock finds 80 ms more gone. */
+static uint64_t slow_clock(void)
+{
+	fake_now += 80 * MS;
+	return fake_now;
+}
+
+static void deadline_while_running(void **state)
+{
+	fixture *f = *state;
+	Luoshi__V1__CreateAccountRequest in = create_req("slow");
+	srv_request r, *rp = &r;
+
+	/* Arrived at 1000 ms with 100 ms to live: in time when it starts
+	 * (1080 ms), late when it ends (1160 ms): its write is undone. */
+	make(&r, CREATE, &in.base, f->admin, NULL, 100, 1000 * MS);
+	fake_now = 1000 * MS;
+	srv_dispatch_batch(&f->srv, &rp, 1, slow_clock);
+	assert_int_equal(r.status.code, LS_DEADLINE_EXCEEDED);
+	assert_false(r.wrote);
+	srv_request_reset(&r);
+	assert_int_equal(count_rows(f, "SELECT count(*) FROM accounts WHERE name = 'slow'"), 0);
+	assert_int_equal(count_rows(f, "SELECT count(*) FROM audit_log WHERE entity = 'account' "
+	                               "AND method LIKE '%CreateAccount'"),
+	                 0);
 }
 
 static void authentication(void **state)
@@ -175,24 +212,24 @@ static void authentication(void **state)
 	srv_request r, *rp = &r;
 
 	make(&r, CREATE, &in.base, NULL, NULL, 0, 0);
-	srv_dispatch_batch(&f->srv, &rp, 1, 0);
+	run_batch(&f->srv, &rp, 1, 0);
 	assert_int_equal(r.status.code, LS_UNAUTHENTICATED);
 	assert_string_equal(r.status.field, "metadata.authorization");
 	srv_request_reset(&r);
 
 	make(&r, CREATE, &in.base, "ls_not_a_real_token", NULL, 0, 0);
-	srv_dispatch_batch(&f->srv, &rp, 1, 0);
+	run_batch(&f->srv, &rp, 1, 0);
 	assert_int_equal(r.status.code, LS_UNAUTHENTICATED);
 	srv_request_reset(&r);
 
 	make(&r, CREATE, &in.base, f->viewer, NULL, 0, 0);
-	srv_dispatch_batch(&f->srv, &rp, 1, 0);
+	run_batch(&f->srv, &rp, 1, 0);
 	assert_int_equal(r.status.code, LS_PERMISSION_DENIED);
 	srv_request_reset(&r);
 
 	/* Health needs none. */
 	make(&r, "/luoshi.v1.HealthService/Check", &h.base, NULL, NULL, 0, 0);
-	srv_dispatch_batch(&f->srv, &rp, 1, 0);
+	run_batch(&f->srv, &rp, 1, 0);
 	assert_int_equal(r.status.code, LS_OK);
 	srv_request_reset(&r);
 	assert_int_equal(count_rows(f, "SELECT count(*) FROM accounts"), 2);
@@ -245,7 +282,7 @@ static void idempotency(void **state)
 	make(&b, CREATE, &in.base, f->admin, "key-1", 0, 0);
 	Luoshi__V1__CreateAccountRequest other = create_req("other");
 	make(&c, CREATE, &other.base, f->admin, "key-1", 0, 0);
-	srv_dispatch_batch(&f->srv, batch, 3, 0);
+	run_batch(&f->srv, batch, 3, 0);
 	assert_int_equal(a.status.code, LS_OK);
 	assert_int_equal(b.status.code, LS_OK);
 	assert_int_equal(c.status.code, LS_FAILED_PRECONDITION);
@@ -271,7 +308,7 @@ static void idempotency(void **state)
 
 	/* The same key from another account is another key. */
 	make(&a, CREATE, &in.base, f->viewer, "key-1", 0, 0);
-	srv_dispatch_batch(&f->srv, batch, 1, 0);
+	run_batch(&f->srv, batch, 1, 0);
 	assert_int_equal(a.status.code, LS_PERMISSION_DENIED);
 	srv_request_reset(&a);
 }
@@ -286,7 +323,7 @@ static void failure_rolls_back_only_itself(void **state)
 	make(&a, CREATE, &good.base, f->admin, NULL, 0, 0);
 	make(&b, CREATE, &bad.base, f->admin, NULL, 0, 0);
 	make(&c, CREATE, &good.base, f->admin, NULL, 0, 0);
-	srv_dispatch_batch(&f->srv, batch, 3, 0);
+	run_batch(&f->srv, batch, 3, 0);
 	assert_int_equal(a.status.code, LS_OK);
 	assert_int_equal(b.status.code, LS_INVALID_ARGUMENT);
 	assert_string_equal(b.status.field, "unit");
@@ -316,7 +353,7 @@ static void rate_limit(void **state)
 	}
 	make(&r[4], "/luoshi.v1.AccountService/WhoAmI", &in.base, f->viewer, NULL, 0, 0);
 	batch[4] = &r[4];
-	srv_dispatch_batch(&f->srv, batch, 5, 10000 * MS);
+	run_batch(&f->srv, batch, 5, 10000 * MS);
 	assert_int_equal(r[0].status.code, LS_OK);
 	assert_int_equal(r[2].status.code, LS_OK);
 	assert_int_equal(r[3].status.code, LS_RESOURCE_EXHAUSTED);
@@ -327,7 +364,7 @@ static void rate_limit(void **state)
 	/* A third of a second later one more has come back, and only one. */
 	make(&r[0], "/luoshi.v1.AccountService/WhoAmI", &in.base, f->admin, NULL, 0, 0);
 	make(&r[1], "/luoshi.v1.AccountService/WhoAmI", &in.base, f->admin, NULL, 0, 0);
-	srv_dispatch_batch(&f->srv, batch, 2, 10334 * MS);
+	run_batch(&f->srv, batch, 2, 10334 * MS);
 	assert_int_equal(r[0].status.code, LS_OK);
 	assert_int_equal(r[1].status.code, LS_RESOURCE_EXHAUSTED);
 	srv_request_reset(&r[0]);
@@ -339,6 +376,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(deadline, setup, teardown),
+	    cmocka_unit_test_setup_teardown(deadline_while_running, setup, teardown),
 	    cmocka_unit_test_setup_teardown(authentication, setup, teardown),
 	    cmocka_unit_test_setup_teardown(unimplemented_and_versions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(idempotency, setup, teardown),
