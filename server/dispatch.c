@@ -522,7 +522,11 @@ void srv_dispatch_batch(srv_server *srv, srv_request **reqs, size_t n, srv_clock
 {
 	ls_status st;
 	ls_status_clear(&st);
-	if (srv_store_begin_deferred(srv->store, &st) != LS_OK) {
+	/* The write lock is taken up front: a deferred transaction that has read
+	 * cannot wait for the lock held by another connection (SQLite answers
+	 * BUSY at once), while an immediate one waits for it in the busy
+	 * handler. */
+	if (srv_store_begin(srv->store, &st) != LS_OK) {
 		for (size_t i = 0; i < n; i++)
 			reqs[i]->status = st;
 		return;

@@ -42,6 +42,7 @@ struct srv_rpc {
 	uv_async_t async;
 	uv_timer_t drain_timer;
 	uint64_t drain_start;
+	int handles_closed;
 	void (*drained)(srv_server *);
 };
 
@@ -284,11 +285,13 @@ void srv_rpc_drain(srv_rpc *r, void (*done)(srv_server *))
 	uv_timer_start(&r->drain_timer, drain_tick, 0, 5);
 }
 
+/* Both handles close before r is freed; libuv calls the close callbacks in
+ * an order of its own, so the second one frees. */
 static void free_rpc(uv_handle_t *h)
 {
 	srv_rpc *r = h->data;
-	if (h == (uv_handle_t *)&r->async)
-		return; /* the timer closes last */
+	if (++r->handles_closed < 2)
+		return;
 	nng_mtx_free(r->mtx);
 	free(r);
 }

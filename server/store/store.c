@@ -13,7 +13,6 @@
  * connection: preparing per call costs more than running most of them. */
 enum stmt_id {
 	S_BEGIN,
-	S_BEGIN_DEFERRED,
 	S_COMMIT,
 	S_ROLLBACK,
 	S_SAVEPOINT,
@@ -42,7 +41,6 @@ enum stmt_id {
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
-    [S_BEGIN_DEFERRED] = "BEGIN",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
     [S_SAVEPOINT] = "SAVEPOINT req",
@@ -294,8 +292,6 @@ void srv_store_close(srv_store *s)
 /* ---- transactions -------------------------------------------------------- */
 
 int srv_store_begin(srv_store *s, ls_status *st) { return run(s, S_BEGIN, st); }
-
-int srv_store_begin_deferred(srv_store *s, ls_status *st) { return run(s, S_BEGIN_DEFERRED, st); }
 
 int srv_store_commit(srv_store *s, ls_status *st)
 {

@@ -61,9 +61,7 @@ int srv_store_version(srv_store *s);
  * in a batch fail without undoing the others. All return 0 or a status:
  * LS_UNAVAILABLE when the database stays locked past the busy timeout. */
 int srv_store_begin(srv_store *s, ls_status *st);
-/* Like begin, but takes no lock until the first read or write: a batch of
- * calls that touch nothing (health checks) costs no locking at all. */
-int srv_store_begin_deferred(srv_store *s, ls_status *st);
+
 int srv_store_commit(srv_store *s, ls_status *st);
 void srv_store_rollback(srv_store *s);
 int srv_store_savepoint(srv_store *s, ls_status *st);
