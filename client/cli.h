@@ -129,6 +129,18 @@ int cli_cmd_whoami(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_services(cli_ctx *ctx, int argc, char **argv);
 int cli_cmd_call(cli_ctx *ctx, int argc, char **argv);
 
+int cli_cmd_import(cli_ctx *ctx, int argc, char **argv); /* cmd_import.c */
+int cli_cmd_unit(cli_ctx *ctx, int argc, char **argv); /* cmd_unit.c */
+int cli_cmd_person(cli_ctx *ctx, int argc, char **argv); /* cmd_person.c */
+int cli_cmd_audit(cli_ctx *ctx, int argc, char **argv); /* cmd_audit.c */
+int cli_cmd_project(cli_ctx *ctx, int argc, char **argv); /* cmd_project.c */
+int cli_cmd_plan(cli_ctx *ctx, int argc, char **argv); /* cmd_plan.c */
+int cli_cmd_node(cli_ctx *ctx, int argc, char **argv); /* cmd_node.c */
+int cli_cmd_task(cli_ctx *ctx, int argc, char **argv); /* cmd_task.c */
+int cli_cmd_assignments(cli_ctx *ctx, int argc, char **argv); /* cmd_assignments.c */
+int cli_cmd_update(cli_ctx *ctx, int argc, char **argv); /* cmd_update.c */
+int cli_cmd_status(cli_ctx *ctx, int argc, char **argv); /* cmd_update.c */
+int cli_cmd_outbox(cli_ctx *ctx, int argc, char **argv); /* cmd_outbox.c */
 /* cmd_account.c */
 int cli_cmd_account(cli_ctx *ctx, int argc, char **argv);
 

@@ -81,6 +81,17 @@ static void unit_text(const Luoshi__V1__Account *a, char *buf, size_t n)
 	snprintf(buf, n, "%s%s%s", code, *code && *name ? " " : "", name);
 }
 
+/* Marked for the catalogue in the context "account". */
+static const char *const person_label = NC_("account", "Person");
+
+/* "P01 张三" from the person's code and name, either of which may be absent. */
+static void person_text(const Luoshi__V1__Account *a, char *buf, size_t n)
+{
+	const char *code = a->person_code ? a->person_code : "";
+	const char *name = a->person_name ? a->person_name : "";
+	snprintf(buf, n, "%s%s%s", code, *code && *name ? " " : "", name);
+}
+
 void cli_account_rows(cli_table *t, const Luoshi__V1__Account *a)
 {
 	if (a->has_id)
@@ -93,6 +104,11 @@ void cli_account_rows(cli_table *t, const Luoshi__V1__Account *a)
 		cli_table_kv(t, _("Unit code"), a->unit_code);
 	if (a->unit_name != NULL)
 		cli_table_kv(t, _("Unit name"), a->unit_name);
+	if (a->person_code != NULL || a->person_name != NULL) {
+		char person[320];
+		person_text(a, person, sizeof person);
+		cli_table_kv(t, cli_pgettext("account", person_label), person);
+	}
 	if (a->created_at != NULL)
 		cli_table_kv(t, _("Created"), a->created_at);
 	if (a->revoked_at != NULL)
@@ -103,12 +119,13 @@ void cli_account_rows(cli_table *t, const Luoshi__V1__Account *a)
 
 static int run_add(cli_ctx *ctx, int argc, char **argv)
 {
-	enum { OPT_ROLE = CLI_OPT_FIRST_LOCAL, OPT_NAME, OPT_UNIT };
+	enum { OPT_ROLE = CLI_OPT_FIRST_LOCAL, OPT_NAME, OPT_UNIT, OPT_PERSON };
 	static const struct option opts[] = {
 	    CLI_GLOBAL_OPTIONS,
 	    {"role", required_argument, NULL, OPT_ROLE},
 	    {"name", required_argument, NULL, OPT_NAME},
 	    {"unit", required_argument, NULL, OPT_UNIT},
+	    {"person", required_argument, NULL, OPT_PERSON},
 	    {"key", required_argument, NULL, CLI_OPT_KEY},
 	    {NULL, 0, NULL, 0},
 	};
@@ -122,18 +139,23 @@ static int run_add(cli_ctx *ctx, int argc, char **argv)
 		case 'h':
 			return cli_help(_(
 			    "Usage: luoshi account add --role ROLE [--name NAME] [--unit UNIT]\n"
-			    "                          [--key KEY]\n"
+			    "                          [--person PERSON] [--key KEY]\n"
 			    "\n"
 			    "Creates an account and prints it with its token. The token is shown\n"
 			    "this once only: the server keeps only its hash. Pass it on safely to\n"
-			    "the person who will use it.\n"
+			    "the person who will use it. The unit and the person must lie within\n"
+			    "your scope; a leader's account is bound to the leader as a person.\n"
 			    "\n"
 			    "Options:\n"
-			    "  --role ROLE  admin, leader, town, department, inspector, discipline\n"
-			    "               or viewer\n"
-			    "  --name NAME  who holds the account, such as \"clerk of the town office\"\n"
-			    "  --unit UNIT  the unit's code or unique name; by default your own unit\n"
-			    "  --key KEY    the idempotency key, to retry an earlier add safely\n"));
+			    "  --role ROLE      admin, leader, town, department, inspector,\n"
+			    "                   discipline or viewer\n"
+			    "  --name NAME      who holds the account, such as \"clerk of the town\n"
+			    "                   office\"\n"
+			    "  --unit UNIT      the unit's code or unique name; by default your own\n"
+			    "                   unit\n"
+			    "  --person PERSON  the code or unique name of the person who holds it;\n"
+			    "                   required for a leader\n"
+			    "  --key KEY        the idempotency key, to retry an earlier add safely\n"));
 		case OPT_ROLE:
 			req.role = (Luoshi__V1__Role)role_from_name(optarg);
 			if (req.role == LUOSHI__V1__ROLE__ROLE_UNSPECIFIED) {
@@ -148,6 +170,9 @@ static int run_add(cli_ctx *ctx, int argc, char **argv)
 			break;
 		case OPT_UNIT:
 			req.unit = optarg;
+			break;
+		case OPT_PERSON:
+			req.person = optarg;
 			break;
 		case CLI_OPT_KEY:
 			if (!cli_key_valid(optarg))
@@ -240,9 +265,10 @@ static int run_list(cli_ctx *ctx, int argc, char **argv)
 	if (rc != LS_OK)
 		return rc;
 
-	const char *headers[] = {_("ID"),   _("Name"),    _("Role"),
-	                         _("Unit"), _("Created"), _("Revoked")};
-	cli_table *t = ctx->json ? NULL : cli_table_alloc(6, headers);
+	const char *headers[] = {
+	    _("ID"),      _("Name"),   _("Role"), _("Unit"), cli_pgettext("account", person_label),
+	    _("Created"), _("Revoked")};
+	cli_table *t = ctx->json ? NULL : cli_table_alloc(7, headers);
 	json_t *rows = ctx->json ? json_array() : NULL;
 	if (ctx->json && rows == NULL)
 		cli_out_of_memory();
@@ -274,13 +300,15 @@ static int run_list(cli_ctx *ctx, int argc, char **argv)
 					cli_out_of_memory();
 				continue;
 			}
-			char id[24] = "", unit[256];
+			char id[24] = "", unit[256], person[320];
 			if (a->has_id)
 				snprintf(id, sizeof id, "%" PRId64, a->id);
 			unit_text(a, unit, sizeof unit);
-			const char *cells[6] = {
-			    id,   a->name,       a->has_role ? cli_role_name(a->role) : "",
-			    unit, a->created_at, a->revoked_at};
+			person_text(a, person, sizeof person);
+			const char *cells[7] = {
+			    id,           a->name, a->has_role ? cli_role_name(a->role) : "",
+			    unit,         person,  a->created_at,
+			    a->revoked_at};
 			cli_table_add(t, cells);
 		}
 		const char *next = resp->next_page_token;

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "outbox.h"
 #include "output.h"
 
 #ifndef LUOSHI_VERSION
@@ -34,6 +35,18 @@ static const cli_command commands[] = {
     {"services", cli_cmd_services, N_("list the server's services and methods")},
     {"call", cli_cmd_call, N_("call any method with a JSON request")},
     {"account", cli_cmd_account, N_("manage accounts and their tokens")},
+    {"unit", cli_cmd_unit, N_("manage the units of the tree")},
+    {"person", cli_cmd_person, N_("manage the people: leaders and responsible persons")},
+    {"project", cli_cmd_project, N_("manage key projects")},
+    {"plan", cli_cmd_plan, N_("set and list the monthly investment plans")},
+    {"node", cli_cmd_node, N_("manage the nodes (milestones) of the plans")},
+    {"task", cli_cmd_task, N_("manage the tasks, their units and persons")},
+    {"assignments", cli_cmd_assignments, N_("show what your account is assigned")},
+    {"import", cli_cmd_import, N_("import the registry from CSV files")},
+    {"audit", cli_cmd_audit, N_("show the audit log of every write")},
+    {"update", cli_cmd_update, N_("submit and read the weekly progress updates")},
+    {"status", cli_cmd_status, N_("show whether a project is on track or lagging")},
+    {"outbox", cli_cmd_outbox, N_("the updates waiting to be sent to the server")},
 };
 
 /* ---- settings -------------------------------------------------------------- */
@@ -179,6 +192,8 @@ int cli_open(cli_ctx *ctx, luoshi_client **out)
 	int rc = cli_open_status(ctx, out, &st);
 	if (rc != LS_OK)
 		return cli_print_status(&st);
+	/* Updates made while the server was away go first, in order. */
+	cli_outbox_auto_flush(*out);
 	return LS_OK;
 }
 

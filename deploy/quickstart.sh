@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Quick start on Debian 12: installs what is missing, builds luoshi, creates
 # var/luoshi.db with its first admin account, starts luoshid in the
-# background and shows the client at work.
+# background with the Yinzhou demo district loaded (its accounts' tokens go
+# to var/demo-tokens.txt) and shows the client at work.
 #
 #   sudo deploy/quickstart.sh
 #
@@ -17,6 +18,8 @@ cd -- "$top"
 url=tcp://127.0.0.1:7070
 db=$top/var/luoshi.db
 token_file=$top/var/admin.token
+demo_tokens=$top/var/demo-tokens.txt
+demo_out=$top/var/luoshid.out
 pid_file=$top/var/luoshid.pid
 log_file=$top/var/luoshid.log
 luoshid=$top/build/server/luoshid
@@ -156,14 +159,29 @@ else
 	say "starting luoshid on $url"
 	# Its log and whatever it prints before opening the log go to one file;
 	# both append. --log lets SIGHUP reopen the file after rotation.
-	# shellcheck disable=SC2094
-	nohup "$luoshid" --db "$db" --listen "$url" --log "$log_file" \
-		</dev/null >>"$log_file" 2>&1 &
+	if [[ ! -e $demo_tokens ]]; then
+		# --demo loads the demo district once (a database that has it stays
+		# as it is) and prints its accounts' tokens on standard output, which
+		# goes to a file only we may read.
+		say "loading the Yinzhou demo district (once)"
+		rm -f -- "$demo_out"
+		(umask 077 && : >"$demo_out")
+		# shellcheck disable=SC2094
+		nohup "$luoshid" --db "$db" --listen "$url" --log "$log_file" --demo \
+			</dev/null >>"$demo_out" 2>>"$log_file" &
+	else
+		# shellcheck disable=SC2094
+		nohup "$luoshid" --db "$db" --listen "$url" --log "$log_file" \
+			</dev/null >>"$log_file" 2>&1 &
+	fi
 	echo $! >"$pid_file"
 fi
 pid=$(<"$pid_file")
 
-deadline=$((SECONDS + 10))
+# Loading the demo comes before serving and takes a few seconds more.
+wait_s=10
+[[ -e $demo_tokens ]] || wait_s=60
+deadline=$((SECONDS + wait_s))
 # NOT_SERVING does not match -w SERVING: '_' is a word character.
 until health=$(client --timeout 500 --json health 2>/dev/null) &&
 	grep -qw SERVING <<<"$health"; do
@@ -173,10 +191,27 @@ until health=$(client --timeout 500 --json health 2>/dev/null) &&
 	fi
 	if ((SECONDS >= deadline)); then
 		tail -n 20 "$log_file" >&2 || true
-		die "luoshid (pid $pid) did not answer health within 10 s; see var/luoshid.log"
+		die "luoshid (pid $pid) did not answer health within $wait_s s; see var/luoshid.log"
 	fi
 	sleep 0.2
 done
+
+# The demo is loaded before luoshid serves: its output is complete by now.
+if [[ ! -e $demo_tokens && -r $demo_out ]]; then
+	if grep -q '^demo account: ' "$demo_out"; then
+		(
+			umask 077
+			echo '# role unit token name: the demo accounts, printed once by luoshid --demo'
+			sed -n 's/^demo account: role=\([^ ]*\) unit=\([^ ]*\) token=\([^ ]*\) name=\(.*\)$/\1 \2 \3 \4/p' \
+				"$demo_out"
+		) >"$demo_tokens"
+		chmod 600 "$demo_tokens"
+		say "demo district loaded; its accounts' tokens are in var/demo-tokens.txt"
+	else
+		sed -n 's/^demo: /quickstart: demo: /p' "$demo_out"
+	fi
+	rm -f -- "$demo_out"
+fi
 
 cat <<EOF
 
@@ -196,6 +231,16 @@ Use the client from $top:
   build/client/luoshi services
   build/client/luoshi call /luoshi.v1.ReflectionService/GetServerInfo '{}'
   build/client/luoshi --json health
+
+The Yinzhou demo district (var/demo-tokens.txt: role, unit, token, name):
+
+  build/client/luoshi project show 奥克斯智能空调项目
+  build/client/luoshi project list --level city
+  town=\$(awk '\$1 == "town" && \$2 == "wuxiang" {print \$3}' var/demo-tokens.txt)
+  LUOSHI_TOKEN=\$town build/client/luoshi project list --town 五乡镇
+  LUOSHI_TOKEN=\$town build/client/luoshi assignments
+  leader=\$(awk '\$1 == "leader" {print \$3}' var/demo-tokens.txt)
+  LUOSHI_TOKEN=\$leader build/client/luoshi whoami
 
 Stop the server:
 

@@ -9,6 +9,7 @@
 
 #include "auth.h"
 #include "server.h"
+#include "store/registry.h"
 
 #define NAME_MAX_BYTES 200
 #define PAGE_DEFAULT 100
@@ -37,6 +38,46 @@ static void to_proto(const srv_account *a, Luoshi__V1__Account *m)
 	}
 }
 
+/* The unit or person (what) a new account is bound to, named by text: it
+ * must be active and lie within the caller's scope. */
+static int bound_to(srv_call *c, srv_entity what, const char *field, const char *text, int64_t *id)
+{
+	srv_store *store = c->srv->store;
+	int64_t root = srv_call_scope(c)->root;
+	const char *noun = what == SRV_UNIT ? "unit" : "person";
+	int rc = srv_store_registry_find(store, what, text, root, field, id, &c->status);
+	if (rc == LS_NOT_FOUND)
+		return srv_fail(c, LS_INVALID_ARGUMENT, field,
+		                "%s: no active %s has the code or name \"%s\"", field, noun, text);
+	if (rc != LS_OK)
+		return rc;
+	int64_t unit = *id;
+	bool active;
+	const char *code;
+	srv_unit u;
+	srv_person p;
+	if (what == SRV_UNIT) {
+		rc = srv_store_registry_unit_get(store, *id, &u);
+		active = u.active;
+		code = u.code;
+	} else {
+		rc = srv_store_registry_person_get(store, *id, &p);
+		active = p.active;
+		code = p.code;
+		unit = p.unit_id;
+	}
+	if (rc != LS_OK)
+		return srv_fail(c, LS_INTERNAL, NULL, "%s %lld cannot be read", noun,
+		                (long long)*id);
+	if (!active)
+		return srv_fail(c, LS_INVALID_ARGUMENT, field, "%s: %s %s is inactive", field, noun,
+		                code);
+	if (!srv_store_unit_within(store, unit, root))
+		return srv_fail(c, LS_PERMISSION_DENIED, field, "%s: %s %s lies outside your scope",
+		                field, noun, code);
+	return LS_OK;
+}
+
 static void account_create_account(Luoshi__V1__AccountService_Service *svc,
                                    const Luoshi__V1__CreateAccountRequest *in,
                                    Luoshi__V1__CreateAccountResponse_Closure done, void *arg)
@@ -60,8 +101,14 @@ static void account_create_account(Luoshi__V1__AccountService_Service *svc,
 	}
 	int64_t unit_id = c->caller->unit_id;
 	if (in->unit != NULL && in->unit[0] != '\0' &&
-	    srv_store_unit_resolve(store, in->unit, "unit", &unit_id, &c->status) != LS_OK)
+	    bound_to(c, SRV_UNIT, "unit", in->unit, &unit_id) != LS_OK)
 		return;
+	/* A leader's account acts for the leader: projects are led by people. */
+	if (in->role == LUOSHI__V1__ROLE__ROLE_LEADER && (in->person == NULL || !in->person[0])) {
+		srv_fail(c, LS_INVALID_ARGUMENT, "person",
+		         "a leader account is bound to a person: give the person");
+		return;
+	}
 
 	char token[SRV_TOKEN_SIZE], now[32];
 	uint8_t hash[SRV_HASH_SIZE];
@@ -70,8 +117,7 @@ static void account_create_account(Luoshi__V1__AccountService_Service *svc,
 	srv_now_iso(now);
 	int64_t person_id = 0;
 	if (in->person != NULL && in->person[0] != '\0' &&
-	    srv_store_resolve(store, SRV_PERSON, in->person, "person", &person_id, &c->status) !=
-	        LS_OK)
+	    bound_to(c, SRV_PERSON, "person", in->person, &person_id) != LS_OK)
 		return;
 	if (srv_store_account_insert(store, name, (srv_role)in->role, unit_id, person_id, hash,
 	                             c->caller->id, now, &id, &c->status) != LS_OK)
@@ -125,18 +171,28 @@ static void account_list_accounts(Luoshi__V1__AccountService_Service *svc,
 		}
 		after = v;
 	}
-	/* One row more than asked tells whether another page follows. */
+	/* One row more than asked tells whether another page follows. Only
+	 * the accounts of units within the admin's scope are shown. */
 	page p = {.cap = size + 1};
 	p.rows = malloc((size_t)p.cap * sizeof *p.rows);
+	int64_t *ids = malloc((size_t)p.cap * sizeof *ids);
 	Luoshi__V1__Account *accs = malloc((size_t)p.cap * sizeof *accs);
 	Luoshi__V1__Account **ptrs = malloc((size_t)p.cap * sizeof *ptrs);
-	if (p.rows == NULL || accs == NULL || ptrs == NULL) {
+	if (p.rows == NULL || ids == NULL || accs == NULL || ptrs == NULL) {
 		srv_fail(c, LS_RESOURCE_EXHAUSTED, NULL, "out of memory");
 		goto out;
 	}
-	if (srv_store_account_list(c->srv->store, after, p.cap,
-	                           in->has_include_revoked && in->include_revoked, collect,
-	                           &p) < 0) {
+	int n = srv_store_registry_account_ids(c->srv->store, srv_call_scope(c)->root, after, p.cap,
+	                                       in->has_include_revoked && in->include_revoked, ids);
+	for (int i = 0; i < n; i++) {
+		srv_account a;
+		if (srv_store_account_get(c->srv->store, ids[i], &a) != LS_OK) {
+			n = -1;
+			break;
+		}
+		collect(&p, &a);
+	}
+	if (n < 0) {
 		srv_fail(c, LS_INTERNAL, NULL, "cannot list accounts");
 		goto out;
 	}
@@ -156,6 +212,7 @@ static void account_list_accounts(Luoshi__V1__AccountService_Service *svc,
 	done(&resp, arg);
 out:
 	free(p.rows);
+	free(ids);
 	free(accs);
 	free(ptrs);
 }
@@ -179,7 +236,9 @@ static void account_revoke_account(Luoshi__V1__AccountService_Service *svc,
 		return;
 	}
 	srv_account before, after;
-	if (srv_store_account_get(store, in->id, &before) != LS_OK || before.revoked_at[0]) {
+	/* Outside the admin's scope an account does not exist for it. */
+	if (srv_store_account_get(store, in->id, &before) != LS_OK || before.revoked_at[0] ||
+	    !srv_store_unit_within(store, before.unit_id, srv_call_scope(c)->root)) {
 		srv_fail(c, LS_NOT_FOUND, "id", "no live account has id %lld", (long long)in->id);
 		return;
 	}

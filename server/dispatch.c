@@ -263,6 +263,9 @@ void srv_call_method(srv_call *parent, const char *full_name, const ProtobufCMes
 	memset(sub, 0, sizeof *sub);
 	sub->srv = parent->srv;
 	sub->caller = parent->caller;
+	/* Same caller, same scope: worked out once for a whole import. */
+	sub->scope = *srv_call_scope(parent);
+	sub->scoped = parent->scoped;
 	const srv_method *m = find(full_name);
 	if (m == NULL || m->impl == NULL) {
 		ls_status_set(&sub->status, LS_UNIMPLEMENTED, "method %s is not implemented",

@@ -15,6 +15,7 @@
 
 #include "auth.h"
 #include "config.h"
+#include "demo.h"
 #include "dispatch.h"
 #include "log.h"
 #include "push.h"
@@ -41,9 +42,16 @@ static const char usage[] =
     "  --rate-limit N       requests a second per account, 0 for none (default 200)\n"
     "  --unit-name NAME     init: the root unit's name (default 区领导小组办公室)\n"
     "  --unit-code CODE     init: the root unit's code (default office)\n"
+    "  --demo               load the Yinzhou demo district before serving (once: a\n"
+    "                       database that has it is left as it is), printing the\n"
+    "                       demo accounts' tokens on standard output\n"
     "  --help, --version\n";
 
 /* ---- configuration ---------------------------------------------------------- */
+
+/* --demo, or "demo = true": read once, when serving starts. Kept here and not
+ * in srv_config, which the rest of the server shares and never needs it. */
+static bool opt_demo;
 
 static void config_defaults(srv_config *c)
 {
@@ -51,6 +59,7 @@ static void config_defaults(srv_config *c)
 	c->contexts = 64;
 	c->max_message = LS_MAX_MESSAGE_DEFAULT;
 	c->log_level = LS_LOG_INFO;
+	opt_demo = false;
 	c->rate_limit = 200;
 }
 
@@ -145,6 +154,18 @@ static int config_set(void *arg, const char *key, const char *value, ls_status *
 		return set_string(&c->unit_name, value, st);
 	if (strcmp(key, "unit-code") == 0)
 		return set_string(&c->unit_code, value, st);
+	if (strcmp(key, "demo") == 0) {
+		if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 ||
+		    strcmp(value, "1") == 0)
+			opt_demo = true;
+		else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 ||
+		         strcmp(value, "0") == 0)
+			opt_demo = false;
+		else
+			return ls_status_field(st, LS_INVALID_ARGUMENT, key,
+			                       "demo is true or false, not \"%s\"", value);
+		return LS_OK;
+	}
 	return ls_status_field(st, LS_INVALID_ARGUMENT, key, "unknown option \"%s\"", key);
 }
 
@@ -161,6 +182,7 @@ static const struct option long_options[] = {
     {"rate-limit", required_argument, NULL, 0},
     {"unit-name", required_argument, NULL, 0},
     {"unit-code", required_argument, NULL, 0},
+    {"demo", no_argument, NULL, 0},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -178,7 +200,7 @@ static int config_load(srv_config *c, const char *config_path, int argc, char **
 			return st->code;
 	}
 	bool flag_listen = false;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then forgets the last scan's permutation */
 	int opt, idx;
 	while ((opt = getopt_long(argc, argv, "c:hV", long_options, &idx)) != -1) {
 		if (opt != 0)
@@ -186,12 +208,15 @@ static int config_load(srv_config *c, const char *config_path, int argc, char **
 		const char *key = long_options[idx].name;
 		if (strcmp(key, "listen") == 0 && !flag_listen) {
 			/* Listen flags replace the file's list instead of adding to it. */
-			for (int i = 0; i < c->n_listen; i++)
+			for (int i = 0; i < c->n_listen; i++) {
 				free(c->listen[i]);
+				c->listen[i] = NULL;
+			}
 			c->n_listen = 0;
 			flag_listen = true;
 		}
-		if (config_set(c, key, optarg, st) != LS_OK)
+		/* A flag without a value (--demo) says yes. */
+		if (config_set(c, key, optarg ? optarg : "true", st) != LS_OK)
 			return st->code;
 	}
 	*init = false;
@@ -364,6 +389,11 @@ static int serve(srv_daemon *d)
 	ls_status_clear(&st);
 
 	ProtobufCService *impls[] = {srv_health_service(), srv_reflection_service(),
+	                             srv_import_service(),
+	                             srv_project_service(),
+	                             srv_schedule_service(),
+	                             srv_progress_service(),
+	                             srv_registry_service(),
 	                             srv_account_service()};
 	if (srv_store_open(&srv->store, srv->cfg.db, false, &st) != LS_OK) {
 		ls_error("%s%s", st.message,
@@ -378,6 +408,12 @@ static int serve(srv_daemon *d)
 	if (srv_dispatch_init(impls, sizeof impls / sizeof impls[0]) != LS_OK) {
 		ls_error("out of memory");
 		goto fail_dispatch;
+	}
+	/* Before the sockets open, so that no client sees half a demo; a demo
+	 * that cannot load stops the server. */
+	if (opt_demo && srv_demo_load(srv, stdout, &st) != LS_OK) {
+		ls_error("%s; the server does not start", st.message);
+		goto fail_loop;
 	}
 	if (uv_loop_init(&d->loop) != 0) {
 		ls_error("libuv: cannot create the loop");

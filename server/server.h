@@ -98,5 +98,10 @@ void srv_call_method(srv_call *parent, const char *full_name, const ProtobufCMes
 ProtobufCService *srv_health_service(void);
 ProtobufCService *srv_reflection_service(void);
 ProtobufCService *srv_account_service(void);
+ProtobufCService *srv_registry_service(void);
+ProtobufCService *srv_import_service(void);
+ProtobufCService *srv_project_service(void);
+ProtobufCService *srv_schedule_service(void);
+ProtobufCService *srv_progress_service(void);
 
 #endif

@@ -1,0 +1,521 @@
+/* End to end: `luoshid --demo` loads the Yinzhou demo district of
+ * server/demo once, prints the demo accounts' tokens once, and a second
+ * start with --demo changes nothing.
+ *
+ * Every expected figure below was counted by hand in the CSV files of
+ * server/demo (awk over the columns), never by asking the server. One
+ * server serves the whole group: loading the demo takes a while. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "luoshi/v1/account.pb-c.h"
+#include "luoshi/v1/project.pb-c.h"
+#include "luoshi/v1/registry.pb-c.h"
+
+#define M_WHOAMI "/luoshi.v1.AccountService/WhoAmI"
+#define M_GET_PROJECT "/luoshi.v1.ProjectService/GetProject"
+#define M_LIST_PROJECTS "/luoshi.v1.ProjectService/ListProjects"
+#define M_CREATE_UNIT "/luoshi.v1.RegistryService/CreateUnit"
+
+/* projects.csv: 292 rows, 33 of level city (C01-C33), 66 district
+ * (D01-D66), 193 town (T001-T193); 27 with land_clearance true. */
+#define N_PROJECTS 292
+#define N_CITY 33
+#define N_DISTRICT 66
+#define N_TOWN 193
+#define N_LAND_CLEARANCE 27
+/* units.csv 49 rows (22 towns and streets, 18 departments, 4 support
+ * groups, 4 inspection groups, 区纪委); people.csv 67 (18 district leaders
+ * in unit office, one head for each of the 49 units); plans.csv 3725
+ * months; nodes.csv 768; tasks.csv 583; accounts.csv 9 accounts. */
+#define N_UNITS 49
+#define N_PEOPLE 67
+#define N_LEADERS 18
+#define N_PLANS 3725
+#define N_NODES 768
+#define N_TASKS 583
+#define N_DEMO_ACCOUNTS 9
+
+/* The projects whose town column is wuxiang (五乡镇): 17 rows. */
+static const char *const wuxiang_projects[] = {
+    "C01",  "C02",  "C08",  "D15",  "D16",  "D27",  "D44",  "T005", "T014",
+    "T015", "T016", "T017", "T018", "T019", "T020", "T021", "T022",
+};
+#define N_WUXIANG (sizeof wuxiang_projects / sizeof wuxiang_projects[0])
+
+/* accounts.csv, row by row: role and unit. */
+static const struct {
+	const char *role;
+	int role_number;
+	const char *unit;
+} demo_accounts[N_DEMO_ACCOUNTS] = {
+    {"admin", LUOSHI__V1__ROLE__ROLE_ADMIN, "office"},
+    {"leader", LUOSHI__V1__ROLE__ROLE_LEADER, "office"},
+    {"town", LUOSHI__V1__ROLE__ROLE_TOWN, "wuxiang"},
+    {"town", LUOSHI__V1__ROLE__ROLE_TOWN, "xiaying"},
+    {"department", LUOSHI__V1__ROLE__ROLE_DEPARTMENT, "fgj"},
+    {"department", LUOSHI__V1__ROLE__ROLE_DEPARTMENT, "zqql"},
+    {"inspector", LUOSHI__V1__ROLE__ROLE_INSPECTOR, "dc1"},
+    {"discipline", LUOSHI__V1__ROLE__ROLE_DISCIPLINE, "jw"},
+    {"viewer", LUOSHI__V1__ROLE__ROLE_VIEWER, "office"},
+};
+
+#define TOKEN_MAX 128
+
+typedef struct printed {
+	char role[32];
+	char unit[64];
+	char token[TOKEN_MAX];
+	char name[256];
+} printed;
+
+typedef struct demo_state {
+	e2e_server s;
+	printed accounts[N_DEMO_ACCOUNTS + 1];
+	int n_accounts;
+} demo_state;
+
+static const char *const demo_flag[] = {"--demo", NULL};
+
+/* Copies the value of "key=" in line up to the next space (or the end of
+ * the line for the last key). Returns false when the key is missing or the
+ * value does not fit. */
+static bool field_of(const char *line, const char *key, bool to_end, char *out, size_t size)
+{
+	const char *p = strstr(line, key);
+	if (p == NULL)
+		return false;
+	p += strlen(key);
+	size_t n = to_end ? strcspn(p, "\n") : strcspn(p, " \n");
+	if (n == 0 || n >= size)
+		return false;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return true;
+}
+
+/* Reads the "demo account:" lines of text into st (at most one more than
+ * expected, to notice extra ones). Returns how many there were. */
+static int read_printed(const char *text, demo_state *st)
+{
+	int n = 0;
+	const char *line = text;
+	while (line != NULL && *line != '\0') {
+		if (strncmp(line, "demo account: ", 14) == 0) {
+			if (n <= N_DEMO_ACCOUNTS) {
+				printed *p = &st->accounts[n];
+				if (!field_of(line, "role=", false, p->role, sizeof p->role) ||
+				    !field_of(line, "unit=", false, p->unit, sizeof p->unit) ||
+				    !field_of(line, "token=", false, p->token, sizeof p->token) ||
+				    !field_of(line, " name=", true, p->name, sizeof p->name))
+					fail_msg("cannot read the demo account line: %.200s", line);
+			}
+			n++;
+		}
+		line = strchr(line, '\n');
+		if (line != NULL)
+			line++;
+	}
+	return n;
+}
+
+static int setup_demo(void **state)
+{
+	demo_state *st = calloc(1, sizeof *st);
+	if (st == NULL)
+		return -1;
+	if (e2e_server_up(&st->s, demo_flag) != 0) {
+		e2e_server_cleanup(&st->s);
+		free(st);
+		return -1;
+	}
+	char *out = e2e_read_file(st->s.out, NULL);
+	if (out == NULL) {
+		e2e_server_cleanup(&st->s);
+		free(st);
+		return -1;
+	}
+	st->n_accounts = read_printed(out, st);
+	free(out);
+	*state = st;
+	return 0;
+}
+
+static int teardown_demo(void **state)
+{
+	demo_state *st = *state;
+	int rc = 0;
+	if (st != NULL) {
+		if (st->s.pid > 0 && e2e_server_stop(&st->s) != 0)
+			rc = -1;
+		e2e_server_cleanup(&st->s);
+		free(st);
+	}
+	*state = NULL;
+	return rc;
+}
+
+/* ---- what the database holds -------------------------------------------------- */
+
+typedef struct counts {
+	int64_t projects, units, people, plans, nodes, tasks, accounts, audit;
+} counts;
+
+static counts count_rows(const e2e_server *s)
+{
+	sqlite3 *db = e2e_db_open(s);
+	counts c = {
+	    .projects = e2e_db_int(db, "SELECT count(*) FROM projects", NULL, NULL),
+	    .units = e2e_db_int(db, "SELECT count(*) FROM units", NULL, NULL),
+	    .people = e2e_db_int(db, "SELECT count(*) FROM people", NULL, NULL),
+	    .plans = e2e_db_int(db, "SELECT count(*) FROM plans", NULL, NULL),
+	    .nodes = e2e_db_int(db, "SELECT count(*) FROM nodes", NULL, NULL),
+	    .tasks = e2e_db_int(db, "SELECT count(*) FROM tasks", NULL, NULL),
+	    .accounts = e2e_db_int(db, "SELECT count(*) FROM accounts", NULL, NULL),
+	    .audit = e2e_db_int(db, "SELECT count(*) FROM audit_log", NULL, NULL),
+	};
+	sqlite3_close(db);
+	return c;
+}
+
+static void test_counts(void **state)
+{
+	demo_state *st = *state;
+	counts c = count_rows(&st->s);
+	assert_int_equal(c.projects, N_PROJECTS);
+	/* init's root unit and admin, and the demo's. */
+	assert_int_equal(c.units, 1 + N_UNITS);
+	assert_int_equal(c.people, N_PEOPLE);
+	assert_int_equal(c.plans, N_PLANS);
+	assert_int_equal(c.nodes, N_NODES);
+	assert_int_equal(c.tasks, N_TASKS);
+	assert_int_equal(c.accounts, 1 + N_DEMO_ACCOUNTS);
+
+	sqlite3 *db = e2e_db_open(&st->s);
+	const char *by_level = "SELECT count(*) FROM projects WHERE level = ?1";
+	assert_int_equal(e2e_db_int(db, by_level, "city", NULL), N_CITY);
+	assert_int_equal(e2e_db_int(db, by_level, "district", NULL), N_DISTRICT);
+	assert_int_equal(e2e_db_int(db, by_level, "town", NULL), N_TOWN);
+	assert_int_equal(
+	    e2e_db_int(db, "SELECT count(*) FROM projects WHERE land_clearance = 1", NULL, NULL),
+	    N_LAND_CLEARANCE);
+	/* Town-level projects all stand in a town. */
+	assert_int_equal(e2e_db_int(db,
+	                            "SELECT count(*) FROM projects WHERE level = 'town' AND "
+	                            "town_id IS NULL",
+	                            NULL, NULL),
+	                 0);
+
+	/* The 18 district leaders sit in the office and lead every city- and
+	 * district-level project between them. */
+	assert_int_equal(e2e_db_int(db,
+	                            "SELECT count(*) FROM people p JOIN units u ON u.id = "
+	                            "p.unit_id WHERE u.code = ?1",
+	                            "office", NULL),
+	                 N_LEADERS);
+	assert_int_equal(e2e_db_int(db,
+	                            "SELECT count(DISTINCT lead_leader_id) FROM projects WHERE "
+	                            "level IN ('city', 'district')",
+	                            NULL, NULL),
+	                 N_LEADERS);
+
+	const char *kind = "SELECT count(*) FROM units WHERE kind = ?1";
+	assert_int_equal(e2e_db_int(db, kind, "town", NULL), 22);
+	assert_int_equal(e2e_db_int(db, kind, "department", NULL), 18);
+	assert_int_equal(e2e_db_int(db, kind, "support_group", NULL), 4);
+	assert_int_equal(e2e_db_int(db, kind, "inspection_group", NULL), 4);
+	assert_int_equal(e2e_db_int(db, kind, "discipline", NULL), 1);
+	const char *named = "SELECT count(*) FROM units WHERE kind = ?1 AND name = ?2";
+	assert_int_equal(e2e_db_int(db, named, "support_group", "综合协调组"), 1);
+	assert_int_equal(e2e_db_int(db, named, "support_group", "审批服务组"), 1);
+	assert_int_equal(e2e_db_int(db, named, "support_group", "资金保障组"), 1);
+	assert_int_equal(e2e_db_int(db, named, "support_group", "征迁清零组"), 1);
+	assert_int_equal(e2e_db_int(db, named, "inspection_group", "第一督查组"), 1);
+	assert_int_equal(e2e_db_int(db, named, "inspection_group", "第四督查组"), 1);
+	assert_int_equal(e2e_db_int(db, named, "discipline", "区纪委"), 1);
+	/* Every demo unit hangs under init's root unit. */
+	assert_int_equal(e2e_db_int(db,
+	                            "SELECT count(*) FROM units u JOIN units r ON r.id = "
+	                            "u.parent_id WHERE r.code = ?1",
+	                            "office", NULL),
+	                 N_UNITS);
+
+	/* The CRRC base's plan: 4400 a month from March to December 2025,
+	 * 6600 a month in 2026 (plans.csv rows C01). */
+	const char *year = "SELECT sum(invested) FROM plans p JOIN projects j ON j.id = "
+	                   "p.project_id WHERE j.code = ?1 AND p.year = CAST(?2 AS INTEGER)";
+	assert_int_equal(e2e_db_int(db, year, "C01", "2025"), 10 * 4400);
+	assert_int_equal(e2e_db_int(db, year, "C01", "2026"), 12 * 6600);
+	sqlite3_close(db);
+}
+
+/* ---- the named projects, through the API -------------------------------------- */
+
+static Luoshi__V1__GetProjectResponse *get_project(luoshi_client *c, const char *ref)
+{
+	Luoshi__V1__GetProjectRequest req = LUOSHI__V1__GET_PROJECT_REQUEST__INIT;
+	req.project = (char *)ref;
+	ProtobufCMessage *m;
+	ls_status st;
+	int rc = e2e_call(c, M_GET_PROJECT, &req.base, NULL, &m, &st);
+	if (rc != LS_OK)
+		fail_msg("GetProject %s: %s %s", ref, ls_code_name(rc), st.message);
+	return (Luoshi__V1__GetProjectResponse *)m;
+}
+
+static void test_named_projects(void **state)
+{
+	demo_state *st = *state;
+	luoshi_client *c = e2e_client(st->s.tcp_url, st->s.admin_token, 10000);
+
+	/* 21.89 亿元 = 218900 万元, found by its Chinese name. */
+	Luoshi__V1__GetProjectResponse *r = get_project(c, "奥克斯智能空调项目");
+	assert_non_null(r->project);
+	assert_string_equal(r->project->code, "C07");
+	assert_true(r->project->has_total_investment);
+	assert_int_equal(r->project->total_investment, 218900);
+	assert_int_equal(r->project->level, LUOSHI__V1__LEVEL__LEVEL_CITY);
+	assert_int_equal(r->project->category, LUOSHI__V1__CATEGORY__CATEGORY_INDUSTRIAL);
+	assert_true(r->project->has_fast_track);
+	assert_true(r->project->fast_track);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+
+	r = get_project(c, "中车产业基地");
+	assert_non_null(r->project);
+	assert_string_equal(r->project->code, "C01");
+	assert_non_null(r->project->town_name);
+	assert_string_equal(r->project->town_name, "五乡镇");
+	assert_string_equal(r->project->town_code, "wuxiang");
+	assert_string_equal(r->project->lead_leader_code, "ld01");
+	assert_string_equal(r->project->lead_leader_name, "沈卫东");
+	assert_int_equal(r->project->stage, LUOSHI__V1__STAGE__STAGE_CONTINUING);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+
+	/* Meikang: in 下应街道, started in January 2026. */
+	r = get_project(c, "美康智能健康产业中心");
+	assert_non_null(r->project);
+	assert_string_equal(r->project->town_name, "下应街道");
+	assert_string_equal(r->project->planned_start, "2026-01-10");
+	assert_int_equal(r->project->stage, LUOSHI__V1__STAGE__STAGE_NEW);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	luoshi_client_close(c);
+}
+
+/* ---- the town account sees its own projects ------------------------------------- */
+
+static const printed *printed_account(const demo_state *st, const char *role, const char *unit)
+{
+	for (int i = 0; i < st->n_accounts && i < N_DEMO_ACCOUNTS; i++)
+		if (strcmp(st->accounts[i].role, role) == 0 &&
+		    strcmp(st->accounts[i].unit, unit) == 0)
+			return &st->accounts[i];
+	fail_msg("no %s account of unit %s was printed", role, unit);
+	return NULL;
+}
+
+/* Lists every page of ListProjects as the token's holder, with a page size
+ * smaller than the answer so that paging is followed; codes receives up to
+ * max codes (strdup'd). Returns how many projects there were. */
+static size_t list_all(luoshi_client *c, const char *town, char **codes, size_t max)
+{
+	size_t n = 0;
+	char *page_token = NULL;
+	do {
+		Luoshi__V1__ListProjectsRequest req = LUOSHI__V1__LIST_PROJECTS_REQUEST__INIT;
+		req.has_page_size = true;
+		req.page_size = 5;
+		req.page_token = page_token;
+		req.town = (char *)town;
+		ProtobufCMessage *m;
+		ls_status st;
+		int rc = e2e_call(c, M_LIST_PROJECTS, &req.base, NULL, &m, &st);
+		free(page_token);
+		page_token = NULL;
+		if (rc != LS_OK)
+			fail_msg("ListProjects: %s %s", ls_code_name(rc), st.message);
+		const Luoshi__V1__ListProjectsResponse *r = (Luoshi__V1__ListProjectsResponse *)m;
+		for (size_t i = 0; i < r->n_projects; i++, n++)
+			if (n < max)
+				codes[n] = strdup(r->projects[i]->code);
+		if (r->next_page_token != NULL)
+			page_token = strdup(r->next_page_token);
+		protobuf_c_message_free_unpacked(m, NULL);
+	} while (page_token != NULL);
+	return n;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void test_town_sees_its_projects(void **state)
+{
+	demo_state *st = *state;
+	const printed *wx = printed_account(st, "town", "wuxiang");
+	luoshi_client *c = e2e_client(st->s.tcp_url, wx->token, 10000);
+	char *codes[N_PROJECTS];
+	size_t n = list_all(c, NULL, codes, N_PROJECTS);
+	assert_int_equal(n, N_WUXIANG);
+	qsort(codes, n, sizeof codes[0], cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(codes[i], wuxiang_projects[i]);
+		free(codes[i]);
+	}
+	/* Asking for another town's projects shows none of them. */
+	assert_int_equal(list_all(c, "下应街道", codes, N_PROJECTS), 0);
+	luoshi_client_close(c);
+
+	/* The admin, asking for 五乡镇 by name, gets the same 17. */
+	c = e2e_client(st->s.tcp_url, st->s.admin_token, 10000);
+	n = list_all(c, "五乡镇", codes, N_PROJECTS);
+	assert_int_equal(n, N_WUXIANG);
+	for (size_t i = 0; i < n; i++)
+		free(codes[i]);
+	luoshi_client_close(c);
+}
+
+/* ---- the printed tokens ------------------------------------------------------------ */
+
+static void test_tokens_work(void **state)
+{
+	demo_state *st = *state;
+	assert_int_equal(st->n_accounts, N_DEMO_ACCOUNTS);
+	for (int i = 0; i < N_DEMO_ACCOUNTS; i++) {
+		const printed *p = &st->accounts[i];
+		assert_string_equal(p->role, demo_accounts[i].role);
+		assert_string_equal(p->unit, demo_accounts[i].unit);
+		luoshi_client *c = e2e_client(st->s.tcp_url, p->token, 10000);
+		Luoshi__V1__WhoAmIRequest req = LUOSHI__V1__WHO_AM_IREQUEST__INIT;
+		ProtobufCMessage *m;
+		ls_status s;
+		int rc = e2e_call(c, M_WHOAMI, &req.base, NULL, &m, &s);
+		if (rc != LS_OK)
+			fail_msg("WhoAmI with the %s token of %s: %s %s", p->role, p->unit,
+			         ls_code_name(rc), s.message);
+		const Luoshi__V1__Account *a = ((Luoshi__V1__WhoAmIResponse *)m)->account;
+		assert_non_null(a);
+		assert_int_equal(a->role, demo_accounts[i].role_number);
+		assert_string_equal(a->unit_code, demo_accounts[i].unit);
+		assert_string_equal(a->name, p->name);
+		protobuf_c_message_free_unpacked(m, NULL);
+		luoshi_client_close(c);
+	}
+	/* The leader's account is the 区委书记's own. */
+	const printed *leader = printed_account(st, "leader", "office");
+	sqlite3 *db = e2e_db_open(&st->s);
+	assert_int_equal(e2e_db_int(db,
+	                            "SELECT count(*) FROM accounts a JOIN people p ON p.id = "
+	                            "a.person_id WHERE a.role = 'leader' AND p.code = ?1 AND "
+	                            "a.name = ?2",
+	                            "ld01", leader->name),
+	                 1);
+	sqlite3_close(db);
+}
+
+/* ---- loading twice --------------------------------------------------------------------- */
+
+static void test_second_load_changes_nothing(void **state)
+{
+	demo_state *st = *state;
+	counts before = count_rows(&st->s);
+	assert_int_equal(e2e_server_stop(&st->s), 0);
+	size_t old_len = 0;
+	char *old = e2e_read_file(st->s.out, &old_len);
+	assert_non_null(old);
+	free(old);
+
+	assert_int_equal(e2e_server_start(&st->s, demo_flag), 0);
+	size_t len = 0;
+	char *out = e2e_read_file(st->s.out, &len);
+	assert_non_null(out);
+	assert_true(len > old_len);
+	const char *fresh = out + old_len;
+	assert_non_null(strstr(fresh, "demo: the demo district is already in"));
+	assert_null(strstr(fresh, "demo account:"));
+	assert_null(strstr(fresh, "token="));
+	free(out);
+
+	counts after = count_rows(&st->s);
+	assert_memory_equal(&before, &after, sizeof before);
+
+	/* The tokens of the first load still work. */
+	const printed *wx = printed_account(st, "town", "wuxiang");
+	luoshi_client *c = e2e_client(st->s.tcp_url, wx->token, 10000);
+	char *codes[N_PROJECTS];
+	size_t n = list_all(c, NULL, codes, N_PROJECTS);
+	assert_int_equal(n, N_WUXIANG);
+	for (size_t i = 0; i < n; i++)
+		free(codes[i]);
+	luoshi_client_close(c);
+}
+
+/* ---- a demo that cannot load ----------------------------------------------------- */
+
+/* A unit made by hand takes the code fgj, which units.csv gives 区发改局 on
+ * line 24 (the header, then 22 towns and streets). The load then fails as a
+ * whole, names that line, and the server does not start. The demo is asked
+ * for by the config file ("demo = true") this time. */
+static void test_conflict_aborts(void **state)
+{
+	e2e_server *s = *state;
+	luoshi_client *c = e2e_client(s->tcp_url, s->admin_token, 10000);
+	Luoshi__V1__CreateUnitRequest req = LUOSHI__V1__CREATE_UNIT_REQUEST__INIT;
+	req.code = (char *)"fgj";
+	req.name = (char *)"发改（手工）";
+	req.has_kind = true;
+	req.kind = LUOSHI__V1__UNIT_KIND__UNIT_DEPARTMENT;
+	ProtobufCMessage *m;
+	ls_status st;
+	int rc = e2e_call(c, M_CREATE_UNIT, &req.base, NULL, &m, &st);
+	if (rc != LS_OK)
+		fail_msg("CreateUnit: %s %s", ls_code_name(rc), st.message);
+	protobuf_c_message_free_unpacked(m, NULL);
+	luoshi_client_close(c);
+	assert_int_equal(e2e_server_stop(s), 0);
+	counts before = count_rows(s);
+	assert_int_equal(before.units, 2);
+	assert_int_equal(before.projects, 0);
+
+	char config[E2E_PATH_MAX + 16], log[E2E_PATH_MAX + 16];
+	snprintf(config, sizeof config, "%s/demo.conf", s->dir);
+	snprintf(log, sizeof log, "%s/demo.log", s->dir);
+	assert_int_equal(e2e_write_file(config, "demo = true\n"), 0);
+	char listen[64];
+	snprintf(listen, sizeof listen, "tcp://127.0.0.1:%d", e2e_free_port());
+	const char *args[] = {"--config",  config, "--db",  s->db, "--listen", listen,
+	                      "--publish", "none", "--log", log,   NULL};
+	assert_int_equal(e2e_server_start_args(s, args, listen), -1);
+	assert_false(e2e_server_alive(s));
+
+	assert_true(e2e_file_contains(log, "server/demo/units.csv line 24, field code"));
+	assert_true(e2e_file_contains(log, "the server does not start"));
+	assert_false(e2e_file_contains(s->out, "demo account:"));
+	counts after = count_rows(s);
+	assert_memory_equal(&before, &after, sizeof before);
+}
+
+int main(void)
+{
+	/* The restart runs last: the others read the first load's output. */
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_counts),
+	    cmocka_unit_test(test_named_projects),
+	    cmocka_unit_test(test_town_sees_its_projects),
+	    cmocka_unit_test(test_tokens_work),
+	    cmocka_unit_test(test_second_load_changes_nothing),
+	};
+	const struct CMUnitTest failing[] = {
+	    cmocka_unit_test_setup_teardown(test_conflict_aborts, e2e_setup, e2e_teardown),
+	};
+	int failed = cmocka_run_group_tests_name("e2e_demo", tests, setup_demo, teardown_demo);
+	return failed + cmocka_run_group_tests_name("e2e_demo_conflict", failing, NULL, NULL);
+}
