@@ -301,9 +301,16 @@ void srv_rpc_close(srv_rpc *r)
 	if (r == NULL)
 		return;
 	atomic_store(&r->closing, true);
+	/* Our own operations are stopped, and the contexts closed, before the
+	 * socket: nng 1.5.2 can hang in nng_close when it has to abort
+	 * operations itself (nng #1543). nng_aio_stop waits for a running
+	 * callback, and a stopped context is not armed again. */
+	for (int i = 0; i < r->n_ctxs; i++)
+		nng_aio_stop(r->ctxs[i].aio);
+	for (int i = 0; i < r->n_ctxs; i++)
+		nng_ctx_close(r->ctxs[i].ctx);
 	nng_close(r->sock);
-	/* nng_aio_free waits for a running callback, so after this loop no nng
-	 * thread touches r. */
+	/* After this loop no nng thread touches r. */
 	for (int i = 0; i < r->n_ctxs; i++) {
 		nng_aio_free(r->ctxs[i].aio);
 		srv_request_reset(&r->ctxs[i].req);

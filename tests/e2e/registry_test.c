@@ -609,6 +609,13 @@ static void test_scope(void **state)
 	expect(account_revoke(root, 4, &st), LS_OK, &st, "city revokes WX's clerk");
 	expect_accounts(yz, "2");
 
+	/* Moved into YZ (audit 16), HSFG's rows follow it; HS still reads the
+	 * row it wrote itself (13), but not the move. */
+	expect(unit_update(root, "HSFG", NULL, 0, "YZ", &st), LS_OK, &st, "city moves HSFG");
+	expect_units(hs, NULL, "HS,GL");
+	expect_audit(hs, NULL, "13,12,6,4");
+	expect_audit(yz, NULL, "16,15,14,13,11,10,9,8,7,5,3");
+
 	luoshi_client_close(root);
 	luoshi_client_close(yz);
 	luoshi_client_close(hs);
@@ -829,6 +836,8 @@ static void test_deactivation(void **state)
 	                 2);
 	assert_int_equal(unit_ok(c, "D", "区发改局", DEPARTMENT, NULL), 5);
 	assert_int_equal(person_ok(c, "L", "赵六", "D", "副区长"), 2);
+	assert_int_equal(unit_ok(c, "Q", "区住建局", DEPARTMENT, NULL), 6);
+	assert_int_equal(person_ok(c, "PQ", "钱八", "Q", NULL), 3);
 	/* A project led by L, with D as its lead unit (ProjectService is not
 	 * this test's business: the row goes straight in). */
 	db_exec(s, "INSERT INTO projects(code, name, level, category, stage, lead_leader_id, "
@@ -853,6 +862,11 @@ static void test_deactivation(void **state)
 	expect_field(unit_deactivate(c, "D", &st), LS_FAILED_PRECONDITION, &st, "unit",
 	             "D leading a project");
 	assert_non_null(strstr(st.message, "AUX"));
+	/* A person alone is enough to keep a unit. */
+	expect_field(unit_deactivate(c, "Q", &st), LS_FAILED_PRECONDITION, &st, "unit",
+	             "Q with a person only");
+	assert_non_null(strstr(st.message, "1 active person (PQ)"));
+	assert_null(strstr(st.message, "account"));
 	expect_field(unit_deactivate(c, "office", &st), LS_FAILED_PRECONDITION, &st, "unit",
 	             "the root");
 	assert_non_null(strstr(st.message, "#1 admin"));
@@ -872,19 +886,21 @@ static void test_deactivation(void **state)
 	db_exec(s, "UPDATE projects SET archived = 1 WHERE code = 'AUX'");
 	expect(person_deactivate(c, "L", &st), LS_OK, &st, "deactivate L");
 	expect(unit_deactivate(c, "D", &st), LS_OK, &st, "deactivate D");
+	expect(person_deactivate(c, "PQ", &st), LS_OK, &st, "deactivate PQ");
+	expect(unit_deactivate(c, "Q", &st), LS_OK, &st, "deactivate Q");
 
 	/* Nothing was deleted; the inactive rows are hidden unless asked for. */
-	assert_int_equal(db_count(s, "SELECT count(*) FROM units", NULL, NULL), 5);
-	assert_int_equal(db_count(s, "SELECT count(*) FROM units WHERE active = 0", NULL, NULL), 4);
+	assert_int_equal(db_count(s, "SELECT count(*) FROM units", NULL, NULL), 6);
+	assert_int_equal(db_count(s, "SELECT count(*) FROM units WHERE active = 0", NULL, NULL), 5);
 	assert_int_equal(db_count(s, "SELECT count(*) FROM people WHERE active = 0", NULL, NULL),
-	                 2);
+	                 3);
 	expect_units(c, NULL, "office");
 	unit_query all = {.inactive = true};
-	expect_units(c, &all, "office,P,C,T,D");
+	expect_units(c, &all, "office,P,C,T,D,Q");
 	expect_people(c, NULL, NULL, "");
 	char got[64];
 	expect(people_codes(c, NULL, NULL, true, got, sizeof got, &st), LS_OK, &st, "all people");
-	assert_string_equal(got, "PT,L");
+	assert_string_equal(got, "PT,L,PQ");
 	Luoshi__V1__GetUnitResponse *g;
 	expect(unit_get(c, "C", &g, &st), LS_OK, &st, "GetUnit C");
 	assert_false(g->unit->active);

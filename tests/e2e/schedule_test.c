@@ -1511,6 +1511,56 @@ static void test_forged_ids(void **state)
 	assert_db_text(s, "SELECT done_date FROM nodes WHERE id = 9", "2026-11-01");
 }
 
+/* An archived project's plan no longer changes, and it leaves the
+ * assignments; its nodes stay readable. */
+static void test_archived(void **state)
+{
+	e2e_server *s = *state;
+	sqlite3 *db = e2e_db_open(s);
+	exec_sql(db, "UPDATE projects SET archived = 1 WHERE code = 'AUX'");
+	sqlite3_close(db);
+	char *before = fingerprint(s);
+	ls_status st;
+	Luoshi__V1__SetNodeDoneRequest sd = LUOSHI__V1__SET_NODE_DONE_REQUEST__INIT;
+	sd.has_id = true;
+	sd.id = 7;
+	sd.has_done = true;
+	sd.done = true;
+	sd.done_date = (char *)"2026-11-20";
+	assert_int_equal(rpc(s, W_ADMIN, M_SET_NODE_DONE, &sd.base, NULL, &st),
+	                 LS_FAILED_PRECONDITION);
+	Luoshi__V1__UpdateTaskRequest ut = LUOSHI__V1__UPDATE_TASK_REQUEST__INIT;
+	ut.has_id = true;
+	ut.id = 4;
+	ut.has_status = true;
+	ut.status = LUOSHI__V1__TASK_STATUS__TASK_DONE;
+	assert_int_equal(rpc(s, W_TOWN_WX, M_UPDATE_TASK, &ut.base, NULL, &st),
+	                 LS_FAILED_PRECONDITION);
+	/* Writes name projects that are not archived. */
+	Luoshi__V1__CreateNodeRequest cn = LUOSHI__V1__CREATE_NODE_REQUEST__INIT;
+	cn.project = (char *)"AUX";
+	cn.name = (char *)"节点";
+	cn.due_date = (char *)"2026-12-01";
+	assert_int_equal(rpc(s, W_ADMIN, M_CREATE_NODE, &cn.base, NULL, &st), LS_INVALID_ARGUMENT);
+	assert_string_equal(st.field, "project");
+	char *after = fingerprint(s);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+
+	/* 五乡镇 now answers for CRRC alone: AUX's nodes 7 and 8 and task 4
+	 * drop out; MK's node 12, its own, stays. */
+	Luoshi__V1__GetAssignmentsResponse *r = assignments(s, W_TOWN_WX, 0);
+	check_assignments(r, (want_project[]){{"CRRC", "town", "2026-12-31"}}, 1, (int64_t[]){1},
+	                  (int[]){-36}, 1, (int64_t[]){3, 12}, (int[]){5, 7}, 2, NULL, NULL, 0);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	Luoshi__V1__ListNodesRequest ln = LUOSHI__V1__LIST_NODES_REQUEST__INIT;
+	ln.owner_unit = (char *)"FG";
+	Luoshi__V1__ListNodesResponse *l = list_nodes(s, W_ADMIN, &ln);
+	check_ids(l, (int64_t[]){5, 7, 3, 10}, NULL, 4);
+	protobuf_c_message_free_unpacked(&l->base, NULL);
+}
+
 /* ---- the command line ----------------------------------------------------------------- */
 
 static void cli(const e2e_server *s, enum who w, const char *lang, const char *const *args,
@@ -1926,6 +1976,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_assignments, setup_schedule, e2e_teardown),
 	    cmocka_unit_test_setup_teardown(test_role_matrix, setup_schedule, e2e_teardown),
 	    cmocka_unit_test_setup_teardown(test_forged_ids, setup_schedule, e2e_teardown),
+	    cmocka_unit_test_setup_teardown(test_archived, setup_schedule, e2e_teardown),
 	    cmocka_unit_test_setup_teardown(test_cli_nodes, setup_registry, e2e_teardown),
 	    cmocka_unit_test_setup_teardown(test_cli_tasks, setup_registry, e2e_teardown),
 	    cmocka_unit_test_setup_teardown(test_cli_assignments, setup_schedule, e2e_teardown),
