@@ -33,6 +33,7 @@ typedef struct cli_ctx {
 	bool timeout_set;
 	bool json;
 	char path[96]; /* "luoshi account list", for help hints */
+	const char *ca, *cert, *key; /* TLS files given before the command; NULL: not given */
 } cli_ctx;
 
 /* Option values of the global options, which every command accepts too
@@ -44,6 +45,9 @@ enum {
 	CLI_OPT_JSON,
 	CLI_OPT_VERSION,
 	CLI_OPT_KEY,
+	CLI_OPT_CA,   /* --ca, --cert, --key: before the command only, where --key */
+	CLI_OPT_CERT, /* cannot be taken for a command's idempotency key */
+	CLI_OPT_TLS_KEY,
 	CLI_OPT_FIRST_LOCAL, /* commands number their own long options from here */
 };
 
@@ -141,6 +145,54 @@ int cli_cmd_assignments(cli_ctx *ctx, int argc, char **argv); /* cmd_assignments
 int cli_cmd_update(cli_ctx *ctx, int argc, char **argv); /* cmd_update.c */
 int cli_cmd_status(cli_ctx *ctx, int argc, char **argv); /* cmd_update.c */
 int cli_cmd_outbox(cli_ctx *ctx, int argc, char **argv); /* cmd_outbox.c */
+/* cmd_inbox.c, cmd_notice.c, cmd_watch.c: reminders */
+int cli_cmd_inbox(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_ack(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_notice(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_watch(cli_ctx *ctx, int argc, char **argv);
+/* A reminder's kind as scripts see it ("node_due") and as people read it
+ * (translated); its number as shown ("5", "p5" in the person's inbox); its
+ * time "2026-11-27 09:00" from ISO 8601. In cmd_inbox.c. */
+struct Luoshi__V1__Reminder;
+const char *cli_reminder_kind_name(int kind);
+const char *cli_reminder_kind_label(int kind);
+void cli_reminder_seq(const struct Luoshi__V1__Reminder *r, char *buf, size_t n);
+void cli_reminder_time(const char *iso, char *buf, size_t n);
+int cli_cmd_export(cli_ctx *ctx, int argc, char **argv); /* cmd_export.c */
+int cli_cmd_problem(cli_ctx *ctx, int argc, char **argv); /* cmd_problem.c */
+int cli_cmd_admin(cli_ctx *ctx, int argc, char **argv); /* cmd_admin.c */
+int cli_cmd_query(cli_ctx *ctx, int argc, char **argv); /* cmd_query.c */
+int cli_cmd_reconcile(cli_ctx *ctx, int argc, char **argv); /* cmd_reconcile.c */
+int cli_cmd_disclose(cli_ctx *ctx, int argc, char **argv); /* cmd_disclose.c */
+/* Supervision: cmd_activity.c, cmd_supervision.c (inspection, rectification,
+ * accountability, and the helpers below), cmd_approval.c, cmd_clearance.c,
+ * cmd_funding.c, cmd_supervision_query.c (supervise). */
+int cli_cmd_activity(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_inspection(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_rectification(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_accountability(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_approval(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_clearance(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_funding(cli_ctx *ctx, int argc, char **argv);
+int cli_cmd_supervise(cli_ctx *ctx, int argc, char **argv);
+/* A group's help (help, then its subcommands) and dispatch; a write that
+ * prints the answer's row in field as label/value rows; a list that
+ * follows the pages of req (page_size, page_token) up to limit (0: all),
+ * one row per element of the answer's repeated field; an enum word of
+ * words (1..n-1, 0 when none); --limit and --key values; "CODE 名称". */
+struct cli_table;
+typedef void (*cli_sup_rows_fn)(struct cli_table *t, const ProtobufCMessage *m);
+int cli_sup_group(cli_ctx *ctx, int argc, char **argv, const char *help, const cli_command *subs,
+                  size_t n);
+int cli_sup_write(cli_ctx *ctx, const char *method, const ProtobufCMessage *req, const char *key,
+                  const char *field, cli_sup_rows_fn rows);
+int cli_sup_list(cli_ctx *ctx, const char *method, ProtobufCMessage *req, const char *field,
+                 long long limit, size_t ncols, const char *const *headers, cli_sup_rows_fn row,
+                 const char *none);
+int cli_sup_enum(const char *arg, const char *const *words, int n);
+int cli_sup_limit(cli_ctx *ctx, long long *limit);
+int cli_sup_key(cli_ctx *ctx, const char **key);
+void cli_sup_code_name(const char *code, const char *name, char *buf, size_t n);
 /* cmd_account.c */
 int cli_cmd_account(cli_ctx *ctx, int argc, char **argv);
 

@@ -109,6 +109,55 @@ static void print_tasks(const Luoshi__V1__GetAssignmentsResponse *r)
 	section_end(t, r->n_tasks, r->task_count);
 }
 
+/* The group of a problem as people read it, in the "problem group" context
+ * that `luoshi problem` uses. */
+static const char *group_text(const Luoshi__V1__Problem *p)
+{
+	static const char *const names[] = {NULL,      "coordination", "approval",
+	                                    "funding", "clearance",    "other"};
+	if (!p->has_group || p->group < 1 || p->group > 5)
+		return "";
+	return cli_pgettext("problem group", names[p->group]);
+}
+
+static void print_problems(const Luoshi__V1__GetAssignmentsResponse *r)
+{
+	/* Labels in the contexts `luoshi problem` uses. */
+	static const char *const heading = NC_("assignments", "Open problems (%u)\n");
+	static const char *const labels[] = {
+	    NC_("problem", "ID"),       NC_("problem", "Project"), NC_("problem", "Problem"),
+	    NC_("problem", "Group"),    NC_("problem", "Due"),     NC_("problem", "Days left"),
+	    NC_("problem", "Assignee"),
+	};
+	printf(cli_pgettext("assignments", heading), (unsigned)r->problem_count);
+	if (r->n_problems == 0)
+		return;
+	const char *headers[7];
+	for (size_t i = 0; i < 7; i++)
+		headers[i] = cli_pgettext("problem", labels[i]);
+	cli_table *t = cli_table_alloc(7, headers);
+	for (size_t i = 0; i < r->n_problems; i++) {
+		const Luoshi__V1__Problem *k = r->problems[i];
+		char id[24] = "", days[16] = "";
+		if (k->has_id)
+			snprintf(id, sizeof id, "%" PRId64, k->id);
+		if (k->has_days_left)
+			snprintf(days, sizeof days, "%d", (int)k->days_left);
+		/* Whoever has it now: a leader's case, a unit, or where it was
+		 * routed. */
+		const char *who = k->assignee_person_name ? k->assignee_person_name
+		                  : k->assignee_unit_name ? k->assignee_unit_name
+		                                          : k->routed_unit_name;
+		const char *cells[] = {
+		    id,          k->project_name ? k->project_name : k->project_code,
+		    k->title,    group_text(k),
+		    k->due_date, days,
+		    who};
+		cli_table_add(t, cells);
+	}
+	section_end(t, r->n_problems, r->problem_count);
+}
+
 int cli_cmd_assignments(cli_ctx *ctx, int argc, char **argv)
 {
 	enum { OPT_DAYS = CLI_OPT_FIRST_LOCAL, OPT_AS_OF };
@@ -130,8 +179,9 @@ int cli_cmd_assignments(cli_ctx *ctx, int argc, char **argv)
 			    "\n"
 			    "Shows what your account is assigned, most urgent first: the projects\n"
 			    "you answer for (the town they stand in, lead or contributing unit,\n"
-			    "lead leader), their nodes overdue and due soon, and your open tasks.\n"
-			    "Days left are negative when overdue.\n"
+			    "lead leader), their nodes overdue and due soon, your open tasks, and\n"
+			    "the open problems routed or assigned to you (for a leader also those\n"
+			    "of the projects you lead). Days left are negative when overdue.\n"
 			    "\n"
 			    "Options:\n"
 			    "  --days N      the nodes due within N days (1 to 365; by default 14)\n"
@@ -181,6 +231,8 @@ int cli_cmd_assignments(cli_ctx *ctx, int argc, char **argv)
 		print_nodes(heading, r->nodes_due, r->n_nodes_due, r->due_count);
 		putchar('\n');
 		print_tasks(r);
+		putchar('\n');
+		print_problems(r);
 	}
 	protobuf_c_message_free_unpacked(m, NULL);
 	return rc;

@@ -25,7 +25,18 @@
 /* ---- labels ------------------------------------------------------------------ */
 
 /* Translated in the context "unit": other commands use the same words. */
-enum label { L_ID, L_CODE, L_NAME, L_KIND, L_PARENT, L_STATUS, L_CREATED, L_ACTIVE, L_INACTIVE };
+enum label {
+	L_ID,
+	L_CODE,
+	L_NAME,
+	L_KIND,
+	L_PARENT,
+	L_STATUS,
+	L_CREATED,
+	L_ACTIVE,
+	L_INACTIVE,
+	L_GROUP,
+};
 
 static const char *const labels[] = {
     [L_ID] = NC_("unit", "ID"),
@@ -37,6 +48,7 @@ static const char *const labels[] = {
     [L_CREATED] = NC_("unit", "Created"),
     [L_ACTIVE] = NC_("unit", "active"),
     [L_INACTIVE] = NC_("unit", "inactive"),
+    [L_GROUP] = NC_("unit", "Support group"),
 };
 
 static const char *label(enum label l)
@@ -120,6 +132,41 @@ static int parse_kind(const cli_ctx *ctx, const char *arg, int *out)
 	return cli_usage_error(ctx, _("unknown unit kind '%s' (valid kinds: %s)"), arg, kinds);
 }
 
+/* ---- support groups ------------------------------------------------------------ */
+
+/* The groups a support group may be, as the server spells them; marked for
+ * the catalogue in the context "problem group", as `luoshi problem` shows
+ * them. */
+static const char *const support_groups[] = {
+    NC_("problem group", "coordination"),
+    NC_("problem group", "approval"),
+    NC_("problem group", "funding"),
+    NC_("problem group", "clearance"),
+};
+
+/* "none" clears a unit's group (edit); anything else must be a group. */
+static int parse_support_group(const cli_ctx *ctx, const char *arg, bool none_ok, char **out)
+{
+	if (none_ok && strcmp(arg, "none") == 0) {
+		*out = (char *)"";
+		return LS_OK;
+	}
+	for (size_t i = 0; i < sizeof support_groups / sizeof support_groups[0]; i++)
+		if (strcmp(arg, support_groups[i]) == 0) {
+			*out = (char *)support_groups[i];
+			return LS_OK;
+		}
+	return cli_usage_error(ctx,
+	                       _("unknown support group '%s' (valid groups: coordination, "
+	                         "approval, funding, clearance)"),
+	                       arg);
+}
+
+static const char *support_group_show(const char *group)
+{
+	return group != NULL ? cli_pgettext("problem group", group) : "";
+}
+
 /* ---- output ------------------------------------------------------------------- */
 
 static void code_name(const char *code, const char *name, char *buf, size_t n)
@@ -139,6 +186,8 @@ static void print_unit(const Luoshi__V1__Unit *u)
 	cli_table_kv(t, label(L_NAME), u->name);
 	if (u->has_kind)
 		cli_table_kv(t, label(L_KIND), kind_show(u->kind, k, sizeof k));
+	if (u->support_group != NULL)
+		cli_table_kv(t, label(L_GROUP), support_group_show(u->support_group));
 	code_name(u->parent_code, u->parent_name, buf, sizeof buf);
 	if (buf[0] != '\0')
 		cli_table_kv(t, label(L_PARENT), buf);
@@ -209,13 +258,14 @@ static int the_unit(const cli_ctx *ctx, int argc, char **argv, const char **unit
 
 static int run_add(cli_ctx *ctx, int argc, char **argv)
 {
-	enum { OPT_CODE = CLI_OPT_FIRST_LOCAL, OPT_NAME, OPT_KIND, OPT_PARENT };
+	enum { OPT_CODE = CLI_OPT_FIRST_LOCAL, OPT_NAME, OPT_KIND, OPT_PARENT, OPT_GROUP };
 	static const struct option opts[] = {
 	    CLI_GLOBAL_OPTIONS,
 	    {"code", required_argument, NULL, OPT_CODE},
 	    {"name", required_argument, NULL, OPT_NAME},
 	    {"kind", required_argument, NULL, OPT_KIND},
 	    {"parent", required_argument, NULL, OPT_PARENT},
+	    {"support-group", required_argument, NULL, OPT_GROUP},
 	    {"key", required_argument, NULL, CLI_OPT_KEY},
 	    {NULL, 0, NULL, 0},
 	};
@@ -228,19 +278,25 @@ static int run_add(cli_ctx *ctx, int argc, char **argv)
 		case 'h':
 			return cli_help(_(
 			    "Usage: luoshi unit add --code CODE --name NAME --kind KIND\n"
-			    "                       [--parent UNIT] [--key KEY]\n"
+			    "                       [--parent UNIT] [--support-group GROUP]\n"
+			    "                       [--key KEY]\n"
 			    "\n"
 			    "Adds a unit to the tree. Needs an admin token; the parent must lie\n"
 			    "within your scope.\n"
 			    "\n"
 			    "Options:\n"
-			    "  --code CODE    a short unique code: letters, digits, '_', '.', '-'\n"
-			    "  --name NAME    the unit's name, such as 五乡镇\n"
-			    "  --kind KIND    city, district, town, department, support-group,\n"
-			    "                 inspection-group or discipline\n"
-			    "  --parent UNIT  the parent's code or unique name; by default your\n"
-			    "                 own unit\n"
-			    "  --key KEY      the idempotency key, to retry an earlier add safely\n"));
+			    "  --code CODE            a short unique code: letters, digits, '_',\n"
+			    "                         '.', '-'\n"
+			    "  --name NAME            the unit's name, such as 五乡镇\n"
+			    "  --kind KIND            city, district, town, department,\n"
+			    "                         support-group, inspection-group or discipline\n"
+			    "  --parent UNIT          the parent's code or unique name; by default\n"
+			    "                         your own unit\n"
+			    "  --support-group GROUP  for a support group: coordination, approval,\n"
+			    "                         funding or clearance, whose problems it gets;\n"
+			    "                         one unit per group in an office's area\n"
+			    "  --key KEY              the idempotency key, to retry an earlier add\n"
+			    "                         safely\n"));
 		case OPT_CODE:
 			req.code = optarg;
 			break;
@@ -255,6 +311,10 @@ static int run_add(cli_ctx *ctx, int argc, char **argv)
 			break;
 		case OPT_PARENT:
 			req.parent = optarg;
+			break;
+		case OPT_GROUP:
+			if (parse_support_group(ctx, optarg, false, &req.support_group) != LS_OK)
+				return CLI_EXIT_USAGE;
 			break;
 		case CLI_OPT_KEY:
 			if (key_option(ctx, optarg, &key) != LS_OK)
@@ -280,12 +340,13 @@ static int run_add(cli_ctx *ctx, int argc, char **argv)
 
 static int run_edit(cli_ctx *ctx, int argc, char **argv)
 {
-	enum { OPT_NAME = CLI_OPT_FIRST_LOCAL, OPT_KIND, OPT_PARENT };
+	enum { OPT_NAME = CLI_OPT_FIRST_LOCAL, OPT_KIND, OPT_PARENT, OPT_GROUP };
 	static const struct option opts[] = {
 	    CLI_GLOBAL_OPTIONS,
 	    {"name", required_argument, NULL, OPT_NAME},
 	    {"kind", required_argument, NULL, OPT_KIND},
 	    {"parent", required_argument, NULL, OPT_PARENT},
+	    {"support-group", required_argument, NULL, OPT_GROUP},
 	    {"key", required_argument, NULL, CLI_OPT_KEY},
 	    {NULL, 0, NULL, 0},
 	};
@@ -298,17 +359,21 @@ static int run_edit(cli_ctx *ctx, int argc, char **argv)
 		case 'h':
 			return cli_help(_(
 			    "Usage: luoshi unit edit UNIT [--name NAME] [--kind KIND]\n"
-			    "                        [--parent UNIT] [--key KEY]\n"
+			    "                        [--parent UNIT] [--support-group GROUP]\n"
+			    "                        [--key KEY]\n"
 			    "\n"
 			    "Changes a unit, given by its code or unique name. What is not given\n"
 			    "stays as it is. Needs an admin token. A unit cannot be moved below\n"
 			    "itself.\n"
 			    "\n"
 			    "Options:\n"
-			    "  --name NAME    the new name\n"
-			    "  --kind KIND    the new kind (see 'luoshi unit add --help')\n"
-			    "  --parent UNIT  the new parent's code or unique name\n"
-			    "  --key KEY      the idempotency key, to retry an earlier edit safely\n"));
+			    "  --name NAME            the new name\n"
+			    "  --kind KIND            the new kind (see 'luoshi unit add --help')\n"
+			    "  --parent UNIT          the new parent's code or unique name\n"
+			    "  --support-group GROUP  coordination, approval, funding or clearance;\n"
+			    "                         none to clear it\n"
+			    "  --key KEY              the idempotency key, to retry an earlier edit\n"
+			    "                         safely\n"));
 		case OPT_NAME:
 			req.name = optarg;
 			break;
@@ -321,6 +386,10 @@ static int run_edit(cli_ctx *ctx, int argc, char **argv)
 		case OPT_PARENT:
 			req.parent = optarg;
 			break;
+		case OPT_GROUP:
+			if (parse_support_group(ctx, optarg, true, &req.support_group) != LS_OK)
+				return CLI_EXIT_USAGE;
+			break;
 		case CLI_OPT_KEY:
 			if (key_option(ctx, optarg, &key) != LS_OK)
 				return CLI_EXIT_USAGE;
@@ -332,9 +401,9 @@ static int run_edit(cli_ctx *ctx, int argc, char **argv)
 	const char *unit;
 	if (the_unit(ctx, argc, argv, &unit) != LS_OK)
 		return CLI_EXIT_USAGE;
-	if (req.name == NULL && !req.has_kind && req.parent == NULL)
-		return cli_usage_error(ctx,
-		                       _("nothing to change: give --name, --kind or --parent"));
+	if (req.name == NULL && !req.has_kind && req.parent == NULL && req.support_group == NULL)
+		return cli_usage_error(
+		    ctx, _("nothing to change: give --name, --kind, --parent or --support-group"));
 	req.unit = (char *)unit;
 	return call_and_print(ctx, M_UPDATE, &req.base, key, _("Unit %s is changed.\n"));
 }
@@ -494,11 +563,19 @@ static int run_list(cli_ctx *ctx, int argc, char **argv)
 					cli_out_of_memory();
 				continue;
 			}
-			char parent[512], k[64];
+			char parent[512], k[64], kind_cell[160];
 			code_name(u->parent_code, u->parent_name, parent, sizeof parent);
-			const char *cells[5] = {u->code, u->name,
-			                        u->has_kind ? kind_show(u->kind, k, sizeof k) : "",
-			                        parent, label(u->active ? L_ACTIVE : L_INACTIVE)};
+			snprintf(kind_cell, sizeof kind_cell, "%s",
+			         u->has_kind ? kind_show(u->kind, k, sizeof k) : "");
+			/* A support group's group goes with its kind: "support-group
+			 * (funding)". */
+			if (u->support_group != NULL)
+				snprintf(kind_cell, sizeof kind_cell,
+				         cli_pgettext("unit", NC_("unit", "%s (%s)")),
+				         u->has_kind ? kind_show(u->kind, k, sizeof k) : "",
+				         support_group_show(u->support_group));
+			const char *cells[5] = {u->code, u->name, kind_cell, parent,
+			                        label(u->active ? L_ACTIVE : L_INACTIVE)};
 			cli_table_add(t, cells);
 		}
 		const char *next = resp->next_page_token;

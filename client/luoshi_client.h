@@ -21,6 +21,13 @@ typedef struct luoshi_client_opts {
 	const char *token;    /* sent as "authorization: Bearer <token>"; may be NULL */
 	uint32_t timeout_ms;  /* per call, sent as the deadline; 0: 30 s */
 	size_t max_message;   /* larger requests are refused before sending; 0: 4 MiB */
+	/* For tls+tcp:// URLs (ignored for others): ca_file, the CA (PEM) that
+	 * signed the server's certificate, is required; the certificate must
+	 * name the URL's host. cert_file and key_file (PEM), both or neither:
+	 * this client's own certificate, for servers that require one. */
+	const char *ca_file;
+	const char *cert_file;
+	const char *key_file;
 } luoshi_client_opts;
 
 /* Length of an idempotency key from luoshi_new_key, with its NUL. */
@@ -28,7 +35,9 @@ typedef struct luoshi_client_opts {
 
 /* Connects to o->url. On success *out is owned by the caller (close it with
  * luoshi_client_close). When the server cannot be reached returns
- * LS_UNAVAILABLE; a malformed URL gives LS_INVALID_ARGUMENT. */
+ * LS_UNAVAILABLE, as when the TLS handshake fails (a server certificate not
+ * signed by ca_file, a client certificate missing or refused); a malformed
+ * URL, or TLS files that cannot be used, give LS_INVALID_ARGUMENT. */
 int luoshi_client_open(luoshi_client **out, const luoshi_client_opts *o, ls_status *st);
 
 /* Closes the connection and frees c. NULL is a no-op. */

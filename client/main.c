@@ -35,6 +35,7 @@ static const cli_command commands[] = {
     {"services", cli_cmd_services, N_("list the server's services and methods")},
     {"call", cli_cmd_call, N_("call any method with a JSON request")},
     {"account", cli_cmd_account, N_("manage accounts and their tokens")},
+    {"admin", cli_cmd_admin, N_("administer the server: backups")},
     {"unit", cli_cmd_unit, N_("manage the units of the tree")},
     {"person", cli_cmd_person, N_("manage the people: leaders and responsible persons")},
     {"project", cli_cmd_project, N_("manage key projects")},
@@ -47,6 +48,23 @@ static const cli_command commands[] = {
     {"update", cli_cmd_update, N_("submit and read the weekly progress updates")},
     {"status", cli_cmd_status, N_("show whether a project is on track or lagging")},
     {"outbox", cli_cmd_outbox, N_("the updates waiting to be sent to the server")},
+    {"query", cli_cmd_query, N_("the figures of the report: summaries, lagging, compliance")},
+    {"reconcile", cli_cmd_reconcile, N_("the monthly reconciliation of plan against actual")},
+    {"disclose", cli_cmd_disclose, N_("the quarterly account for publication")},
+    {"inbox", cli_cmd_inbox, N_("list the reminders in your inbox")},
+    {"ack", cli_cmd_ack, N_("mark reminders as read")},
+    {"watch", cli_cmd_watch, N_("show reminders as they arrive")},
+    {"notice", cli_cmd_notice, N_("send a notice to units or people")},
+    {"export", cli_cmd_export, N_("export the battle map and the five tables")},
+    {"problem", cli_cmd_problem, N_("raise, assign and close problems (销号)")},
+    {"activity", cli_cmd_activity, N_("log the leaders' weekly reviews and site visits")},
+    {"inspection", cli_cmd_inspection, N_("record and list inspections (督查)")},
+    {"rectification", cli_cmd_rectification, N_("order and close rectification (整改)")},
+    {"accountability", cli_cmd_accountability, N_("record warning talks, criticism (问责)")},
+    {"approval", cli_cmd_approval, N_("set and list approval items (审批服务)")},
+    {"clearance", cli_cmd_clearance, N_("set and list land clearance (征迁清零)")},
+    {"funding", cli_cmd_funding, N_("add and list financing and loans (资金保障)")},
+    {"supervise", cli_cmd_supervise, N_("the figures of supervision, approvals, clearance")},
 };
 
 /* ---- settings -------------------------------------------------------------- */
@@ -58,6 +76,7 @@ static struct {
 	uint32_t timeout_ms;
 	bool timeout_set;
 	char *path;
+	char *ca, *cert, *key;
 } config;
 
 /* What cli_open settled on. */
@@ -68,6 +87,9 @@ static void config_free(void)
 	free(config.server);
 	free(config.token);
 	free(config.path);
+	free(config.ca);
+	free(config.cert);
+	free(config.key);
 }
 
 static int config_key(void *arg, const char *key, const char *value, ls_status *st)
@@ -88,9 +110,15 @@ static int config_key(void *arg, const char *key, const char *value, ls_status *
 			                     path, value);
 		config.timeout_ms = (uint32_t)ms;
 		config.timeout_set = true;
+	} else if (strcmp(key, "ca") == 0 || strcmp(key, "cert") == 0 || strcmp(key, "key") == 0) {
+		char **slot =
+		    key[0] == 'c' ? (key[1] == 'a' ? &config.ca : &config.cert) : &config.key;
+		free(*slot);
+		*slot = *value ? cli_xstrdup(value) : NULL;
 	} else {
 		return ls_status_set(st, LS_INVALID_ARGUMENT,
-		                     _("%s: unknown key '%s' (known: server, token, timeout)"),
+		                     _("%s: unknown key '%s' (known: server, token, timeout, ca, "
+		                       "cert, key)"),
 		                     path, key);
 	}
 	return LS_OK;
@@ -163,7 +191,9 @@ int cli_open_status(cli_ctx *ctx, luoshi_client **out, ls_status *st)
 	ls_status_clear(st);
 	const char *server = ctx->server ? ctx->server : env_value("LUOSHI_SERVER");
 	const char *token = ctx->token ? ctx->token : env_value("LUOSHI_TOKEN");
-	if (server == NULL || token == NULL || !ctx->timeout_set) {
+	const char *ca = ctx->ca, *cert = ctx->cert, *key = ctx->key;
+	if (server == NULL || token == NULL || !ctx->timeout_set || ca == NULL || cert == NULL ||
+	    key == NULL) {
 		int rc = config_load(st);
 		if (rc != LS_OK)
 			return rc;
@@ -175,6 +205,13 @@ int cli_open_status(cli_ctx *ctx, luoshi_client **out, ls_status *st)
 			ctx->timeout_ms = config.timeout_ms;
 			ctx->timeout_set = true;
 		}
+		/* A certificate and its key come from the same place. */
+		if (ca == NULL)
+			ca = config.ca;
+		if (cert == NULL && key == NULL) {
+			cert = config.cert;
+			key = config.key;
+		}
 	}
 	server_url = server ? server : CLI_DEFAULT_SERVER;
 
@@ -182,6 +219,9 @@ int cli_open_status(cli_ctx *ctx, luoshi_client **out, ls_status *st)
 	    .url = server_url,
 	    .token = token,
 	    .timeout_ms = ctx->timeout_ms,
+	    .ca_file = ca,
+	    .cert_file = cert,
+	    .key_file = key,
 	};
 	return luoshi_client_open(out, &o, st);
 }
@@ -389,6 +429,14 @@ static int usage(void)
 	cli_table_print(t, stdout, 2);
 	cli_table_free(t);
 	putchar('\n');
+	fputs(_("TLS options, for tls+tcp:// servers (before the command only: after it,\n"
+	        "--key is a command's idempotency key):\n"
+	        "  --ca FILE      the CA certificate (PEM) that signed the server's certificate\n"
+	        "  --cert FILE    this client's certificate (PEM), for servers that require one\n"
+	        "  --key FILE     the private key (PEM) of --cert\n"
+	        "The config file takes them as \"ca = FILE\", \"cert = FILE\", \"key = FILE\".\n"
+	        "\n"),
+	      stdout);
 	printf(_("Settings come from the options, else the environment (LUOSHI_SERVER,\n"
 	         "LUOSHI_TOKEN), else the config file, else the server is %s.\n"
 	         "The config file is $LUOSHI_CONFIG, else $XDG_CONFIG_HOME/luoshi/config,\n"
@@ -437,6 +485,9 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 	    CLI_GLOBAL_OPTIONS,
 	    {"version", no_argument, NULL, CLI_OPT_VERSION},
+	    {"ca", required_argument, NULL, CLI_OPT_CA},
+	    {"cert", required_argument, NULL, CLI_OPT_CERT},
+	    {"key", required_argument, NULL, CLI_OPT_TLS_KEY},
 	    {NULL, 0, NULL, 0},
 	};
 	int c, rc;
@@ -448,6 +499,16 @@ int main(int argc, char **argv)
 		case CLI_OPT_VERSION:
 			printf("luoshi %s\n", LUOSHI_VERSION);
 			return 0;
+		case CLI_OPT_CA:
+		case CLI_OPT_CERT:
+		case CLI_OPT_TLS_KEY:
+			if (*optarg == '\0')
+				return cli_usage_error(&ctx,
+				                       _("--ca, --cert and --key need a file"));
+			*(c == CLI_OPT_CA     ? &ctx.ca
+			  : c == CLI_OPT_CERT ? &ctx.cert
+			                      : &ctx.key) = optarg;
+			break;
 		default:
 			return CLI_EXIT_USAGE;
 		}

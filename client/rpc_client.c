@@ -5,6 +5,7 @@
  * codes here, so that callers see one kind of status whatever went wrong. */
 #include "luoshi_client.h"
 
+#include <errno.h>
 #include <libintl.h>
 #include <stdbool.h>
 #include <inttypes.h>
@@ -14,6 +15,7 @@
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <nng/supplemental/tls/tls.h>
 #include <sodium.h>
 
 #include "rpc.h"
@@ -129,6 +131,131 @@ static bool names_host_and_port(const char *url)
 	return both;
 }
 
+/* ---- TLS ------------------------------------------------------------------- */
+
+/* The largest certificate or key file read. */
+#define PEM_MAX (1 << 20)
+
+static bool is_tls(const char *url) { return strncmp(url, "tls+", 4) == 0; }
+
+/* Reads a PEM file into a NUL-terminated buffer (malloc'd, *len its
+ * length). NULL with st set on failure. */
+static char *read_pem(const char *path, size_t *len, ls_status *st)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		ls_status_set(st, LS_INVALID_ARGUMENT, _("cannot read %s: %s"), path,
+		              strerror(errno));
+		return NULL;
+	}
+	char *buf = malloc(PEM_MAX + 1);
+	size_t n = buf ? fread(buf, 1, PEM_MAX + 1, f) : 0;
+	bool bad = ferror(f) != 0;
+	fclose(f);
+	if (buf == NULL) {
+		ls_status_set(st, LS_RESOURCE_EXHAUSTED, _("out of memory"));
+		return NULL;
+	}
+	if (bad || n == 0 || n > PEM_MAX) {
+		sodium_memzero(buf, PEM_MAX + 1);
+		free(buf);
+		ls_status_set(st, LS_INVALID_ARGUMENT, _("%s is not a PEM file"), path);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+/* The TLS configuration of a dialer to o->url: the CA to check the
+ * server's certificate with, the host it must name, and our own
+ * certificate when given. On success *out holds one reference. */
+static int tls_client_config(const luoshi_client_opts *o, nng_tls_config **out, ls_status *st)
+{
+	*out = NULL;
+	if (o->ca_file == NULL || *o->ca_file == '\0')
+		return ls_status_set(st, LS_INVALID_ARGUMENT,
+		                     _("%s is a TLS address: give the CA that signed the server's "
+		                       "certificate (--ca FILE, or \"ca = FILE\" in the config)"),
+		                     o->url);
+	bool has_cert = o->cert_file != NULL && *o->cert_file != '\0';
+	bool has_key = o->key_file != NULL && *o->key_file != '\0';
+	if (has_cert != has_key)
+		return ls_status_set(st, LS_INVALID_ARGUMENT,
+		                     _("a client certificate needs both --cert and --key"));
+	nng_url *u = NULL;
+	nng_tls_config *tls = NULL;
+	char *cert = NULL, *key = NULL;
+	size_t cert_len = 0, key_len = 0;
+	int rv = nng_url_parse(&u, o->url);
+	if (rv != 0) {
+		ls_status_set(st, LS_INVALID_ARGUMENT, _("invalid server address %s: %s"), o->url,
+		              nng_text(rv));
+		goto out;
+	}
+	if ((rv = nng_tls_config_alloc(&tls, NNG_TLS_MODE_CLIENT)) != 0) {
+		ls_status_set(st, LS_INTERNAL, _("TLS: %s"), nng_strerror(rv));
+		goto out;
+	}
+	if ((rv = nng_tls_config_ca_file(tls, o->ca_file)) != 0) {
+		ls_status_set(st, LS_INVALID_ARGUMENT, _("cannot use the CA file %s: %s"),
+		              o->ca_file, nng_text(rv));
+		goto out;
+	}
+	/* The certificate must name the host the URL names. */
+	if (u->u_hostname != NULL && *u->u_hostname != '\0' &&
+	    (rv = nng_tls_config_server_name(tls, u->u_hostname)) != 0) {
+		ls_status_set(st, LS_INTERNAL, _("TLS: %s"), nng_strerror(rv));
+		goto out;
+	}
+	if (has_cert) {
+		if ((cert = read_pem(o->cert_file, &cert_len, st)) == NULL ||
+		    (key = read_pem(o->key_file, &key_len, st)) == NULL)
+			goto out;
+		if ((rv = nng_tls_config_own_cert(tls, cert, key, NULL)) != 0) {
+			ls_status_set(st, LS_INVALID_ARGUMENT,
+			              _("cannot use the certificate %s with the key %s: %s"),
+			              o->cert_file, o->key_file, nng_text(rv));
+			goto out;
+		}
+	}
+	*out = tls;
+	tls = NULL;
+out:
+	if (tls != NULL)
+		nng_tls_config_free(tls);
+	if (key != NULL)
+		sodium_memzero(key, key_len);
+	free(key);
+	free(cert);
+	if (u != NULL)
+		nng_url_free(u);
+	return st->code;
+}
+
+/* Starts the socket's dialer on c->url, with TLS for a tls+ URL. Returns an
+ * nng error, or -1 with st set when the TLS settings cannot be used. */
+static int dial(luoshi_client *c, const luoshi_client_opts *o, ls_status *st)
+{
+	nng_dialer d;
+	int rv = nng_dialer_create(&d, c->sock, c->url);
+	if (rv != 0)
+		return rv;
+	if (is_tls(c->url)) {
+		nng_tls_config *tls;
+		if (tls_client_config(o, &tls, st) != LS_OK)
+			return -1;
+		rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, tls);
+		nng_tls_config_free(tls);
+		if (rv != 0)
+			return rv;
+	}
+	/* A synchronous first dial, so that a server that is not there fails
+	 * now rather than after the whole timeout; nng redials on its own
+	 * when a connection drops later. */
+	return nng_dialer_start(d, 0);
+}
+
 int luoshi_client_open(luoshi_client **out, const luoshi_client_opts *o, ls_status *st)
 {
 	*out = NULL;
@@ -165,15 +292,33 @@ int luoshi_client_open(luoshi_client **out, const luoshi_client_opts *o, ls_stat
 		              nng_strerror(rv));
 		goto fail_socket;
 	}
-	/* A synchronous first dial, so that a server that is not there fails
-	 * now rather than after the whole timeout; nng redials on its own
-	 * when a connection drops later. */
-	rv = nng_dial(c->sock, c->url, NULL, 0);
+	rv = dial(c, o, st);
 	if (rv == NNG_EADDRINVAL && names_host_and_port(c->url))
 		rv = NNG_EUNREACHABLE;
 	switch (rv) {
 	case 0:
 		break;
+	case -1:
+		goto fail_socket;
+	case NNG_ECRYPTO:
+	case NNG_EPEERAUTH:
+		if (!is_tls(c->url))
+			goto other;
+		ls_status_set(st, LS_UNAVAILABLE,
+		              _("cannot connect to %s: the TLS handshake failed (is the server's "
+		                "certificate signed by the CA %s, and does it name the host?)"),
+		              c->url, o->ca_file);
+		goto fail_socket;
+	case NNG_ECONNSHUT:
+	case NNG_ECONNRESET:
+	case NNG_ECLOSED:
+		if (!is_tls(c->url))
+			goto other;
+		ls_status_set(st, LS_UNAVAILABLE,
+		              _("cannot connect to %s: the server ended the TLS handshake (does it "
+		                "require a client certificate, --cert and --key?)"),
+		              c->url);
+		goto fail_socket;
 	case NNG_EINVAL:
 	case NNG_EADDRINVAL:
 	case NNG_ENOTSUP:
@@ -181,6 +326,7 @@ int luoshi_client_open(luoshi_client **out, const luoshi_client_opts *o, ls_stat
 		              nng_text(rv));
 		goto fail_socket;
 	default:
+other:
 		ls_status_set(st, LS_UNAVAILABLE, _("cannot connect to %s: %s"), c->url,
 		              nng_text(rv));
 		goto fail_socket;

@@ -10,6 +10,8 @@
 
 #include <csv.h>
 
+#include "status.h"
+
 /* The kinds by their names; the ImportRow oneof field of each is its
  * singular name, and that field's message is the request the row becomes. */
 static const struct kind_name {
@@ -19,7 +21,7 @@ static const struct kind_name {
     [LS_CSV_AUTO] = {"auto", NULL},         [LS_CSV_UNIT] = {"unit", "units"},
     [LS_CSV_PERSON] = {"person", "people"}, [LS_CSV_PROJECT] = {"project", "projects"},
     [LS_CSV_PLAN] = {"plan", "plans"},      [LS_CSV_NODE] = {"node", "nodes"},
-    [LS_CSV_TASK] = {"task", "tasks"},
+    [LS_CSV_TASK] = {"task", "tasks"},      [LS_CSV_UPDATE] = {"update", "updates"},
 };
 
 /* The full-width semicolon, which a Chinese keyboard types. */
@@ -139,6 +141,14 @@ static char *dup_n(const char *s, size_t n)
 	return d;
 }
 
+/* Turns the line breaks of s (may be NULL) into spaces. */
+static void one_line(char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		if (*s == '\n' || *s == '\r')
+			*s = ' ';
+}
+
 static void add_error(parser *p, uint32_t line, const char *column_name, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
@@ -165,11 +175,18 @@ static void add_error(parser *p, uint32_t line, const char *column_name, const c
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	/* Text cut to fit, here or in the reason given (which quotes the
+	 * cell), ends in a whole character. */
+	ls_utf8_cut_tail(msg);
 	ls_csv_error *x = &e->v[e->n];
 	x->source = strdup(p->source);
 	x->line = line;
 	x->column = column_name ? strdup(column_name) : NULL;
 	x->message = strdup(msg);
+	/* An error is one line: a quoted cell or column name may hold line
+	 * breaks, shown as spaces. */
+	one_line(x->column);
+	one_line(x->message);
 	if (x->source == NULL || x->message == NULL || (column_name && x->column == NULL)) {
 		free(x->source);
 		free(x->column);
@@ -510,6 +527,13 @@ static bool convert_cell(parser *p, ProtobufCMessage *m, const ProtobufCFieldDes
 
 /* ---- records ----------------------------------------------------------------- */
 
+/* Whether a cell can give a value of f's type: not a message or bytes (an
+ * update's photos), which have no text form. */
+static bool cell_type(const ProtobufCFieldDescriptor *f)
+{
+	return f->type != PROTOBUF_C_TYPE_MESSAGE && f->type != PROTOBUF_C_TYPE_BYTES;
+}
+
 /* The columns a kind takes, for messages: "code, name, kind, parent". */
 static void kind_columns(ls_csv_kind k, char *buf, size_t size)
 {
@@ -517,8 +541,9 @@ static void kind_columns(ls_csv_kind k, char *buf, size_t size)
 	size_t used = 0;
 	buf[0] = '\0';
 	for (unsigned i = 0; i < d->n_fields && used + 1 < size; i++)
-		used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? ", " : "",
-		                         d->fields[i].name);
+		if (cell_type(&d->fields[i]))
+			used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? ", " : "",
+			                         d->fields[i].name);
 }
 
 /* The field of kind k's request that column name fills: the field of
@@ -581,11 +606,25 @@ static void take_header(parser *p)
 			continue;
 		}
 		bool any = false;
+		bool untyped = false; /* some kind has the field, but no cell can give it */
 		for (int k = LS_CSV_UNIT; k < LS_CSV_KIND_COUNT; k++) {
 			if (p->kind != LS_CSV_AUTO && k != (int)p->kind)
 				continue;
-			if ((c->field[k] = kind_field((ls_csv_kind)k, c->name)) != NULL)
+			c->field[k] = kind_field((ls_csv_kind)k, c->name);
+			if (c->field[k] != NULL && !cell_type(c->field[k])) {
+				c->field[k] = NULL;
+				untyped = true;
+			}
+			if (c->field[k] != NULL)
 				any = true;
+		}
+		if (!any && untyped) {
+			c->bad = true;
+			add_error(p, p->rec_line, c->name,
+			          "%s cannot be given in a CSV file (a cell holds text, not "
+			          "files): leave the column out",
+			          c->name);
+			continue;
 		}
 		/* In a file of one kind a kind column is allowed, naming that
 		 * kind on every row or left empty. */
@@ -608,11 +647,10 @@ static void take_header(parser *p)
 		}
 	}
 	if (p->kind == LS_CSV_AUTO && !has_kind) {
-		add_error(
-		    p, p->rec_line, NULL,
-		    "cannot tell what the rows are: name the file units.csv, people.csv, "
-		    "projects.csv, plans.csv, nodes.csv or tasks.csv, give the kind, or add a "
-		    "kind column");
+		add_error(p, p->rec_line, NULL,
+		          "cannot tell what the rows are: name the file units.csv, people.csv, "
+		          "projects.csv, plans.csv, nodes.csv, tasks.csv or updates.csv, give the "
+		          "kind, or add a kind column");
 		p->dead = true;
 	}
 }
@@ -705,11 +743,13 @@ static void take_row(parser *p)
 				          ls_csv_kind_name(p->kind));
 		} else if (s[0] == '\0') {
 			add_error(p, line, p->cols[i].name,
-			          "the kind is missing: unit, person, project, plan, node or task");
+			          "the kind is missing: unit, person, project, plan, node, task or "
+			          "update");
 			return;
 		} else if (named < 0) {
 			add_error(p, line, p->cols[i].name,
-			          "\"%s\" is not one of unit, person, project, plan, node, task",
+			          "\"%s\" is not one of unit, person, project, plan, node, task, "
+			          "update",
 			          s);
 			return;
 		} else {

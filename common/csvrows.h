@@ -1,21 +1,26 @@
-/* Registry CSV files -> ImportRow messages.
+/* Registry and progress-update CSV files -> ImportRow messages.
  *
  * A file is UTF-8 text (a leading BOM is skipped) in RFC 4180 form: comma
  * separated, fields optionally in double quotes (a quoted field may hold
  * commas, doubled quotes and line breaks), records ended by CRLF or LF.
  * The first record is the header: its column names are the proto field
  * names of the row's request message (CreateUnitRequest, CreatePersonRequest,
- * CreateProjectRequest, SetPlanRequest, CreateNodeRequest, CreateTaskRequest),
- * and every cell is converted through that message's descriptor:
+ * CreateProjectRequest, SetPlanRequest, CreateNodeRequest, CreateTaskRequest,
+ * SubmitUpdateRequest), and every cell is converted through that message's
+ * descriptor:
  *   - string: as is; an empty cell leaves any field absent;
  *   - enum: the full value name (LEVEL_CITY), the short form after the
  *     enum's common prefix (city, special-task: case-insensitive, '-' read as
  *     '_'), or the value's number;
  *   - integer: whole decimal numbers only ("1.5", "12,000" are errors);
  *   - bool: true/false, yes/no, 1/0, 是/否;
- *   - repeated string: split on ';' or the full-width '；'.
+ *   - repeated (strings, integers …): split on ';' or the full-width '；',
+ *     each part converted as above;
+ *   - messages and bytes (an update's photos) cannot be given: such a
+ *     column is an error at the header.
  * The kind of every row is given by the caller, else by the file's base name
- * (units.csv, people.csv, projects.csv, plans.csv, nodes.csv, tasks.csv),
+ * (units.csv, people.csv, projects.csv, plans.csv, nodes.csv, tasks.csv,
+ * updates.csv),
  * else by a `kind` column (a combined file: each row fills only its own
  * kind's columns, every other cell empty). A column may also be written with
  * the kind in front, "unit_kind", to fill that kind's field only: how a
@@ -41,14 +46,15 @@ typedef enum ls_csv_kind {
 	LS_CSV_PLAN,
 	LS_CSV_NODE,
 	LS_CSV_TASK,
+	LS_CSV_UPDATE, /* a progress update, after the registry it reports on */
 } ls_csv_kind;
 
-#define LS_CSV_KIND_COUNT 7
+#define LS_CSV_KIND_COUNT 8
 
 /* At most this many errors are kept; later ones are only counted. */
 #define LS_CSVROWS_MAX_ERRORS 100
 
-/* "unit", "person", "project", "plan", "node", "task" ("auto" for
+/* "unit", "person", "project", "plan", "node", "task", "update" ("auto" for
  * LS_CSV_AUTO). The string is static. */
 const char *ls_csv_kind_name(ls_csv_kind kind);
 
@@ -125,8 +131,8 @@ long ls_csvrows_parse_file(const char *path, ls_csv_kind kind,
                            ls_csv_progress_fn progress, void *progress_arg);
 
 /* Reorders req->rows, stably, into the order an import applies them: units,
- * people, projects, plans, nodes, tasks; rows of one kind keep their
- * order. */
+ * people, projects, plans, nodes, tasks, updates; rows of one kind keep
+ * their order. */
 void ls_csvrows_sort(Luoshi__V1__ImportRegistryRequest *req);
 
 #endif

@@ -349,39 +349,41 @@ static json_t *array_to_json(const ProtobufCFieldDescriptor *f, const char *arr,
 	return a;
 }
 
+/* A map key as JSON writes it: strings as they are, the rest as text. */
+static const char *key_text(const ProtobufCFieldDescriptor *kf, const void *kp, char buf[24])
+{
+	switch (kf->type) {
+	case PROTOBUF_C_TYPE_STRING: {
+		const char *key = *(char *const *)kp;
+		return key != NULL ? key : "";
+	}
+	case PROTOBUF_C_TYPE_BOOL:
+		return *(const protobuf_c_boolean *)kp ? "true" : "false";
+	case PROTOBUF_C_TYPE_UINT32:
+	case PROTOBUF_C_TYPE_FIXED32:
+		snprintf(buf, 24, "%" PRIu32, *(const uint32_t *)kp);
+		return buf;
+	case PROTOBUF_C_TYPE_UINT64:
+	case PROTOBUF_C_TYPE_FIXED64:
+		snprintf(buf, 24, "%" PRIu64, *(const uint64_t *)kp);
+		return buf;
+	case PROTOBUF_C_TYPE_INT64:
+	case PROTOBUF_C_TYPE_SINT64:
+	case PROTOBUF_C_TYPE_SFIXED64:
+		snprintf(buf, 24, "%" PRId64, *(const int64_t *)kp);
+		return buf;
+	default:
+		snprintf(buf, 24, "%" PRId32, *(const int32_t *)kp);
+		return buf;
+	}
+}
+
 static int set_map_entry(json_t *obj, const ProtobufCMessage *e)
 {
 	const ProtobufCFieldDescriptor *kf = &e->descriptor->fields[0];
 	const ProtobufCFieldDescriptor *vf = &e->descriptor->fields[1];
-	const char *kp = (const char *)e + kf->offset;
 	char buf[24];
-	const char *key = buf;
-	switch (kf->type) {
-	case PROTOBUF_C_TYPE_STRING:
-		key = *(char *const *)kp;
-		if (key == NULL)
-			key = "";
-		break;
-	case PROTOBUF_C_TYPE_BOOL:
-		key = *(const protobuf_c_boolean *)kp ? "true" : "false";
-		break;
-	case PROTOBUF_C_TYPE_UINT32:
-	case PROTOBUF_C_TYPE_FIXED32:
-		snprintf(buf, sizeof buf, "%" PRIu32, *(const uint32_t *)kp);
-		break;
-	case PROTOBUF_C_TYPE_UINT64:
-	case PROTOBUF_C_TYPE_FIXED64:
-		snprintf(buf, sizeof buf, "%" PRIu64, *(const uint64_t *)kp);
-		break;
-	case PROTOBUF_C_TYPE_INT64:
-	case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_SFIXED64:
-		snprintf(buf, sizeof buf, "%" PRId64, *(const int64_t *)kp);
-		break;
-	default:
-		snprintf(buf, sizeof buf, "%" PRId32, *(const int32_t *)kp);
-		break;
-	}
+	const char *key = key_text(kf, (const char *)e + kf->offset, buf);
 	json_t *v = value_to_json(vf, (const char *)e + vf->offset);
 	size_t n = strlen(key);
 	if (ls_utf8_valid(key, n))
@@ -957,7 +959,15 @@ static int parse_map_key(struct parse *c, const ProtobufCFieldDescriptor *kf, co
 		return out_of_memory(c);
 	int rc = parse_value(c, kf, kj, dst);
 	json_decref(kj);
-	return rc;
+	if (rc != 0 || kf->type == PROTOBUF_C_TYPE_STRING)
+		return rc;
+	/* A number is a key only as written back: "01" beside "1" would
+	 * otherwise give the map the same key twice. */
+	char buf[24];
+	const char *canonical = key_text(kf, dst, buf);
+	if (strlen(canonical) != klen || memcmp(canonical, key, klen) != 0)
+		return fail(c, "key is not written as %s", canonical);
+	return 0;
 }
 
 static int parse_map(struct parse *c, const ProtobufCFieldDescriptor *f, const json_t *j,

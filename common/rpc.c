@@ -144,6 +144,11 @@ static bool check_message(const ProtobufCMessage *m, path *p, ls_status *st)
 		if (f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE)
 			continue;
 		const char *base = (const char *)m;
+		/* The members of a oneof share their storage: only the one set
+		 * holds a value of its own type. */
+		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+		    *(const uint32_t *)(base + f->quantifier_offset) != f->id)
+			continue;
 		p->names[at] = f->name;
 		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
 			size_t count = *(const size_t *)(base + f->quantifier_offset);

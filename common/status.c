@@ -49,11 +49,35 @@ const char *ls_strerror(int code)
 	return codes[code].text;
 }
 
-static int vset(ls_status *st, int code, const char *field, const char *fmt, va_list ap)
+void ls_utf8_cut_tail(char *s)
+{
+	size_t n = strlen(s), start = n;
+	while (start > 0 && n - start < 4 && ((unsigned char)s[start - 1] & 0xc0) == 0x80)
+		start--;
+	if (start == 0)
+		return;
+	unsigned char lead = (unsigned char)s[start - 1];
+	size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+	if (n - (start - 1) < need)
+		s[start - 1] = '\0';
+}
+
+/* A status that is not UTF-8 cannot travel back to the client, which
+ * refuses it: text cut to fit (want bytes did not) loses the partial
+ * character at its end. */
+static void cut_whole(char *buf, size_t size, int want)
+{
+	if (want >= 0 && (size_t)want >= size)
+		ls_utf8_cut_tail(buf);
+}
+
+int ls_status_vfield(ls_status *st, int code, const char *field, const char *fmt, va_list ap)
 {
 	st->code = code;
-	vsnprintf(st->message, sizeof st->message, fmt, ap);
-	snprintf(st->field, sizeof st->field, "%s", field ? field : "");
+	cut_whole(st->message, sizeof st->message,
+	          vsnprintf(st->message, sizeof st->message, fmt, ap));
+	cut_whole(st->field, sizeof st->field,
+	          snprintf(st->field, sizeof st->field, "%s", field ? field : ""));
 	return code;
 }
 
@@ -61,7 +85,7 @@ int ls_status_set(ls_status *st, int code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vset(st, code, NULL, fmt, ap);
+	ls_status_vfield(st, code, NULL, fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -70,7 +94,7 @@ int ls_status_field(ls_status *st, int code, const char *field, const char *fmt,
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vset(st, code, field, fmt, ap);
+	ls_status_vfield(st, code, field, fmt, ap);
 	va_end(ap);
 	return code;
 }

@@ -6,6 +6,7 @@
 #ifndef LS_STATUS_H
 #define LS_STATUS_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 typedef enum ls_code {
@@ -56,6 +57,15 @@ int ls_status_set(ls_status *st, int code, const char *fmt, ...)
 /* Like ls_status_set, naming the field at fault. Returns code. */
 int ls_status_field(ls_status *st, int code, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* ls_status_field with a va_list. Every setter cuts a message or field
+ * too long for st at a character boundary, so that both stay UTF-8. */
+int ls_status_vfield(ls_status *st, int code, const char *field, const char *fmt, va_list ap);
+
+/* Drops from the end of the NUL-terminated s the start of a UTF-8
+ * character that a cut at a byte left incomplete (vsnprintf into a fixed
+ * buffer), so that text cut to fit stays UTF-8. */
+void ls_utf8_cut_tail(char *s);
 
 /* Resets st to OK. */
 void ls_status_clear(ls_status *st);

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite on Debian 12: installs what is missing, builds build/
 # (RelWithDebInfo) and build-asan/ (AddressSanitizer and
-# UndefinedBehaviorSanitizer), runs ctest in both, and ends with one line,
-# "N passed, M failed", summing both runs. Exits non-zero if a build or a
-# test failed.
+# UndefinedBehaviorSanitizer), runs ctest in both, then the fuzz targets for
+# about three minutes (tests/fuzz/run.sh, counted as one test), and ends with
+# one line, "N passed, M failed", summing it all. Exits non-zero if a build
+# or a test failed.
 #
 #   sudo deploy/test.sh
 #
@@ -136,7 +137,7 @@ ensure_locale
 
 if ((EUID == 0)) && [[ -n ${SUDO_USER:-} && $SUDO_USER != root ]] &&
 	command -v sudo >/dev/null &&
-	owned_by "$SUDO_USER" "$top" "$top/build" "$top/build-asan"; then
+	owned_by "$SUDO_USER" "$top" "$top/build" "$top/build-asan" "$top/build-fuzz"; then
 	say "going on as $SUDO_USER"
 	exec sudo -u "$SUDO_USER" -H -- bash "$top/deploy/test.sh" "$@"
 fi
@@ -146,6 +147,16 @@ suite sanitizers build-asan \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	-- -DLUOSHI_SANITIZE=ON -DLUOSHI_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug
+
+# The libFuzzer targets, 40 s each (tests/fuzz/run.sh builds build-fuzz/):
+# one test in the count, failed by any crash, leak or sanitizer report.
+say "running the fuzz targets (tests/fuzz/run.sh)"
+if bash tests/fuzz/run.sh 40; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+	problems+=("fuzz: tests/fuzz/run.sh failed (build-fuzz/logs/, build-fuzz/artifacts/)")
+fi
 
 status=0
 if ((${#problems[@]} > 0 || failed > 0)); then

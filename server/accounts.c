@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "auth.h"
 #include "server.h"
@@ -14,6 +15,8 @@
 #define NAME_MAX_BYTES 200
 #define PAGE_DEFAULT 100
 #define PAGE_MAX 1000
+/* The longest a token may be given to live: ten years. */
+#define TTL_DAYS_MAX 3650
 
 _Static_assert((int)SRV_ROLE_VIEWER == (int)LUOSHI__V1__ROLE__ROLE_VIEWER,
                "srv_role follows luoshi.v1.Role");
@@ -36,6 +39,20 @@ static void to_proto(const srv_account *a, Luoshi__V1__Account *m)
 		m->person_code = (char *)a->person_code;
 		m->person_name = (char *)a->person_name;
 	}
+	if (a->expires_at[0] != '\0')
+		m->expires_at = (char *)a->expires_at;
+}
+
+/* The time days from now, as srv_now_iso writes times. */
+static void iso_in_days(unsigned days, char buf[32])
+{
+	time_t t = time(NULL) + (time_t)days * 86400;
+	struct tm tm;
+	char zone[8];
+	localtime_r(&t, &tm);
+	size_t n = strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(zone, sizeof zone, "%z", &tm);
+	snprintf(buf + n, 32 - n, "%.3s:%.2s", zone, zone + 3);
 }
 
 /* The unit or person (what) a new account is bound to, named by text: it
@@ -103,6 +120,11 @@ static void account_create_account(Luoshi__V1__AccountService_Service *svc,
 	if (in->unit != NULL && in->unit[0] != '\0' &&
 	    bound_to(c, SRV_UNIT, "unit", in->unit, &unit_id) != LS_OK)
 		return;
+	if (in->has_ttl_days && (in->ttl_days < 1 || in->ttl_days > TTL_DAYS_MAX)) {
+		srv_fail(c, LS_INVALID_ARGUMENT, "ttl_days", "ttl_days is from 1 to %d days",
+		         TTL_DAYS_MAX);
+		return;
+	}
 	/* A leader's account acts for the leader: projects are led by people. */
 	if (in->role == LUOSHI__V1__ROLE__ROLE_LEADER && (in->person == NULL || !in->person[0])) {
 		srv_fail(c, LS_INVALID_ARGUMENT, "person",
@@ -122,6 +144,12 @@ static void account_create_account(Luoshi__V1__AccountService_Service *svc,
 	if (srv_store_account_insert(store, name, (srv_role)in->role, unit_id, person_id, hash,
 	                             c->caller->id, now, &id, &c->status) != LS_OK)
 		return;
+	if (in->has_ttl_days) {
+		char expires[32];
+		iso_in_days(in->ttl_days, expires);
+		if (srv_store_account_set_expiry(store, id, expires, &c->status) != LS_OK)
+			return;
+	}
 	srv_account a;
 	if (srv_store_account_get(store, id, &a) != LS_OK) {
 		srv_fail(c, LS_INTERNAL, NULL, "the new account cannot be read back");
@@ -157,9 +185,11 @@ static void account_list_accounts(Luoshi__V1__AccountService_Service *svc,
 	srv_call *c = arg;
 	if (srv_require_role(c, SRV_ROLE_ADMIN, SRV_ROLE_NONE) != LS_OK)
 		return;
-	int size = in->has_page_size && in->page_size > 0 ? (int)in->page_size : PAGE_DEFAULT;
-	if (size > PAGE_MAX)
-		size = PAGE_MAX;
+	/* Bounded before the cast: a page_size past INT_MAX is no negative
+	 * size. */
+	int size = in->has_page_size && in->page_size > 0
+	               ? (int)(in->page_size > PAGE_MAX ? PAGE_MAX : in->page_size)
+	               : PAGE_DEFAULT;
 	int64_t after = 0;
 	if (in->page_token != NULL && in->page_token[0] != '\0') {
 		char *end;

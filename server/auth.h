@@ -2,6 +2,7 @@
 #ifndef SRV_AUTH_H
 #define SRV_AUTH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "status.h"
@@ -21,5 +22,24 @@ void srv_token_hash(const char *token, uint8_t hash[SRV_HASH_SIZE]);
  * revoked token is LS_UNAUTHENTICATED. */
 int srv_authenticate(srv_store *store, const char *authorization, srv_account *who,
                      ls_status *st);
+
+/* Repeated failures from one peer (an address as rpc_server.c gives it) are
+ * slowed down: after SRV_AUTH_FAILURES_MAX failed authentications within
+ * SRV_AUTH_WINDOW_NS the peer's calls are refused, unchecked, for
+ * SRV_AUTH_WINDOW_NS. Memory stays bounded whatever the number of peers.
+ * Loop thread only; now_ns is the dispatcher's clock. */
+#define SRV_AUTH_FAILURES_MAX 5
+#define SRV_AUTH_WINDOW_NS (60ull * 1000000000ull)
+#define SRV_PEER_SIZE 48
+
+/* True while peer is refused; *retry_s (may be NULL) gets the seconds left. */
+bool srv_auth_peer_blocked(const char *peer, uint64_t now_ns, int *retry_s);
+
+/* Counts a failed authentication of peer. True when this failure starts a
+ * block (for the log). */
+bool srv_auth_peer_failed(const char *peer, uint64_t now_ns);
+
+/* Forgets every peer. */
+void srv_auth_peers_reset(void);
 
 #endif

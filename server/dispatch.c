@@ -93,6 +93,7 @@ int srv_dispatch_init(ProtobufCService *const *impls, size_t n)
 
 void srv_dispatch_fini(void)
 {
+	srv_auth_peers_reset();
 	free(buckets);
 	buckets = NULL;
 	n_buckets = cap_buckets = 0;
@@ -185,9 +186,7 @@ int srv_fail(srv_call *c, int code, const char *field, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	c->status.code = code;
-	vsnprintf(c->status.message, sizeof c->status.message, fmt, ap);
-	snprintf(c->status.field, sizeof c->status.field, "%s", field ? field : "");
+	ls_status_vfield(&c->status, code, field, fmt, ap);
 	va_end(ap);
 	c->answered = true;
 	return code;
@@ -463,9 +462,24 @@ static void run_one(srv_server *srv, srv_request *r, srv_clock_fn clock)
 		return;
 	}
 	if (m->needs_token) {
-		if (srv_authenticate(srv->store, ls_metadata_get(r->env, LS_MD_AUTHORIZATION), &who,
-		                     st) != LS_OK)
+		int retry_s;
+		if (srv_auth_peer_blocked(r->peer, now_ns, &retry_s)) {
+			ls_status_set(st, LS_RESOURCE_EXHAUSTED,
+			              "too many failed authentications from this address; try "
+			              "again in %d s",
+			              retry_s);
 			return;
+		}
+		if (srv_authenticate(srv->store, ls_metadata_get(r->env, LS_MD_AUTHORIZATION), &who,
+		                     st) != LS_OK) {
+			if (st->code == LS_UNAUTHENTICATED && srv_auth_peer_failed(r->peer, now_ns))
+				ls_warn("auth: %d failed authentications from %s within %llu s; "
+				        "refusing its calls for %llu s",
+				        SRV_AUTH_FAILURES_MAX, r->peer[0] ? r->peer : "?",
+				        SRV_AUTH_WINDOW_NS / 1000000000u,
+				        SRV_AUTH_WINDOW_NS / 1000000000u);
+			return;
+		}
 		caller = &who;
 		if (!rate_take(srv->cfg.rate_limit, who.id, now_ns)) {
 			ls_status_set(st, LS_RESOURCE_EXHAUSTED,

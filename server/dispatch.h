@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth.h"
 #include "luoshi/v1/rpc.pb-c.h"
 #include "server.h"
 
@@ -23,6 +24,7 @@ typedef struct srv_request {
 	uint8_t *body;             /* packed response when OK, malloc'd */
 	size_t body_len;
 	bool wrote;                /* changed rows: OK only once committed */
+	char peer[SRV_PEER_SIZE];  /* the caller's address ("10.0.0.7", "ipc"), for auth */
 } srv_request;
 
 /* Builds the method table from every generated service descriptor and the

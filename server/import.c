@@ -1,5 +1,6 @@
-/* ImportService: the registry in bulk. Every row goes through the handler of
- * its single-row RPC (srv_call_method), so an imported row is checked and
+/* ImportService: the registry in bulk, and past progress updates (an admin
+ * loading a district's history). Every row goes through the handler of its
+ * single-row RPC (srv_call_method), so an imported row is checked and
  * audited exactly as one added by hand; the import only adds the
  * all-or-nothing rule and the report of every bad row. */
 #include "luoshi/v1/import.pb-c.h"
@@ -24,6 +25,7 @@ static const struct target {
     {"plan", "/luoshi.v1.ProjectService/SetPlan"},
     {"node", "/luoshi.v1.ScheduleService/CreateNode"},
     {"task", "/luoshi.v1.ScheduleService/CreateTask"},
+    {"update", "/luoshi.v1.ProgressService/SubmitUpdate"},
 };
 
 /* Codes that say something about the row; any other code (the database
@@ -50,8 +52,9 @@ static void count_row(Luoshi__V1__ImportRegistryResponse *out, const char *row)
 		const char *row;
 		uint32_t *n;
 	} counts[] = {
-	    {"unit", &out->units}, {"person", &out->people}, {"project", &out->projects},
-	    {"plan", &out->plans}, {"node", &out->nodes},    {"task", &out->tasks},
+	    {"unit", &out->units},     {"person", &out->people}, {"project", &out->projects},
+	    {"plan", &out->plans},     {"node", &out->nodes},    {"task", &out->tasks},
+	    {"update", &out->updates},
 	};
 	for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
 		if (strcmp(counts[i].row, row) == 0)
@@ -172,7 +175,7 @@ static void import_import_registry(Luoshi__V1__ImportService_Service *svc,
 	if (!out.applied)
 		c->discard = true;
 	out.has_units = out.has_people = out.has_projects = true;
-	out.has_plans = out.has_nodes = out.has_tasks = true;
+	out.has_plans = out.has_nodes = out.has_tasks = out.has_updates = true;
 	done(&out, arg);
 	goto out;
 oom:

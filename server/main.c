@@ -1,6 +1,7 @@
 /* luoshid: the central server. Reads its configuration, opens the database,
  * serves the RPC socket on a libuv loop until SIGTERM or SIGINT. */
 #include <errno.h>
+#include <pthread.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include "rpc.h"
 #include "rpc_server.h"
 #include "server.h"
+#include "store/backup.h"
 
 #define PURGE_INTERVAL_MS (3600u * 1000u)
 
@@ -42,9 +44,25 @@ static const char usage[] =
     "  --rate-limit N       requests a second per account, 0 for none (default 200)\n"
     "  --unit-name NAME     init: the root unit's name (default 区领导小组办公室)\n"
     "  --unit-code CODE     init: the root unit's code (default office)\n"
+    "  --scheduler-interval-ms MS  how often the reminder scheduler runs (default 60000)\n"
+    "  --update-due WHEN    weekly update reminder, \"fri 09:00\" (the default)\n"
+    "  --update-overdue WHEN  missing-update reminder the week after (\"mon 09:00\")\n"
+    "  --daily-at HH:MM     node, problem and reconciliation reminders (09:00)\n"
+    "  --node-overdue-every-days N  repeat overdue reminders every N days (7)\n"
+    "  --push-coalesce N    announce N or more inboxes at once as one \"all/\" (8; 0: never)\n"
+    "  --holidays FILE      holidays and working weekend days (deploy/holidays-2026.conf)\n"
     "  --demo               load the Yinzhou demo district before serving (once: a\n"
     "                       database that has it is left as it is), printing the\n"
     "                       demo accounts' tokens on standard output\n"
+    "  --tls-cert FILE      the server's certificate (PEM) for tls+tcp:// listeners\n"
+    "  --tls-key FILE       its private key (PEM)\n"
+    "  --tls-ca FILE        the CA (PEM) that signs client certificates\n"
+    "  --tls-verify-clients require a client certificate signed by --tls-ca\n"
+    "  --backup-dir DIR     where AdminService/Backup writes (default: backups/\n"
+    "                       beside the database)\n"
+    "  --restore FILE       copy the backup FILE over --db and exit; refuses while a\n"
+    "                       server uses the database, keeps the old one as\n"
+    "                       DB.before-restore\n"
     "  --help, --version\n";
 
 /* ---- configuration ---------------------------------------------------------- */
@@ -52,6 +70,9 @@ static const char usage[] =
 /* --demo, or "demo = true": read once, when serving starts. Kept here and not
  * in srv_config, which the rest of the server shares and never needs it. */
 static bool opt_demo;
+/* --restore FILE: a flag only, never a config key, or every start would
+ * restore again. */
+static const char *opt_restore;
 
 static void config_defaults(srv_config *c)
 {
@@ -60,6 +81,7 @@ static void config_defaults(srv_config *c)
 	c->max_message = LS_MAX_MESSAGE_DEFAULT;
 	c->log_level = LS_LOG_INFO;
 	opt_demo = false;
+	srv_sched_config_defaults(&c->sched);
 	c->rate_limit = 200;
 }
 
@@ -74,6 +96,11 @@ static void config_free(srv_config *c)
 	free(c->time_zone);
 	free(c->unit_name);
 	free(c->unit_code);
+	srv_sched_config_free(&c->sched);
+	free(c->tls_cert);
+	free(c->tls_key);
+	free(c->tls_ca);
+	free(c->backup_dir);
 	memset(c, 0, sizeof *c);
 }
 
@@ -166,6 +193,30 @@ static int config_set(void *arg, const char *key, const char *value, ls_status *
 			                       "demo is true or false, not \"%s\"", value);
 		return LS_OK;
 	}
+	if (strcmp(key, "tls-cert") == 0)
+		return set_string(&c->tls_cert, value, st);
+	if (strcmp(key, "tls-key") == 0)
+		return set_string(&c->tls_key, value, st);
+	if (strcmp(key, "tls-ca") == 0)
+		return set_string(&c->tls_ca, value, st);
+	if (strcmp(key, "tls-verify-clients") == 0) {
+		if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 ||
+		    strcmp(value, "1") == 0)
+			c->tls_verify_clients = true;
+		else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 ||
+		         strcmp(value, "0") == 0)
+			c->tls_verify_clients = false;
+		else
+			return ls_status_field(st, LS_INVALID_ARGUMENT, key,
+			                       "tls-verify-clients is true or false, not \"%s\"",
+			                       value);
+		return LS_OK;
+	}
+	if (strcmp(key, "backup-dir") == 0)
+		return set_string(&c->backup_dir, value, st);
+	int sched = srv_sched_config_set(&c->sched, key, value, st);
+	if (sched != LS_NOT_FOUND)
+		return sched;
 	return ls_status_field(st, LS_INVALID_ARGUMENT, key, "unknown option \"%s\"", key);
 }
 
@@ -182,7 +233,20 @@ static const struct option long_options[] = {
     {"rate-limit", required_argument, NULL, 0},
     {"unit-name", required_argument, NULL, 0},
     {"unit-code", required_argument, NULL, 0},
+    {"scheduler-interval-ms", required_argument, NULL, 0},
+    {"update-due", required_argument, NULL, 0},
+    {"update-overdue", required_argument, NULL, 0},
+    {"daily-at", required_argument, NULL, 0},
+    {"node-overdue-every-days", required_argument, NULL, 0},
+    {"push-coalesce", required_argument, NULL, 0},
+    {"holidays", required_argument, NULL, 0},
     {"demo", no_argument, NULL, 0},
+    {"tls-cert", required_argument, NULL, 0},
+    {"tls-key", required_argument, NULL, 0},
+    {"tls-ca", required_argument, NULL, 0},
+    {"tls-verify-clients", no_argument, NULL, 0},
+    {"backup-dir", required_argument, NULL, 0},
+    {"restore", required_argument, NULL, 0},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -214,6 +278,10 @@ static int config_load(srv_config *c, const char *config_path, int argc, char **
 			}
 			c->n_listen = 0;
 			flag_listen = true;
+		}
+		if (strcmp(key, "restore") == 0) {
+			opt_restore = optarg;
+			continue;
 		}
 		/* A flag without a value (--demo) says yes. */
 		if (config_set(c, key, optarg ? optarg : "true", st) != LS_OK)
@@ -296,6 +364,26 @@ out:
 	return rc;
 }
 
+/* ---- restore ----------------------------------------------------------------- */
+
+/* Copies a backup over the database, for an operator at the console: the
+ * store does the work and the checks; this says what happened. */
+static int run_restore(srv_config *cfg, const char *file)
+{
+	ls_status st;
+	srv_restore_info info;
+	ls_status_clear(&st);
+	if (srv_store_restore(cfg->db, file, &info, &st) != LS_OK) {
+		fprintf(stderr, "luoshid: restore: %s\n", st.message);
+		return 1;
+	}
+	printf("restored %s from %s (%lld bytes, schema %d, %lld accounts)\n", cfg->db, file,
+	       (long long)info.size, info.version, (long long)info.accounts);
+	if (info.kept[0] != '\0')
+		printf("the previous database is kept as %s\n", info.kept);
+	return 0;
+}
+
 /* ---- serving ----------------------------------------------------------------- */
 
 typedef struct srv_daemon {
@@ -312,9 +400,30 @@ static srv_daemon *the_daemon(srv_server *srv)
 	return (srv_daemon *)((char *)srv - offsetof(srv_daemon, srv));
 }
 
+/* The last resort of a stop: every answer is sent and the database closed,
+ * so if nng still has not let go after this long, leave without it. */
+#define STOP_WATCHDOG_S 10
+
+static void *stop_watchdog(void *arg)
+{
+	(void)arg;
+	sleep(STOP_WATCHDOG_S);
+	ls_error("the network layer did not close in %d s; exiting without it",
+	         STOP_WATCHDOG_S);
+	_exit(0);
+}
+
 static void on_drained(srv_server *srv)
 {
 	srv_daemon *d = the_daemon(srv);
+	pthread_t watchdog;
+	srv_scheduler_stop(srv);
+	/* The database closes first: what was acknowledged is on disk whatever
+	 * happens while the sockets close. */
+	srv_store_close(srv->store);
+	srv->store = NULL;
+	if (pthread_create(&watchdog, NULL, stop_watchdog, NULL) == 0)
+		pthread_detach(watchdog);
 	srv_rpc_close(srv->rpc);
 	srv->rpc = NULL;
 	srv_push_close(srv->push);
@@ -366,6 +475,10 @@ static void on_hup(uv_signal_t *h, int signum)
 	d->srv.cfg.log_level = fresh.log_level;
 	ls_log_set_level(fresh.log_level);
 	d->srv.cfg.rate_limit = fresh.rate_limit;
+	/* The reminder rules and holidays take effect at the next tick. */
+	srv_sched_config sched = d->srv.cfg.sched;
+	d->srv.cfg.sched = fresh.sched;
+	fresh.sched = sched;
 	ls_info("SIGHUP: log reopened, configuration reloaded");
 	config_free(&fresh);
 }
@@ -393,8 +506,14 @@ static int serve(srv_daemon *d)
 	                             srv_project_service(),
 	                             srv_schedule_service(),
 	                             srv_progress_service(),
+	                             srv_query_service(),
+	                             srv_export_service(),
+	                             srv_reminder_service(),
+	                             srv_problem_service(),
+	                             srv_supervision_service(),
 	                             srv_registry_service(),
-	                             srv_account_service()};
+	                             srv_account_service(),
+	                             srv_admin_service()};
 	if (srv_store_open(&srv->store, srv->cfg.db, false, &st) != LS_OK) {
 		ls_error("%s%s", st.message,
 		         st.code == LS_NOT_FOUND ? " (create it with: luoshid --db PATH init)" : "");
@@ -437,6 +556,8 @@ static int serve(srv_daemon *d)
 	uv_signal_start(&d->sigint, on_stop, SIGINT);
 	uv_signal_start(&d->sighup, on_hup, SIGHUP);
 	uv_timer_start(&d->purge, on_purge, 0, PURGE_INTERVAL_MS);
+	if (srv_scheduler_start(srv, &st) != LS_OK)
+		ls_warn("%s: no reminders will be scheduled", st.message);
 
 	ls_info("luoshid %s serving %s (schema %d, %d contexts, max message %zu bytes)",
 	        LUOSHI_VERSION, srv->cfg.db, srv_store_version(srv->store), srv->cfg.contexts,
@@ -507,6 +628,8 @@ int main(int argc, char **argv)
 	int rc;
 	if (init) {
 		rc = run_init(&d.srv.cfg);
+	} else if (opt_restore != NULL) {
+		rc = run_restore(&d.srv.cfg, opt_restore);
 	} else if (d.srv.cfg.log != NULL && ls_log_open(d.srv.cfg.log) != 0) {
 		fprintf(stderr, "luoshid: cannot open log %s: %s\n", d.srv.cfg.log, strerror(errno));
 		rc = 1;

@@ -564,6 +564,9 @@ static void progress_submit_updates(Luoshi__V1__ProgressService_Service *svc,
 	Luoshi__V1__SubmitUpdatesResponse resp = LUOSHI__V1__SUBMIT_UPDATES_RESPONSE__INIT;
 	resp.n_updates = n;
 	resp.updates = ptrs;
+	/* A dry run answers what would be written; the dispatcher undoes it. */
+	if (in->has_dry_run && in->dry_run)
+		c->discard = true;
 	done(&resp, arg);
 out:
 	for (size_t i = 0; i < got; i++)

@@ -757,9 +757,11 @@ static void project_list_projects(Luoshi__V1__ProjectService_Service *svc,
 		         NAME_MAX_BYTES);
 		return;
 	}
-	int size = in->has_page_size && in->page_size > 0 ? (int)in->page_size : PAGE_DEFAULT;
-	if (size > PAGE_MAX)
-		size = PAGE_MAX;
+	/* Bounded before the cast: a page_size past INT_MAX is no negative
+	 * size. */
+	int size = in->has_page_size && in->page_size > 0
+	               ? (int)(in->page_size > PAGE_MAX ? PAGE_MAX : in->page_size)
+	               : PAGE_DEFAULT;
 	int64_t after = 0;
 	if (given(in->page_token)) {
 		char *end;

@@ -47,6 +47,17 @@ static int kind_from_text(const char *text)
 	return LUOSHI__V1__UNIT_KIND__UNIT_KIND_UNSPECIFIED;
 }
 
+/* The groups a support group may be: problems are routed by them. */
+static const char *const support_groups[] = {"coordination", "approval", "funding", "clearance"};
+
+static bool support_group_valid(const char *text)
+{
+	for (size_t i = 0; i < sizeof support_groups / sizeof support_groups[0]; i++)
+		if (strcmp(support_groups[i], text) == 0)
+			return true;
+	return false;
+}
+
 /* The kinds that head a scope (see srv_store_scope). */
 static bool kind_is_office(const char *text)
 {
@@ -229,6 +240,8 @@ static void unit_to_proto(const srv_unit *u, Luoshi__V1__Unit *m)
 	m->has_active = true;
 	m->active = u->active;
 	m->created_at = (char *)u->created_at;
+	if (u->support_group[0] != '\0')
+		m->support_group = (char *)u->support_group;
 }
 
 static void person_to_proto(const srv_person *p, Luoshi__V1__Person *m)
@@ -283,6 +296,48 @@ static bool refs_any(const srv_registry_refs *r)
 
 /* ---- units ------------------------------------------------------------------------ */
 
+/* Settles u->support_group from the request's text (NULL: keep u's, which
+ * a kind other than support group clears): a known group, only on a
+ * support group, and one unit per group in an office's area, so that a
+ * problem has one place to go. */
+static int settle_support_group(srv_call *c, srv_unit *u, const char *text)
+{
+	srv_store *s = c->srv->store;
+	bool is_group = strcmp(u->kind, "support_group") == 0;
+	if (text != NULL) {
+		if (text[0] != '\0' && !support_group_valid(text))
+			return srv_fail(c, LS_INVALID_ARGUMENT, "support_group",
+			                "support_group: one of coordination, approval, funding and "
+			                "clearance, not \"%s\"",
+			                text);
+		if (text[0] != '\0' && !is_group)
+			return srv_fail(c, LS_INVALID_ARGUMENT, "support_group",
+			                "support_group: only a unit of kind support group has one, "
+			                "not a unit of kind %s",
+			                u->kind);
+		snprintf(u->support_group, sizeof u->support_group, "%s", text);
+	} else if (!is_group) {
+		u->support_group[0] = '\0';
+	}
+	if (u->support_group[0] == '\0' || (u->id > 0 && !u->active))
+		return LS_OK;
+	int64_t office, other;
+	if (srv_store_registry_office_of(s, u->parent_id, &office, &c->status) != LS_OK)
+		return c->status.code;
+	int rc =
+	    srv_store_registry_group_unit(s, office, u->support_group, u->id, &other, &c->status);
+	if (rc == LS_NOT_FOUND)
+		return LS_OK;
+	if (rc != LS_OK)
+		return rc;
+	srv_unit o;
+	if (srv_store_registry_unit_get(s, other, &o) != LS_OK)
+		return srv_fail(c, LS_INTERNAL, NULL, "unit %" PRId64 " cannot be read", other);
+	return srv_fail(c, LS_ALREADY_EXISTS, "support_group",
+	                "support_group: unit %s is already the %s group of its office", o.code,
+	                u->support_group);
+}
+
 static void registry_create_unit(Luoshi__V1__RegistryService_Service *svc,
                                  const Luoshi__V1__CreateUnitRequest *in,
                                  Luoshi__V1__CreateUnitResponse_Closure done, void *arg)
@@ -320,6 +375,9 @@ static void registry_create_unit(Luoshi__V1__RegistryService_Service *svc,
 	snprintf(u.code, sizeof u.code, "%s", in->code);
 	snprintf(u.name, sizeof u.name, "%s", in->name);
 	snprintf(u.kind, sizeof u.kind, "%s", kind);
+	if (settle_support_group(c, &u, given(in->support_group) ? in->support_group : NULL) !=
+	    LS_OK)
+		return;
 	char now[32];
 	int64_t id;
 	srv_now_iso(now);
@@ -385,11 +443,13 @@ static void registry_update_unit(Luoshi__V1__RegistryService_Service *svc,
 		}
 		u.parent_id = parent.id;
 	}
+	if (settle_support_group(c, &u, in->support_group) != LS_OK)
+		return;
 	Luoshi__V1__UpdateUnitResponse out = LUOSHI__V1__UPDATE_UNIT_RESPONSE__INIT;
 	Luoshi__V1__Unit mb, ma;
 	unit_to_proto(&before, &mb);
 	if (strcmp(u.name, before.name) == 0 && strcmp(u.kind, before.kind) == 0 &&
-	    u.parent_id == before.parent_id) {
+	    u.parent_id == before.parent_id && strcmp(u.support_group, before.support_group) == 0) {
 		/* Nothing changes: nothing to write or audit. */
 		out.unit = &mb;
 		done(&out, arg);

@@ -1,12 +1,17 @@
 #include "rpc_server.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
+#include <nng/supplemental/tls/tls.h>
 #include <nng/supplemental/util/platform.h>
+#include <sodium.h>
 
 #include "dispatch.h"
 #include "log.h"
@@ -107,6 +112,33 @@ static void send_answer(srv_ctx *c)
 	nng_ctx_send(c->ctx, c->aio);
 }
 
+/* The address of the peer that sent msg, without its port: a client that
+ * reconnects gets a new port, but stays the same peer for the slowdown of
+ * failed authentications. All ipc clients share one name. */
+static void peer_of(nng_msg *msg, char out[SRV_PEER_SIZE])
+{
+	nng_sockaddr sa;
+	out[0] = '\0';
+	if (nng_pipe_get_addr(nng_msg_get_pipe(msg), NNG_OPT_REMADDR, &sa) != 0)
+		return;
+	switch (sa.s_family) {
+	case NNG_AF_INET:
+		inet_ntop(AF_INET, &sa.s_in.sa_addr, out, SRV_PEER_SIZE);
+		break;
+	case NNG_AF_INET6:
+		inet_ntop(AF_INET6, sa.s_in6.sa_addr, out, SRV_PEER_SIZE);
+		break;
+	case NNG_AF_IPC:
+		snprintf(out, SRV_PEER_SIZE, "ipc");
+		break;
+	case NNG_AF_INPROC:
+		snprintf(out, SRV_PEER_SIZE, "inproc");
+		break;
+	default:
+		break;
+	}
+}
+
 static void ctx_cb(void *arg)
 {
 	srv_ctx *c = arg;
@@ -135,6 +167,7 @@ static void ctx_cb(void *arg)
 	atomic_fetch_add(&rpc->busy, 1);
 	c->state = CTX_BUSY;
 	c->req.recv_ns = srv_clock_ns();
+	peer_of(msg, c->req.peer);
 	srv_request_decode(&c->req, nng_msg_body(msg), nng_msg_len(msg));
 	nng_msg_free(msg);
 	if (ls_log_get_level() <= LS_LOG_DEBUG && c->req.env != NULL)
@@ -190,6 +223,128 @@ static void run_queue(srv_rpc *rpc)
 
 static void async_cb(uv_async_t *h) { run_queue(h->data); }
 
+/* ---- TLS ------------------------------------------------------------------- */
+
+/* The largest certificate or key file read. */
+#define PEM_MAX (1 << 20)
+
+static bool is_tls(const char *url) { return strncmp(url, "tls+", 4) == 0; }
+
+/* Reads a PEM file, for the config key named key, into a NUL-terminated
+ * buffer (malloc'd, *len its length). NULL with st set on failure. */
+static char *read_pem(const char *path, const char *key, size_t *len, ls_status *st)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		ls_status_field(st, LS_INVALID_ARGUMENT, key, "%s: cannot read %s: %s", key, path,
+		                strerror(errno));
+		return NULL;
+	}
+	char *buf = malloc(PEM_MAX + 1);
+	size_t n = buf ? fread(buf, 1, PEM_MAX + 1, f) : 0;
+	bool bad = ferror(f) != 0;
+	fclose(f);
+	if (buf == NULL || bad || n == 0 || n > PEM_MAX) {
+		if (buf == NULL)
+			ls_status_set(st, LS_RESOURCE_EXHAUSTED, "out of memory");
+		else
+			ls_status_field(st, LS_INVALID_ARGUMENT, key, "%s: %s is %s", key, path,
+			                bad      ? "unreadable"
+			                : n == 0 ? "empty"
+			                         : "too large");
+		if (buf != NULL)
+			sodium_memzero(buf, n < PEM_MAX + 1 ? n : PEM_MAX + 1);
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+/* The TLS configuration every tls+tcp:// listener shares: the server's
+ * certificate and key and, for mutual TLS, the CA that signs the clients'
+ * certificates. On success *out holds one reference. */
+static int tls_server_config(const srv_config *cfg, nng_tls_config **out, ls_status *st)
+{
+	*out = NULL;
+	if (cfg->tls_cert == NULL)
+		return ls_status_field(st, LS_INVALID_ARGUMENT, "tls-cert",
+		                       "a tls+tcp:// listener needs tls-cert, the server's "
+		                       "certificate");
+	if (cfg->tls_key == NULL)
+		return ls_status_field(st, LS_INVALID_ARGUMENT, "tls-key",
+		                       "a tls+tcp:// listener needs tls-key, the private key of "
+		                       "tls-cert");
+	if (cfg->tls_verify_clients && cfg->tls_ca == NULL)
+		return ls_status_field(st, LS_INVALID_ARGUMENT, "tls-ca",
+		                       "tls-verify-clients needs tls-ca, the CA that signs the "
+		                       "clients' certificates");
+	size_t cert_len = 0, key_len = 0;
+	char *cert = read_pem(cfg->tls_cert, "tls-cert", &cert_len, st);
+	char *key = cert ? read_pem(cfg->tls_key, "tls-key", &key_len, st) : NULL;
+	nng_tls_config *tls = NULL;
+	int rv;
+	if (key == NULL)
+		goto out;
+	if ((rv = nng_tls_config_alloc(&tls, NNG_TLS_MODE_SERVER)) != 0) {
+		ls_status_set(st, LS_INTERNAL, "TLS: %s", nng_strerror(rv));
+		goto out;
+	}
+	if ((rv = nng_tls_config_own_cert(tls, cert, key, NULL)) != 0) {
+		ls_status_field(st, LS_INVALID_ARGUMENT, "tls-cert",
+		                "TLS: cannot use the certificate %s with the key %s: %s",
+		                cfg->tls_cert, cfg->tls_key, nng_strerror(rv));
+		goto out;
+	}
+	if (cfg->tls_ca != NULL && (rv = nng_tls_config_ca_file(tls, cfg->tls_ca)) != 0) {
+		ls_status_field(st, LS_INVALID_ARGUMENT, "tls-ca",
+		                "TLS: cannot use the CA file %s: %s", cfg->tls_ca,
+		                nng_strerror(rv));
+		goto out;
+	}
+	rv = nng_tls_config_auth_mode(tls, cfg->tls_verify_clients ? NNG_TLS_AUTH_MODE_REQUIRED
+	                                                           : NNG_TLS_AUTH_MODE_NONE);
+	if (rv != 0) {
+		ls_status_set(st, LS_INTERNAL, "TLS: %s", nng_strerror(rv));
+		goto out;
+	}
+	if (cfg->tls_ca != NULL && !cfg->tls_verify_clients)
+		ls_warn("TLS: tls-ca is used only with tls-verify-clients = true");
+	*out = tls;
+	tls = NULL;
+out:
+	if (tls != NULL)
+		nng_tls_config_free(tls);
+	if (key != NULL)
+		sodium_memzero(key, key_len);
+	free(key);
+	free(cert);
+	return st->code;
+}
+
+/* Listens on url; tls+ URLs get the TLS configuration, made on first use
+ * and kept in *tls for the next. */
+static int listen_on(srv_rpc *r, const char *url, nng_tls_config **tls, ls_status *st)
+{
+	nng_listener l;
+	int rv = nng_listener_create(&l, r->sock, url);
+	if (rv == 0 && is_tls(url)) {
+		if (*tls == NULL && tls_server_config(&r->srv->cfg, tls, st) != LS_OK) {
+			nng_listener_close(l);
+			return st->code;
+		}
+		rv = nng_listener_set_ptr(l, NNG_OPT_TLS_CONFIG, *tls);
+	}
+	if (rv == 0)
+		rv = nng_listener_start(l, 0);
+	if (rv == 0)
+		return LS_OK;
+	return ls_status_field(
+	    st, rv == NNG_EADDRINVAL || rv == NNG_ENOTSUP ? LS_INVALID_ARGUMENT : LS_UNAVAILABLE,
+	    "listen", "cannot listen on %s: %s", url, nng_strerror(rv));
+}
+
 int srv_rpc_open(srv_server *srv, srv_rpc **out, ls_status *st)
 {
 	srv_rpc *r = calloc(1, sizeof *r);
@@ -225,17 +380,21 @@ int srv_rpc_open(srv_server *srv, srv_rpc **out, ls_status *st)
 			goto fail_listen;
 		}
 	}
+	nng_tls_config *tls = NULL;
 	for (int i = 0; i < srv->cfg.n_listen; i++) {
 		const char *url = srv->cfg.listen[i];
-		if ((rv = nng_listen(r->sock, url, NULL, 0)) != 0) {
-			ls_status_field(st, rv == NNG_EADDRINVAL || rv == NNG_ENOTSUP
-			                        ? LS_INVALID_ARGUMENT
-			                        : LS_UNAVAILABLE,
-			                "listen", "cannot listen on %s: %s", url, nng_strerror(rv));
+		if (listen_on(r, url, &tls, st) != LS_OK) {
+			if (tls != NULL)
+				nng_tls_config_free(tls);
 			goto fail_listen;
 		}
-		ls_info("rpc: listening on %s", url);
+		ls_info("rpc: listening on %s%s", url,
+		        is_tls(url) && srv->cfg.tls_verify_clients ? " (clients need a certificate)"
+		                                                   : "");
 	}
+	/* Each listener holds its own reference. */
+	if (tls != NULL)
+		nng_tls_config_free(tls);
 	if (uv_async_init(srv->loop, &r->async, async_cb) != 0) {
 		ls_status_set(st, LS_INTERNAL, "libuv: async handle");
 		goto fail_listen;

@@ -6,6 +6,7 @@
  * in its scope. Marking work done reaches further, to those who do it: a
  * town marks the nodes of the projects standing in it, a department the
  * nodes its unit owns, and a task's unit changes the task's status. */
+#include "luoshi/v1/problems.pb-c.h"
 #include "luoshi/v1/schedule.pb-c.h"
 
 #include <inttypes.h>
@@ -999,6 +1000,19 @@ static void schedule_get_assignments(Luoshi__V1__ScheduleService_Service *svc,
 	Luoshi__V1__AssignedProject *pmsgs = NULL, **pptrs = NULL;
 	Luoshi__V1__Node *omsgs = NULL, **optrs = NULL, *dmsgs = NULL, **dptrs = NULL;
 	Luoshi__V1__Task *tmsgs = NULL, **tptrs = NULL;
+	/* Problems are an office's too: those of group "other" go to it. */
+	Luoshi__V1__Problem **prob = NULL;
+	size_t n_prob = 0;
+	uint32_t prob_count = 0;
+	/* Rectification orders, like tasks, are the owner unit's work. */
+	Luoshi__V1__Rectification **rect = NULL;
+	size_t n_rect = 0;
+	uint32_t rect_count = 0;
+	if (srv_problems_assigned(c, as_of, ASSIGN_LIST_MAX, &prob, &n_prob, &prob_count) != LS_OK)
+		goto out;
+	if (srv_rectifications_assigned(c, as_of, ASSIGN_LIST_MAX, &rect, &n_rect, &rect_count) !=
+	    LS_OK)
+		goto out;
 	if (who.mode != SRV_ASSIGN_NONE &&
 	    (srv_store_schedule_assigned_projects(store, &who, project_push, &pv) < 0 ||
 	     srv_store_schedule_assigned_nodes(store, &who, until, node_split_push, &sp) < 0 ||
@@ -1039,6 +1053,14 @@ static void schedule_get_assignments(Luoshi__V1__ScheduleService_Service *svc,
 	resp.overdue_count = (uint32_t)sp.overdue.seen;
 	resp.due_count = (uint32_t)sp.due.seen;
 	resp.task_count = (uint32_t)tv.seen;
+	resp.n_problems = n_prob;
+	resp.problems = prob;
+	resp.has_problem_count = true;
+	resp.problem_count = prob_count;
+	resp.n_rectifications = n_rect;
+	resp.rectifications = rect;
+	resp.has_rectification_count = true;
+	resp.rectification_count = rect_count;
 	done(&resp, arg);
 out:
 	free(pv.v);
@@ -1053,6 +1075,8 @@ out:
 	free(dptrs);
 	free(tmsgs);
 	free(tptrs);
+	srv_problems_free(prob, n_prob);
+	srv_rectifications_free(rect, n_rect);
 }
 
 static Luoshi__V1__ScheduleService_Service schedule = LUOSHI__V1__SCHEDULE_SERVICE__INIT(schedule_);

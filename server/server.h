@@ -10,6 +10,7 @@
 #include <protobuf-c/protobuf-c.h>
 #include <uv.h>
 
+#include "scheduler.h"
 #include "status.h"
 #include "store/store.h"
 
@@ -29,6 +30,10 @@ typedef struct srv_config {
 	int rate_limit; /* requests per second per account; 0: none */
 	char *unit_name; /* init */
 	char *unit_code; /* init */
+	srv_sched_config sched; /* the reminder scheduler (scheduler.h) */
+	char *tls_cert, *tls_key, *tls_ca; /* PEM files of the tls+tcp:// listeners */
+	bool tls_verify_clients; /* mutual TLS: clients show a certificate of tls_ca */
+	char *backup_dir; /* where Backup writes; NULL: "backups" beside the database */
 } srv_config;
 
 typedef struct srv_rpc srv_rpc;
@@ -40,6 +45,7 @@ typedef struct srv_server {
 	srv_store *store;
 	srv_rpc *rpc;
 	srv_push *push;
+	srv_scheduler *scheduler; /* NULL when not running (tests) */
 	bool stopping;
 } srv_server;
 
@@ -98,10 +104,36 @@ void srv_call_method(srv_call *parent, const char *full_name, const ProtobufCMes
 ProtobufCService *srv_health_service(void);
 ProtobufCService *srv_reflection_service(void);
 ProtobufCService *srv_account_service(void);
+ProtobufCService *srv_admin_service(void);
 ProtobufCService *srv_registry_service(void);
 ProtobufCService *srv_import_service(void);
 ProtobufCService *srv_project_service(void);
 ProtobufCService *srv_schedule_service(void);
 ProtobufCService *srv_progress_service(void);
+ProtobufCService *srv_query_service(void);
+ProtobufCService *srv_export_service(void);
+ProtobufCService *srv_reminder_service(void);
+ProtobufCService *srv_problem_service(void);
+ProtobufCService *srv_supervision_service(void);
+
+/* problems.c, for GetAssignments: the open problems that are the caller's
+ * (see srv_store_problems_assigned), at most max of them, as messages whose
+ * days_left count from as_of, in *out (n of them; free with
+ * srv_problems_free); *count counts them all. Fails the call on error. */
+struct Luoshi__V1__Problem;
+int srv_problems_assigned(srv_call *c, int32_t as_of, size_t max, struct Luoshi__V1__Problem ***out,
+                          size_t *n, uint32_t *count);
+void srv_problems_free(struct Luoshi__V1__Problem **v, size_t n);
+
+/* supervision.c, for GetAssignments: the open rectification orders given
+ * to the caller's unit (a town's or department's), at most max, soonest due
+ * first, days_left from as_of, in *out (n of them; free with
+ * srv_rectifications_free); *count counts them all. Fails the call on
+ * error. */
+struct Luoshi__V1__Rectification;
+int srv_rectifications_assigned(srv_call *c, int32_t as_of, size_t max,
+                                struct Luoshi__V1__Rectification ***out, size_t *n,
+                                uint32_t *count);
+void srv_rectifications_free(struct Luoshi__V1__Rectification **v, size_t n);
 
 #endif

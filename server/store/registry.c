@@ -212,15 +212,16 @@ int srv_store_registry_person_refs(srv_store *s, int64_t id, srv_registry_refs *
 
 #define UNIT_COLS                                                                        \
 	"u.id, u.code, u.name, u.kind, coalesce(u.parent_id, 0), coalesce(p.code, ''), " \
-	"coalesce(p.name, ''), u.active, u.created_at FROM units u "                     \
-	"LEFT JOIN units p ON p.id = u.parent_id "
+	"coalesce(p.name, ''), u.active, u.created_at, coalesce(u.support_group, '') "   \
+	"FROM units u LEFT JOIN units p ON p.id = u.parent_id "
 
 static const char SQL_UNIT_GET[] = "SELECT " UNIT_COLS "WHERE u.id = :id";
 static const char SQL_UNIT_CODE_USED[] = "SELECT 1 FROM units WHERE code = :code";
-static const char SQL_UNIT_INSERT[] = "INSERT INTO units(code, name, kind, parent_id, created_at) "
-                                      "VALUES (:code, :name, :kind, :parent, :now)";
-static const char SQL_UNIT_UPDATE[] =
-    "UPDATE units SET name = :name, kind = :kind, parent_id = :parent WHERE id = :id";
+static const char SQL_UNIT_INSERT[] =
+    "INSERT INTO units(code, name, kind, parent_id, created_at, support_group) "
+    "VALUES (:code, :name, :kind, :parent, :now, nullif(:grp, ''))";
+static const char SQL_UNIT_UPDATE[] = "UPDATE units SET name = :name, kind = :kind, parent_id = "
+                                      ":parent, support_group = nullif(:grp, '') WHERE id = :id";
 static const char SQL_UNIT_DEACTIVATE[] = "UPDATE units SET active = 0 WHERE id = :id";
 static const char SQL_UNIT_LIST[] = "SELECT " UNIT_COLS "WHERE u.id IN " SRV_SUBTREE(
     ":root") " AND u.id > :after"
@@ -242,6 +243,7 @@ static void read_unit(sqlite3_stmt *q, srv_unit *u)
 	srv_column_text(u->parent_name, sizeof u->parent_name, q, 6);
 	u->active = sqlite3_column_int(q, 7) != 0;
 	srv_column_text(u->created_at, sizeof u->created_at, q, 8);
+	srv_column_text(u->support_group, sizeof u->support_group, q, 9);
 }
 
 int srv_store_registry_unit_get(srv_store *s, int64_t id, srv_unit *out)
@@ -292,6 +294,7 @@ int srv_store_registry_unit_insert(srv_store *s, const srv_unit *u, const char *
 	if (u->parent_id > 0)
 		bind_int64(q, ":parent", u->parent_id);
 	bind_text(q, ":now", now);
+	bind_text(q, ":grp", u->support_group);
 	if (step_done(s, q, "insert unit", st) != LS_OK)
 		return st->code;
 	*id = sqlite3_last_insert_rowid(s->db);
@@ -308,6 +311,7 @@ int srv_store_registry_unit_update(srv_store *s, const srv_unit *u, ls_status *s
 	bind_text(q, ":kind", u->kind);
 	if (u->parent_id > 0)
 		bind_int64(q, ":parent", u->parent_id);
+	bind_text(q, ":grp", u->support_group);
 	return step_done(s, q, "update unit", st);
 }
 
@@ -318,6 +322,57 @@ int srv_store_registry_unit_deactivate(srv_store *s, int64_t id, ls_status *st)
 		return prepare_failed(st);
 	bind_int64(q, ":id", id);
 	return step_done(s, q, "deactivate unit", st);
+}
+
+/* As srv_store_scope finds a scope's root. */
+static const char SQL_OFFICE_OF[] =
+    "WITH RECURSIVE up(id, parent_id, kind, depth) AS ("
+    " SELECT id, parent_id, kind, 0 FROM units WHERE id = :unit"
+    " UNION ALL SELECT u.id, u.parent_id, u.kind, up.depth + 1 FROM units u"
+    " JOIN up ON u.id = up.parent_id) "
+    "SELECT id FROM up ORDER BY (kind IN ('district', 'city')) DESC, "
+    "CASE WHEN kind IN ('district', 'city') THEN depth ELSE -depth END LIMIT 1";
+
+/* An office's own area stops at the offices below it, which have their own
+ * groups. */
+static const char SQL_GROUP_UNIT[] =
+    "WITH RECURSIVE area(id) AS (SELECT :office UNION ALL SELECT u.id FROM units u"
+    " JOIN area a ON u.parent_id = a.id WHERE u.kind NOT IN ('district', 'city'))"
+    " SELECT u.id FROM units u WHERE u.id IN area AND u.kind = 'support_group'"
+    " AND u.active = 1 AND u.support_group = :grp AND u.id <> :except ORDER BY u.id LIMIT 1";
+
+int srv_store_registry_office_of(srv_store *s, int64_t unit, int64_t *office, ls_status *st)
+{
+	sqlite3_stmt *q = srv_stmt(s, SQL_OFFICE_OF);
+	if (q == NULL)
+		return prepare_failed(st);
+	bind_int64(q, ":unit", unit);
+	int rc = sqlite3_step(q);
+	*office = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : unit;
+	srv_stmt_done(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return srv_store_error(s, rc, "find office", st);
+	return LS_OK;
+}
+
+int srv_store_registry_group_unit(srv_store *s, int64_t office, const char *group, int64_t except,
+                                  int64_t *id, ls_status *st)
+{
+	sqlite3_stmt *q = srv_stmt(s, SQL_GROUP_UNIT);
+	if (q == NULL)
+		return prepare_failed(st);
+	bind_int64(q, ":office", office);
+	bind_text(q, ":grp", group);
+	bind_int64(q, ":except", except);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(q, 0);
+	srv_stmt_done(q);
+	if (rc == SQLITE_ROW)
+		return LS_OK;
+	if (rc != SQLITE_DONE)
+		return srv_store_error(s, rc, "find support group", st);
+	return LS_NOT_FOUND;
 }
 
 int srv_store_registry_unit_list(srv_store *s, const srv_unit_filter *f,

@@ -24,6 +24,7 @@ typedef struct srv_unit {
 	char parent_name[256];
 	bool active;
 	char created_at[40];
+	char support_group[16]; /* a support group's group ("funding"); "" for none */
 } srv_unit;
 
 typedef struct srv_person {
@@ -85,6 +86,16 @@ int srv_store_registry_unit_update(srv_store *s, const srv_unit *u, ls_status *s
 
 /* Marks the unit inactive. */
 int srv_store_registry_unit_deactivate(srv_store *s, int64_t id, ls_status *st);
+
+/* The office a unit belongs to: the nearest district or city office at or
+ * above it, else the top of its tree. */
+int srv_store_registry_office_of(srv_store *s, int64_t unit, int64_t *office, ls_status *st);
+
+/* The active support group of group ("coordination" ...) in the office's
+ * own area (below it, not below another office within it), other than
+ * except (0: none). LS_OK sets *id; LS_NOT_FOUND when there is none. */
+int srv_store_registry_group_unit(srv_store *s, int64_t office, const char *group, int64_t except,
+                                  int64_t *id, ls_status *st);
 
 /* What points to the unit: its active child units, active people, live
  * accounts and unarchived projects it leads, stands in or contributes to. */

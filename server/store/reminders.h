@@ -33,9 +33,9 @@ typedef struct srv_reminder {
 	char to_code[64];
 	char to_name[256];
 	int64_t seq;
-	char kind[24];     /* update_due ... notice, as in the schema */
-	char subject[96];  /* node:12 */
-	char window[48];   /* d7 */
+	char kind[24];    /* update_due ... notice, as in the schema */
+	char subject[96]; /* node:12 */
+	char window[48];  /* d7 */
 	char text[SRV_REMINDER_TEXT_MAX + 1];
 	char created_at[40];
 } srv_reminder;
@@ -72,8 +72,7 @@ typedef struct srv_inbox_query {
 
 /* Gives each row to fn. Returns the number of rows, or -1 (st filled). */
 int srv_store_reminder_list(srv_store *s, const srv_inbox_query *q,
-                            void (*fn)(void *arg, const srv_reminder *r), void *arg,
-                            ls_status *st);
+                            void (*fn)(void *arg, const srv_reminder *r), void *arg, ls_status *st);
 
 /* The code and name of a recipient, and the unit it belongs to (a person's
  * unit; a unit is its own). LS_NOT_FOUND when there is no such row. */
@@ -105,12 +104,12 @@ int srv_store_reminder_all_units(srv_store *s, int64_t root, srv_recipient **out
 
 /* ---- the scheduler's state ----------------------------------------------------- */
 
-/* When rule last fired (unix seconds): LS_OK, or LS_NOT_FOUND if never. */
+/* When rule last ran (unix seconds): LS_OK, or LS_NOT_FOUND if never. */
 int srv_store_sched_last_run(srv_store *s, const char *rule, int64_t *at, ls_status *st);
 
-/* Records that rule fired at at (unix seconds; at_iso the same as text). */
-int srv_store_sched_set_last_run(srv_store *s, const char *rule, int64_t at,
-                                 const char *at_iso, ls_status *st);
+/* Records that rule ran at at (unix seconds; at_iso the same as text). */
+int srv_store_sched_set_last_run(srv_store *s, const char *rule, int64_t at, const char *at_iso,
+                                 ls_status *st);
 
 /* ---- what the rules read ---------------------------------------------------------- */
 
@@ -154,7 +153,7 @@ typedef struct srv_sched_problem {
 	int64_t assignee_unit_id;   /* 0: none */
 	int64_t assignee_person_id; /* 0: none */
 	int64_t routed_unit_id;
-	int64_t lead_leader_id;     /* the project's lead leader (a person) */
+	int64_t lead_leader_id; /* the project's lead leader (a person) */
 	char project_code[64];
 	char project_name[256];
 } srv_sched_problem;

@@ -36,7 +36,9 @@ enum stmt_id {
 #define ACCOUNT_COLS                                                                      \
 	"a.id, a.name, a.role, a.unit_id, u.code, u.name, a.created_at, "                   \
 	"coalesce(a.revoked_at, ''), coalesce(a.person_id, 0), coalesce(p.code, ''), "       \
-	"coalesce(p.name, '') FROM accounts a JOIN units u ON u.id = a.unit_id "             \
+	"coalesce(p.name, ''), coalesce(a.expires_at, ''), "                                 \
+	"coalesce(unixepoch(a.expires_at) <= unixepoch('now'), 0) "                           \
+	"FROM accounts a JOIN units u ON u.id = a.unit_id "                                  \
 	"LEFT JOIN people p ON p.id = a.person_id "
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -498,6 +500,8 @@ static void read_account(sqlite3_stmt *q, srv_account *a)
 	a->person_id = sqlite3_column_int64(q, 8);
 	srv_column_text(a->person_code, sizeof a->person_code, q, 9);
 	srv_column_text(a->person_name, sizeof a->person_name, q, 10);
+	srv_column_text(a->expires_at, sizeof a->expires_at, q, 11);
+	a->expired = sqlite3_column_int(q, 12) != 0;
 }
 
 static int account_one(srv_store *s, enum stmt_id id, sqlite3_stmt *q, srv_account *out)
@@ -553,6 +557,22 @@ int srv_store_account_insert(srv_store *s, const char *name, srv_role role, int6
 	if (rc != SQLITE_DONE)
 		return srv_store_error(s, rc, "insert account", st);
 	*id = sqlite3_last_insert_rowid(s->db);
+	return LS_OK;
+}
+
+int srv_store_account_set_expiry(srv_store *s, int64_t id, const char *expires_at,
+                                 ls_status *st)
+{
+	static const char SQL_EXPIRY[] = "UPDATE accounts SET expires_at = ?2 WHERE id = ?1";
+	sqlite3_stmt *q = srv_stmt(s, SQL_EXPIRY);
+	if (q == NULL)
+		return ls_status_set(st, LS_INTERNAL, "database: cannot prepare");
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_text(q, 2, expires_at, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(q);
+	srv_stmt_done(q);
+	if (rc != SQLITE_DONE)
+		return srv_store_error(s, rc, "set account expiry", st);
 	return LS_OK;
 }
 

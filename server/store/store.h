@@ -40,6 +40,8 @@ typedef struct srv_account {
 	int64_t person_id;   /* 0: not bound to a person */
 	char person_code[64];
 	char person_name[256];
+	char expires_at[40]; /* "" when the token lives until revoked */
+	bool expired;        /* expires_at has passed: the token no longer works */
 } srv_account;
 
 /* Opens (creating when create is set) the database at path: WAL,
@@ -120,7 +122,8 @@ bool srv_store_unit_within(srv_store *s, int64_t unit, int64_t root);
 
 /* --- accounts -------------------------------------------------------- */
 
-/* The live account whose token hashes to hash: LS_OK, or LS_NOT_FOUND. */
+/* The unrevoked account whose token hashes to hash: LS_OK, or LS_NOT_FOUND.
+ * An expired one is found, with expired set: the caller refuses it. */
 int srv_store_account_by_token(srv_store *s, const uint8_t hash[SRV_HASH_SIZE],
                                srv_account *out);
 
@@ -131,6 +134,10 @@ int srv_store_account_get(srv_store *s, int64_t id, srv_account *out);
 int srv_store_account_insert(srv_store *s, const char *name, srv_role role, int64_t unit_id,
                              int64_t person_id, const uint8_t hash[SRV_HASH_SIZE],
                              int64_t created_by, const char *now, int64_t *id, ls_status *st);
+
+/* Sets the time at which the account's token stops working (ISO 8601). */
+int srv_store_account_set_expiry(srv_store *s, int64_t id, const char *expires_at,
+                                 ls_status *st);
 
 /* Sets revoked_at on a live account; LS_NOT_FOUND if none, or already revoked
  * (then *already is set). */

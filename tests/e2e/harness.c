@@ -501,12 +501,23 @@ int e2e_server_init(e2e_server *s)
 
 /* Spawns luoshid with args (NULL-terminated, after argv[0]), its output
  * going to s->out. Returns its pid or -1. */
+/* util-linux's setpriv, on every Debian system: it sets the parent-death
+ * signal and then becomes the program, so that a server dies with a test
+ * program that itself died (a crash, ctest's timeout) instead of lingering. */
+#define SETPRIV "/usr/bin/setpriv"
+
 static pid_t spawn_luoshid(e2e_server *s, char **args)
 {
-	char *argv[64];
+	char *argv[72];
 	int n = 0;
+	if (access(SETPRIV, X_OK) == 0) {
+		argv[n++] = (char *)SETPRIV;
+		argv[n++] = (char *)"--pdeathsig";
+		argv[n++] = (char *)"KILL";
+		argv[n++] = (char *)"--";
+	}
 	argv[n++] = (char *)binary("LUOSHID");
-	for (int i = 0; args[i] != NULL && n < 63; i++)
+	for (int i = 0; args[i] != NULL && n < 71; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
 

@@ -5,8 +5,9 @@
  * The binaries come from the environment that ctest sets (LUOSHID, LUOSHI,
  * LUOSHI_LOCALEDIR; see tests/CMakeLists.txt). Servers listen only on
  * 127.0.0.1 and on ipc paths inside their directory. Only processes this
- * harness spawned are ever signalled, and any still running at exit are
- * killed by an atexit handler. */
+ * harness spawned are ever signalled; any still running at exit are killed
+ * by an atexit handler, and servers are started with a parent-death signal
+ * (util-linux setpriv) so that they die with a test program that crashed. */
 #ifndef E2E_HARNESS_H
 #define E2E_HARNESS_H
 

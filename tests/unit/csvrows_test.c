@@ -11,9 +11,11 @@
 #include <cmocka.h>
 
 #include "csvrows.h"
+#include "luoshi/v1/progress.pb-c.h"
 #include "luoshi/v1/project.pb-c.h"
 #include "luoshi/v1/registry.pb-c.h"
 #include "luoshi/v1/schedule.pb-c.h"
+#include "rpc.h"
 
 typedef struct fixture {
 	Luoshi__V1__ImportRegistryRequest *req;
@@ -390,6 +392,153 @@ static void combined_errors(void **state)
 	assert_string_equal(f->req->rows[0]->node->due_date, "2026-01-01");
 }
 
+/* ---- progress updates --------------------------------------------------------- */
+
+static const Luoshi__V1__SubmitUpdateRequest *update_row(const fixture *f, size_t i)
+{
+	assert_true(i < f->req->n_rows);
+	assert_int_equal(f->req->rows[i]->row_case, LUOSHI__V1__IMPORT_ROW__ROW_UPDATE);
+	return f->req->rows[i]->update;
+}
+
+static void update_kind(void **state)
+{
+	(void)state;
+	assert_int_equal(ls_csv_kind_from_name("update"), LS_CSV_UPDATE);
+	assert_int_equal(ls_csv_kind_from_name("Updates"), LS_CSV_UPDATE);
+	assert_int_equal(ls_csv_kind_from_path("/data/2026/UPDATES.csv"), LS_CSV_UPDATE);
+	assert_int_equal(ls_csv_kind_from_path("updates-w48.csv"), LS_CSV_AUTO);
+	assert_string_equal(ls_csv_kind_name(LS_CSV_UPDATE), "update");
+}
+
+static void update_cells(void **state)
+{
+	fixture *f = *state;
+	const char *csv =
+	    "project,week,month,date,invested,percent,progress,output,nodes_done,next_plan,"
+	    "support_needed\n"                                                       /* 1 */
+	    "P1,2026-W05,,,1200,35,已完成地下室施工,800,12;7；9,主体施工,用地指标\n" /* 2 */
+	    "P3,,2026-01,,0,100,\"竣工, 已验收\",,\" 4 ; ;\",,\n"                    /* 3 */
+	    "中车产业基地,,,2026-01-28,+5,0,开工,,,,\n";                             /* 4 */
+	assert_int_equal(parse(f, "updates.csv", csv, LS_CSV_AUTO), 0);
+	assert_int_equal(f->req->n_rows, 3);
+	const Luoshi__V1__SubmitUpdateRequest *u = update_row(f, 0);
+	assert_string_equal(u->project, "P1");
+	assert_string_equal(u->week, "2026-W05");
+	assert_null(u->month);
+	assert_null(u->date);
+	assert_true(u->has_invested);
+	assert_int_equal(u->invested, 1200);
+	assert_true(u->has_percent);
+	assert_int_equal(u->percent, 35);
+	assert_string_equal(u->progress, "已完成地下室施工");
+	assert_true(u->has_output);
+	assert_int_equal(u->output, 800);
+	/* A repeated integer: each part a whole number, in the order given. */
+	assert_int_equal(u->n_nodes_done, 3);
+	assert_int_equal(u->nodes_done[0], 12);
+	assert_int_equal(u->nodes_done[1], 7);
+	assert_int_equal(u->nodes_done[2], 9);
+	assert_string_equal(u->next_plan, "主体施工");
+	assert_string_equal(u->support_needed, "用地指标");
+	assert_int_equal(u->n_photos, 0);
+	assert_int_equal(f->req->rows[0]->line, 2);
+
+	u = update_row(f, 1);
+	assert_string_equal(u->month, "2026-01");
+	assert_null(u->week);
+	assert_true(u->has_invested);
+	assert_int_equal(u->invested, 0); /* a 0 is given, not absent */
+	assert_int_equal(u->percent, 100);
+	assert_string_equal(u->progress, "竣工, 已验收");
+	assert_false(u->has_output);
+	assert_int_equal(u->n_nodes_done, 1); /* blanks and empty parts skipped */
+	assert_int_equal(u->nodes_done[0], 4);
+	assert_null(u->next_plan);
+	assert_null(u->support_needed);
+
+	u = update_row(f, 2);
+	assert_string_equal(u->project, "中车产业基地");
+	assert_string_equal(u->date, "2026-01-28");
+	assert_int_equal(u->invested, 5);
+	assert_true(u->has_percent);
+	assert_int_equal(u->percent, 0);
+	assert_int_equal(u->n_nodes_done, 0);
+	assert_int_equal(f->req->rows[2]->line, 4);
+}
+
+static void update_errors(void **state)
+{
+	fixture *f = *state;
+	const char *csv =
+	    "project,week,invested,percent,progress,nodes_done,photos,colour\n" /* 1 */
+	    "P1,2026-W05,1.5,10,x,,,\n"                                         /* 2 */
+	    "P1,2026-W06,10,-1,x,,,\n"                                          /* 3 */
+	    "P1,2026-W07,10,10,x,1;x;3,,\n"                                     /* 4 */
+	    "P1,2026-W08,10,10,x,99999999999999999999,,\n"                      /* 5 */
+	    "P1,2026-W09,-3,101,x,2,a.jpg,\n";                                  /* 6 */
+	assert_int_equal(parse(f, "w.csv", csv, LS_CSV_UPDATE), 6);
+	assert_int_equal(f->errs.n, 6);
+	check_error(f, 0, "w.csv", 1, "photos", "photos cannot be given in a CSV file");
+	check_error(f, 1, "w.csv", 1, "colour", "unknown column for update rows");
+	/* The columns an update takes are listed, without photos. */
+	if (strstr(f->errs.v[1].message, "nodes_done, next_plan, support_needed, date)") == NULL)
+		fail_msg("columns not listed as expected: %s", f->errs.v[1].message);
+	check_error(f, 2, "w.csv", 2, "invested", "\"1.5\" is not a whole number");
+	check_error(f, 3, "w.csv", 3, "percent", "\"-1\" is out of range");
+	check_error(f, 4, "w.csv", 4, "nodes_done", "\"x\" is not a whole number");
+	check_error(f, 5, "w.csv", 5, "nodes_done", "out of range");
+	/* Line 6 converts: the server, not the converter, refuses a negative
+	 * sum and a percent over 100, and the bad photos column is ignored. */
+	assert_int_equal(f->req->n_rows, 1);
+	const Luoshi__V1__SubmitUpdateRequest *u = update_row(f, 0);
+	assert_int_equal(f->req->rows[0]->line, 6);
+	assert_int_equal(u->invested, -3);
+	assert_int_equal(u->percent, 101);
+	assert_int_equal(u->n_nodes_done, 1);
+	assert_int_equal(u->nodes_done[0], 2);
+	assert_int_equal(u->n_photos, 0);
+
+	/* A file of another kind has no photos column to complain about. */
+	assert_int_equal(parse(f, "tasks.csv", "project,photos\nP1,x\n", LS_CSV_AUTO), 1);
+	check_error(f, 6, "tasks.csv", 1, "photos", "unknown column for task rows");
+}
+
+static void update_combined(void **state)
+{
+	fixture *f = *state;
+	/* month is an integer for a plan, a period for an update. */
+	const char *csv = "kind,project,year,month,week,invested,percent,progress,description\n"
+	                  "update,P1,,,2026-W05,100,20,进场,\n"  /* 2 */
+	                  "plan,P1,2026,5,,300,,,\n"             /* 3 */
+	                  "update,P3,,2026-02,,50,10,桩基,\n"    /* 4 */
+	                  "task,P1,,,,,,,办理施工许可\n"         /* 5 */
+	                  "update,P1,,,2026-W05,120,22,修正,\n"; /* 6 */
+	assert_int_equal(parse(f, "history.csv", csv, LS_CSV_AUTO), 0);
+	assert_int_equal(f->req->n_rows, 5);
+	assert_int_equal(f->req->rows[1]->plan->month, 5);
+	assert_string_equal(update_row(f, 2)->month, "2026-02");
+	assert_int_equal(update_row(f, 2)->invested, 50);
+	/* Updates go last, after the registry rows they report on, in the
+	 * order of the file (two revisions of one week stay in order). */
+	ls_csvrows_sort(f->req);
+	const int order[] = {LUOSHI__V1__IMPORT_ROW__ROW_PLAN, LUOSHI__V1__IMPORT_ROW__ROW_TASK,
+	                     LUOSHI__V1__IMPORT_ROW__ROW_UPDATE, LUOSHI__V1__IMPORT_ROW__ROW_UPDATE,
+	                     LUOSHI__V1__IMPORT_ROW__ROW_UPDATE};
+	const uint32_t lines[] = {3, 5, 2, 4, 6};
+	for (size_t i = 0; i < 5; i++) {
+		assert_int_equal(f->req->rows[i]->row_case, order[i]);
+		assert_int_equal(f->req->rows[i]->line, lines[i]);
+	}
+	assert_int_equal(update_row(f, 4)->invested, 120);
+
+	/* A photos column in a combined file: no kind can take it. */
+	assert_int_equal(parse(f, "mixed.csv", "kind,project,photos\nupdate,P1,\n", LS_CSV_AUTO),
+	                 1);
+	check_error(f, 0, "mixed.csv", 1, "photos", "cannot be given in a CSV file");
+	assert_int_equal(f->req->n_rows, 6);
+}
+
 /* ---- files and progress ------------------------------------------------------ */
 
 static void progress_cb(void *arg, size_t done, size_t total, size_t rows)
@@ -426,6 +575,34 @@ static void files(void **state)
 	rmdir(dir);
 }
 
+/* An error is one line of UTF-8 whatever the file holds: a column name or
+ * a cell with a quoted line break, and a cell so long that the message
+ * quoting it is cut (found by fuzz_csv). */
+static void errors_one_line(void **state)
+{
+	fixture *f = *state;
+	parse(f, "nodes.csv", "project,\"due\ndate\"\nP1,x\n", LS_CSV_AUTO);
+	check_error(f, 0, "nodes.csv", 1, "due date", "unknown column");
+	ls_csv_errors_fini(&f->errs);
+
+	assert_int_equal(parse(f, "units.csv", "code,name,kind\nWX,五乡镇,\"to\r\nwn\"\n",
+	                       LS_CSV_AUTO),
+	                 1);
+	check_error(f, 0, "units.csv", 2, "kind", "\"to wn\" is not one of");
+	ls_csv_errors_fini(&f->errs);
+
+	/* The reason quotes the cell in 1024 bytes: the quote and 340 of the
+	 * 400 characters fit, with 2 bytes of the next, which are dropped. */
+	char text[2048] = "code,name,kind\nWX,五乡镇,";
+	for (int i = 0; i < 400; i++)
+		strcat(text, "镇");
+	strcat(text, "\n");
+	assert_int_equal(parse(f, "units.csv", text, LS_CSV_AUTO), 1);
+	const char *msg = f->errs.v[0].message;
+	assert_int_equal(strlen(msg), 1 + 340 * 3);
+	assert_true(ls_utf8_valid(msg, strlen(msg)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -441,6 +618,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(combined_file, setup, teardown),
 	    cmocka_unit_test_setup_teardown(combined_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(files, setup, teardown),
+	    cmocka_unit_test_setup_teardown(errors_one_line, setup, teardown),
+	    cmocka_unit_test(update_kind),
+	    cmocka_unit_test_setup_teardown(update_cells, setup, teardown),
+	    cmocka_unit_test_setup_teardown(update_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(update_combined, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,8 @@
 #include "auth.h"
 #include "dispatch.h"
 #include "luoshi/v1/account.pb-c.h"
+#include "luoshi/v1/export.pb-c.h"
+#include "luoshi/v1/project.pb-c.h"
 #include "luoshi/v1/health.pb-c.h"
 #include "luoshi/v1/reflection.pb-c.h"
 #include "rpc.h"
@@ -80,8 +82,9 @@ static int setup(void **state)
 	                 LS_OK);
 	assert_int_equal(srv_store_commit(s, &st), LS_OK);
 
-	ProtobufCService *impls[] = {srv_health_service(), srv_account_service()};
-	assert_int_equal(srv_dispatch_init(impls, 2), LS_OK);
+	ProtobufCService *impls[] = {srv_health_service(), srv_account_service(),
+	                             srv_project_service(), srv_export_service()};
+	assert_int_equal(srv_dispatch_init(impls, sizeof impls / sizeof impls[0]), LS_OK);
 	*state = f;
 	return 0;
 }
@@ -372,6 +375,67 @@ static void rate_limit(void **state)
 	f->srv.cfg.rate_limit = 0;
 }
 
+/* A page_size past INT_MAX became a negative size, and one row more than
+ * that a request for nearly all of memory (found by fuzz_dispatch): it is
+ * the largest page, like any other too big. */
+static void huge_page_size(void **state)
+{
+	fixture *f = *state;
+	static const uint32_t sizes[] = {0x80000000u, 0xfffffff0u, UINT32_MAX};
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		srv_request r, *rp = &r;
+		ProtobufCMessage *m;
+		ls_status st;
+
+		Luoshi__V1__ListAccountsRequest la = LUOSHI__V1__LIST_ACCOUNTS_REQUEST__INIT;
+		la.has_page_size = true;
+		la.page_size = sizes[i];
+		make(&r, "/luoshi.v1.AccountService/ListAccounts", &la.base, f->admin, NULL, 0, 0);
+		run_batch(&f->srv, &rp, 1, 0);
+		assert_int_equal(r.status.code, LS_OK);
+		assert_int_equal(ls_message_unpack(&luoshi__v1__list_accounts_response__descriptor,
+		                                   r.body, r.body_len, "response", &m, &st),
+		                 LS_OK);
+		/* The admin and the viewer of the fixture. */
+		assert_int_equal(((Luoshi__V1__ListAccountsResponse *)m)->n_accounts, 2);
+		protobuf_c_message_free_unpacked(m, NULL);
+		srv_request_reset(&r);
+
+		Luoshi__V1__ListProjectsRequest lp = LUOSHI__V1__LIST_PROJECTS_REQUEST__INIT;
+		lp.has_page_size = true;
+		lp.page_size = sizes[i];
+		make(&r, "/luoshi.v1.ProjectService/ListProjects", &lp.base, f->admin, NULL, 0, 0);
+		run_batch(&f->srv, &rp, 1, 0);
+		assert_int_equal(r.status.code, LS_OK);
+		srv_request_reset(&r);
+
+		Luoshi__V1__ExportTablesRequest ex = LUOSHI__V1__EXPORT_TABLES_REQUEST__INIT;
+		ex.has_page_size = true;
+		ex.page_size = sizes[i];
+		make(&r, "/luoshi.v1.ExportService/ExportTables", &ex.base, f->admin, NULL, 0, 0);
+		run_batch(&f->srv, &rp, 1, 0);
+		assert_int_equal(r.status.code, LS_OK);
+		srv_request_reset(&r);
+	}
+}
+
+/* A long method name in the answer is cut before a character, so that the
+ * client can read the answer (found by fuzz_envelope). */
+static void long_method_name(void **state)
+{
+	(void)state;
+	char name[1024] = "/a";
+	for (int i = 0; i < 300; i++)
+		strcat(name, "中");
+	Luoshi__V1__HealthCheckRequest h = LUOSHI__V1__HEALTH_CHECK_REQUEST__INIT;
+	srv_request r;
+	make(&r, name, &h.base, NULL, NULL, 0, 0);
+	assert_int_equal(r.status.code, LS_UNIMPLEMENTED);
+	assert_true(ls_utf8_valid(r.status.message, strlen(r.status.message)));
+	assert_non_null(strstr(r.status.message, "/a中中"));
+	srv_request_reset(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -382,6 +446,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(idempotency, setup, teardown),
 	    cmocka_unit_test_setup_teardown(failure_rolls_back_only_itself, setup, teardown),
 	    cmocka_unit_test_setup_teardown(rate_limit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(huge_page_size, setup, teardown),
+	    cmocka_unit_test_setup_teardown(long_method_name, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -579,6 +579,13 @@ static void test_maps(void **state)
 	parse_fails(ALL_DESC, "{\"colors\":{\"1\":\"NOPE\"}}", "colors[\"1\"]");
 	parse_fails(ALL_DESC, "{\"colors\":{\"-1\":\"COLOR_RED\"}}", "colors[\"-1\"]");
 	parse_fails(ALL_DESC, "{\"flags\":{\"yes\":1}}", "flags[\"yes\"]");
+
+	/* A numeric key is read only as the mapping writes it, so that two
+	 * spellings cannot give one key twice (found by fuzz_json). */
+	msg = parse_fails(ALL_DESC, "{\"subsById\":{\"1\":{},\"01\":{}}}", "subs_by_id[\"01\"]");
+	assert_string_equal(msg, "subs_by_id[\"01\"]: key is not written as 1");
+	parse_fails(ALL_DESC, "{\"subsById\":{\"-0\":{}}}", "subs_by_id[\"-0\"]");
+	parse_fails(ALL_DESC, "{\"colors\":{\"007\":\"COLOR_RED\"}}", "colors[\"007\"]");
 }
 
 #define REQUEST                                                                               \
@@ -634,6 +641,22 @@ static void test_oneof(void **state)
 	    parse_fails(ALL_DESC, "{\"choiceName\":\"n\",\"choiceNumber\":1}", "choice_number");
 	assert_string_equal(msg, "choice_number: choice_name of the same oneof is already set");
 	parse_fails(ALL_DESC, "{\"choiceSub\":{},\"choice_name\":\"n\"}", "choice_name");
+
+	/* The UTF-8 check of every decoded message (common/rpc.c) looks only
+	 * at the member set: it used to read this string as choice_sub, a
+	 * message, past the string's end (found by fuzz_json). */
+	ls_status st;
+	ls_status_clear(&st);
+	m = parse_ok(ALL_DESC, "{\"choiceName\":\"x\"}");
+	assert_int_equal(ls_message_check_utf8(&m->base, &st), LS_OK);
+	free(m->choice_name);
+	m->choice_name = strdup("\xff");
+	assert_int_equal(ls_message_check_utf8(&m->base, &st), LS_INVALID_ARGUMENT);
+	assert_string_equal(st.field, "choice_name");
+	free_msg(m);
+	m = parse_ok(ALL_DESC, "{\"choiceNumber\":7}");
+	assert_int_equal(ls_message_check_utf8(&m->base, &st), LS_OK);
+	free_msg(m);
 }
 
 static void test_float(void **state)

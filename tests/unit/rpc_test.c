@@ -10,6 +10,7 @@
 
 #include "luoshi/v1/account.pb-c.h"
 #include "luoshi/v1/health.pb-c.h"
+#include "luoshi/v1/import.pb-c.h"
 #include "rpc.h"
 
 static void finds_methods(void **state)
@@ -144,12 +145,36 @@ static void nested_paths(void **state)
 	assert_string_equal(st.field, "metadata[1].value");
 }
 
+/* A oneof's members share their storage: a bad string is named under the
+ * member that is set, not under the first member of the oneof. */
+static void oneof_paths(void **state)
+{
+	(void)state;
+	Luoshi__V1__CreateTaskRequest task = LUOSHI__V1__CREATE_TASK_REQUEST__INIT;
+	task.project = "P1";
+	task.description = "bad \xe4\xb9";
+	Luoshi__V1__ImportRow row = LUOSHI__V1__IMPORT_ROW__INIT;
+	row.row_case = LUOSHI__V1__IMPORT_ROW__ROW_TASK;
+	row.task = &task;
+	Luoshi__V1__ImportRow *rows[] = {&row};
+	Luoshi__V1__ImportRegistryRequest req = LUOSHI__V1__IMPORT_REGISTRY_REQUEST__INIT;
+	req.n_rows = 1;
+	req.rows = rows;
+	ls_status st;
+	ls_status_clear(&st);
+	assert_int_equal(ls_message_check_utf8(&req.base, &st), LS_INVALID_ARGUMENT);
+	assert_string_equal(st.field, "rows[0].task.description");
+	task.description = "落实";
+	assert_int_equal(ls_message_check_utf8(&req.base, &st), LS_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(finds_methods),   cmocka_unit_test(every_service_is_listed),
 	    cmocka_unit_test(metadata),        cmocka_unit_test(utf8),
 	    cmocka_unit_test(unpack_checks_strings), cmocka_unit_test(nested_paths),
+	    cmocka_unit_test(oneof_paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

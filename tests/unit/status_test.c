@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "luoshi/v1/rpc.pb-c.h"
+#include "rpc.h"
 #include "status.h"
 
 static void names_match_grpc(void **state)
@@ -73,6 +74,45 @@ static void status_fields(void **state)
 	assert_int_equal(strlen(st.message), sizeof st.message - 1);
 }
 
+/* A long message or field is cut before a character, never inside one: a
+ * status that is not UTF-8 cannot go back to the client, which refuses the
+ * whole answer (found by fuzz_envelope with a long Chinese method name). */
+static void cut_at_characters(void **state)
+{
+	(void)state;
+	char text[2000] = "xy";
+	for (int i = 0; i < 300; i++)
+		strcat(text, "中");
+	ls_status st;
+	ls_status_field(&st, LS_NOT_FOUND, text, "unknown %s", text + 1);
+	/* "unknown y" and 167 of the 3-byte characters fit in 511 bytes, with
+	 * a byte of the next one; "xy" and 41 of them in 127, with two. */
+	assert_int_equal(strlen(st.message), 9 + 167 * 3);
+	assert_true(ls_utf8_valid(st.message, strlen(st.message)));
+	assert_memory_equal(st.message, "unknown y中", 12);
+	assert_int_equal(strlen(st.field), 2 + 41 * 3);
+	assert_true(ls_utf8_valid(st.field, strlen(st.field)));
+
+	/* A 2-byte and a 4-byte character at the cut. */
+	char mixed[600];
+	memset(mixed, 'a', 510);
+	strcpy(mixed + 510, "é");
+	ls_status_set(&st, LS_INTERNAL, "%s", mixed);
+	assert_int_equal(strlen(st.message), 510);
+	strcpy(mixed + 509, "😀");
+	ls_status_set(&st, LS_INTERNAL, "%s", mixed);
+	assert_int_equal(strlen(st.message), 509);
+	memset(mixed, 'a', 508);
+	strcpy(mixed + 508, "😀");
+	ls_status_set(&st, LS_INTERNAL, "%s", mixed);
+	assert_int_equal(strlen(st.message), 508);
+	/* What fits is kept whole. */
+	memset(mixed, 'a', 507);
+	strcpy(mixed + 507, "😀");
+	ls_status_set(&st, LS_INTERNAL, "%s", mixed);
+	assert_int_equal(strlen(st.message), 511);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -80,6 +120,7 @@ int main(void)
 	    cmocka_unit_test(proto_enum_agrees),
 	    cmocka_unit_test(out_of_range),
 	    cmocka_unit_test(status_fields),
+	    cmocka_unit_test(cut_at_characters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
 -- Reminders: inbox rows numbered per recipient, each account's read cursor,
--- and when each scheduler rule last fired.
+-- and when each scheduler rule last ran.
 
 -- One row per reminder and recipient. seq counts 1, 2, 3 ... per recipient
 -- without gaps; the announcement on the PUB socket carries only the topic
@@ -33,9 +33,9 @@ CREATE TABLE reminder_cursors (
     PRIMARY KEY (account_id, recipient_kind, recipient_id)
 ) WITHOUT ROWID;
 
--- The last time each scheduler rule fired, so that a server that was down
--- at the scheduled time fires once when it is back, not once per missed
--- tick, and never again for a time already handled.
+-- The last time each scheduler rule ran, so that a server that was down at
+-- the scheduled time fires once when it is back, not once per missed tick,
+-- and never again for a time already handled.
 CREATE TABLE scheduler_state (
     rule         TEXT PRIMARY KEY,
     last_run     INTEGER NOT NULL,      -- unix seconds

@@ -1,0 +1,1103 @@
+#include "query.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "period.h"
+#include "progress.h"
+#include "store_int.h"
+
+static int no_stmt(ls_status *st)
+{
+	return ls_status_set(st, LS_INTERNAL, "database: cannot prepare");
+}
+
+static int oom(ls_status *st)
+{
+	return ls_status_set(st, LS_RESOURCE_EXHAUSTED, "out of memory");
+}
+
+static void bind_int64(sqlite3_stmt *q, const char *name, int64_t v)
+{
+	int i = sqlite3_bind_parameter_index(q, name);
+	if (i > 0)
+		sqlite3_bind_int64(q, i, v);
+}
+
+/* Leaves the parameter NULL when v is NULL. */
+static void bind_text(sqlite3_stmt *q, const char *name, const char *v)
+{
+	int i = sqlite3_bind_parameter_index(q, name);
+	if (i > 0 && v != NULL)
+		sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+}
+
+/* Leaves the parameter NULL when v is 0. */
+static void bind_id(sqlite3_stmt *q, const char *name, int64_t v)
+{
+	if (v != 0)
+		bind_int64(q, name, v);
+}
+
+static void bind_date(sqlite3_stmt *q, const char *name, int32_t day, char buf[11])
+{
+	ls_date_format(day, buf);
+	bind_text(q, name, buf);
+}
+
+/* A malloc'd copy of column col, or NULL for SQL NULL. */
+static char *column_dup(sqlite3_stmt *q, int col, bool *failed)
+{
+	if (sqlite3_column_type(q, col) == SQLITE_NULL)
+		return NULL;
+	const unsigned char *t = sqlite3_column_text(q, col);
+	char *copy = strdup(t ? (const char *)t : "");
+	if (copy == NULL)
+		*failed = true;
+	return copy;
+}
+
+/* Grows *p (of *cap elements of size) to hold at least need. */
+static bool grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return true;
+	size_t c = *cap ? *cap : 64;
+	while (c < need)
+		c *= 2;
+	void *more = realloc(*p, c * size);
+	if (more == NULL)
+		return false;
+	*p = more;
+	*cap = c;
+	return true;
+}
+
+/* "[1,2,3]": ids as a JSON array, for json_each(). NULL when out of
+ * memory. */
+static char *json_ids(const int64_t *ids, size_t n)
+{
+	char *buf = malloc(n * 21 + 3);
+	if (buf == NULL)
+		return NULL;
+	size_t used = 0;
+	buf[used++] = '[';
+	for (size_t i = 0; i < n; i++)
+		used += (size_t)sprintf(buf + used, "%s%" PRId64, i ? "," : "", ids[i]);
+	buf[used++] = ']';
+	buf[used] = '\0';
+	return buf;
+}
+
+/* The index of id among n ascending ids, or -1. */
+static ptrdiff_t find_id(const int64_t *ids, size_t n, size_t stride, int64_t id)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int64_t v = *(const int64_t *)((const char *)ids + mid * stride);
+		if (v == id)
+			return (ptrdiff_t)mid;
+		if (v < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+static int enum_of(const char *text, const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (text != NULL && strcmp(text, names[i]) == 0)
+			return i + 1;
+	return 0;
+}
+
+static const char *const LEVELS[] = {"city", "district", "town"};
+static const char *const CATEGORIES[] = {"industrial", "platform", "infrastructure", "livelihood",
+                                         "special_task"};
+static const char *const STAGES[] = {"new", "continuing"};
+
+#define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+/* ---- the figures of a set of projects ---------------------------------------- */
+
+/* Which of inv0..inv6 (query_months, 005_query.sql) holds the year to date
+ * on day: 6 on the month's last day, else the number of the month's
+ * Sundays up to it. */
+static int month_column(int32_t day)
+{
+	int y, m, d;
+	ls_civil_from_days(day, &y, &m, &d);
+	int32_t next = m == 12 ? ls_days_from_civil(y + 1, 1, 1) : ls_days_from_civil(y, m + 1, 1);
+	if (day == next - 1)
+		return 6;
+	int32_t first = day - (d - 1);
+	int w = ls_weekday(first) % 7; /* 0: Sunday */
+	int sunday = 1 + (7 - w) % 7;  /* the day of the month of its first Sunday */
+	return d < sunday ? 0 : (d - sunday) / 7 + 1;
+}
+
+/* D's month and day in the previous year; Feb 29 becomes Feb 28. */
+static int32_t previous_year_day(int32_t day)
+{
+	int y, m, d;
+	ls_civil_from_days(day, &y, &m, &d);
+	if (m == 2 && d == 29)
+		d = 28;
+	return ls_days_from_civil(y - 1, m, d);
+}
+
+#define SELECT_COLUMN(t, c)                                                                \
+	"CASE :" #c " WHEN 0 THEN " t "0 WHEN 1 THEN " t "1 WHEN 2 THEN " t "2 WHEN 3 THEN " t \
+	"3 WHEN 4 THEN " t "4 WHEN 5 THEN " t "5 ELSE " t "6 END"
+
+/* The filters of QueryFilter over projects p. */
+#define PROJECT_FILTER                                                                     \
+	"p.archived = 0 AND (:level IS NULL OR p.level = :level) "                         \
+	"AND (:category IS NULL OR p.category = :category) "                               \
+	"AND (:stage IS NULL OR p.stage = :stage) "                                        \
+	"AND (:town IS NULL OR p.town_id IN " SRV_SUBTREE(":town") ") "                    \
+	"AND (:leader IS NULL OR p.lead_leader_id = :leader) "                             \
+	"AND (:unit IS NULL OR p.lead_unit_id IN " SRV_SUBTREE(":unit")                    \
+	" OR p.id IN (SELECT project_id FROM project_units WHERE unit_id IN " SRV_SUBTREE( \
+	    ":unit") ")) "
+
+static void bind_filter(sqlite3_stmt *q, const srv_scope *sc, const srv_query_filter *f)
+{
+	srv_scope_bind(q, sc);
+	bind_text(q, ":level", f->level);
+	bind_text(q, ":category", f->category);
+	bind_text(q, ":stage", f->stage);
+	bind_id(q, ":town", f->town);
+	bind_id(q, ":leader", f->leader);
+	bind_id(q, ":unit", f->unit);
+}
+
+/* One row per project, with its newest update and its months of D's year
+ * and of the year before, each found by its key. */
+static const char SQL_SET[] =
+    "SELECT p.id, p.level, p.category, p.stage, coalesce(p.town_id, 0), p.lead_leader_id, "
+    "p.lead_unit_id, p.frequency = 'monthly', p.planned_start, p.planned_finish, "
+    "l.period, l.period_first, l.period_last, l.percent, l.submitted_on, "
+    "c.plan_year, c.plan_ytd, " SELECT_COLUMN("c.inv", sel) ", " SELECT_COLUMN(
+        "c.out", sel) ", " SELECT_COLUMN("v.inv", psel) ", " SELECT_COLUMN("v.out", psel)
+    " FROM projects p LEFT JOIN query_latest l ON l.project_id = p.id "
+    "LEFT JOIN query_months c ON c.year = :year AND c.month = :month AND c.project_id = p.id "
+    "LEFT JOIN query_months v ON v.year = :pyear AND v.month = :pmonth AND v.project_id = p.id "
+    "WHERE " PROJECT_FILTER " AND " SRV_PROJECT_VISIBLE " ORDER BY p.id";
+
+/* The nodes overdue on :day (due before it, not done by it): those never
+ * done, then those done after it, each through its own index. */
+static const char SQL_SET_NODES[] =
+    "SELECT project_id, due_date FROM nodes WHERE done_date IS NULL AND due_date < :day "
+    "UNION ALL SELECT project_id, due_date FROM nodes WHERE done_date > :day "
+    "AND due_date < :day";
+
+static const char SQL_SET_PROBLEMS[] =
+    "SELECT project_id, resolved_on IS NOT NULL AND resolved_on <= :day, "
+    "due_date IS NOT NULL AND due_date < :day FROM problems WHERE raised_on <= :day";
+
+typedef struct due_pair {
+	int64_t project;
+	int32_t due;
+} due_pair;
+
+static int cmp_due(const void *a, const void *b)
+{
+	const due_pair *x = a, *y = b;
+	if (x->project != y->project)
+		return x->project < y->project ? -1 : 1;
+	return (x->due > y->due) - (x->due < y->due);
+}
+
+/* Reads the current row of SQL_SET into r; false when a date is
+ * malformed. *newest is set when the project's newest update settles its
+ * status on day D. */
+static bool read_set_row(sqlite3_stmt *q, int32_t day, srv_qproject *r, bool *newest)
+{
+	memset(r, 0, sizeof *r);
+	r->id = sqlite3_column_int64(q, 0);
+	r->level = enum_of((const char *)sqlite3_column_text(q, 1), LEVELS, COUNT(LEVELS));
+	r->category =
+	    enum_of((const char *)sqlite3_column_text(q, 2), CATEGORIES, COUNT(CATEGORIES));
+	r->stage = enum_of((const char *)sqlite3_column_text(q, 3), STAGES, COUNT(STAGES));
+	r->town = sqlite3_column_int64(q, 4);
+	r->leader = sqlite3_column_int64(q, 5);
+	r->unit = sqlite3_column_int64(q, 6);
+	ls_projstatus_in *in = &r->status;
+	in->as_of = day;
+	in->monthly = sqlite3_column_int(q, 7) != 0;
+	const char *start = (const char *)sqlite3_column_text(q, 8);
+	const char *finish = (const char *)sqlite3_column_text(q, 9);
+	if (start == NULL || finish == NULL || !ls_date_parse(start, &in->planned_start) ||
+	    !ls_date_parse(finish, &in->planned_finish))
+		return false;
+	if (in->planned_finish < in->planned_start)
+		in->planned_finish = in->planned_start;
+
+	/* The status of D takes the latest period begun by D in its latest
+	 * revision submitted by D (progress.h): the newest update is that one
+	 * when it was begun and submitted by D. No update at all: nothing
+	 * was reported by D either. */
+	*newest = true;
+	if (sqlite3_column_type(q, 10) != SQLITE_NULL) {
+		int32_t first, last, on;
+		const char *f = (const char *)sqlite3_column_text(q, 11);
+		const char *l = (const char *)sqlite3_column_text(q, 12);
+		const char *s = (const char *)sqlite3_column_text(q, 14);
+		if (f != NULL && l != NULL && s != NULL && ls_date_parse(f, &first) &&
+		    ls_date_parse(l, &last) && ls_date_parse(s, &on) && first <= day && on <= day) {
+			srv_column_text(r->last_period, sizeof r->last_period, q, 10);
+			in->reported = true;
+			in->percent = sqlite3_column_int(q, 13);
+			in->last_end = last;
+		} else {
+			*newest = false;
+		}
+	}
+	r->plan_year = sqlite3_column_int64(q, 15);
+	r->plan_ytd = sqlite3_column_int64(q, 16);
+	r->invested = sqlite3_column_int64(q, 17);
+	r->output = sqlite3_column_int64(q, 18);
+	r->prev_invested = sqlite3_column_int64(q, 19);
+	r->prev_output = sqlite3_column_int64(q, 20);
+	return true;
+}
+
+void srv_store_query_set_free(srv_qset *set)
+{
+	if (set == NULL)
+		return;
+	free(set->rows);
+	free(set->due);
+	memset(set, 0, sizeof *set);
+}
+
+/* The overdue nodes of the set's projects into set->due, each row's
+ * node_due pointing at its own. */
+static int set_nodes(srv_store *s, srv_qset *set, int32_t day, ls_status *st)
+{
+	sqlite3_stmt *q = srv_stmt(s, SQL_SET_NODES);
+	if (q == NULL)
+		return no_stmt(st);
+	char text[11];
+	bind_date(q, ":day", day, text);
+	due_pair *pairs = NULL;
+	size_t n = 0, cap = 0;
+	int rc, code = LS_OK;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t project = sqlite3_column_int64(q, 0);
+		int32_t due;
+		const char *t = (const char *)sqlite3_column_text(q, 1);
+		if (t == NULL || !ls_date_parse(t, &due) ||
+		    find_id(&set->rows[0].id, set->n, sizeof set->rows[0], project) < 0)
+			continue;
+		if (!grow((void **)&pairs, &cap, n + 1, sizeof *pairs)) {
+			code = oom(st);
+			break;
+		}
+		pairs[n++] = (due_pair){project, due};
+	}
+	srv_stmt_done(q);
+	if (code == LS_OK && rc != SQLITE_DONE)
+		code = srv_store_error(s, rc, "read overdue nodes", st);
+	if (code == LS_OK && n > 0) {
+		qsort(pairs, n, sizeof *pairs, cmp_due);
+		set->due = malloc(n * sizeof *set->due);
+		if (set->due == NULL)
+			code = oom(st);
+	}
+	if (code == LS_OK) {
+		/* Both lists are in project id order: one walk fills the rows. */
+		size_t r = 0;
+		for (size_t i = 0; i < n; i++) {
+			set->due[i] = pairs[i].due;
+			while (set->rows[r].id < pairs[i].project)
+				r++;
+			ls_projstatus_in *in = &set->rows[r].status;
+			if (in->n_nodes++ == 0)
+				in->node_due = &set->due[i];
+		}
+		set->n_due = n;
+	}
+	free(pairs);
+	return code;
+}
+
+static int set_problems(srv_store *s, srv_qset *set, int32_t day, ls_status *st)
+{
+	sqlite3_stmt *q = srv_stmt(s, SQL_SET_PROBLEMS);
+	if (q == NULL)
+		return no_stmt(st);
+	char text[11];
+	bind_date(q, ":day", day, text);
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		ptrdiff_t i = find_id(&set->rows[0].id, set->n, sizeof set->rows[0],
+		                      sqlite3_column_int64(q, 0));
+		if (i < 0)
+			continue;
+		srv_qproject *r = &set->rows[i];
+		r->raised++;
+		if (sqlite3_column_int(q, 1))
+			r->resolved++;
+		else if (sqlite3_column_int(q, 2))
+			r->overdue++;
+	}
+	srv_stmt_done(q);
+	if (rc != SQLITE_DONE)
+		return srv_store_error(s, rc, "read problems", st);
+	return LS_OK;
+}
+
+int srv_store_query_set(srv_store *s, const srv_scope *sc, const srv_query_filter *f,
+                        srv_qset *out, ls_status *st)
+{
+	memset(out, 0, sizeof *out);
+	int32_t day = f->as_of;
+	int y, m, d;
+	ls_civil_from_days(day, &y, &m, &d);
+	out->prev_day = previous_year_day(day);
+	int py, pm, pd;
+	ls_civil_from_days(out->prev_day, &py, &pm, &pd);
+
+	sqlite3_stmt *q = srv_stmt(s, SQL_SET);
+	if (q == NULL)
+		return no_stmt(st);
+	bind_filter(q, sc, f);
+	bind_int64(q, ":year", y);
+	bind_int64(q, ":month", m);
+	bind_int64(q, ":sel", month_column(day));
+	bind_int64(q, ":pyear", py);
+	bind_int64(q, ":pmonth", pm);
+	bind_int64(q, ":psel", month_column(out->prev_day));
+
+	/* Projects whose status needs their updates read one by one. */
+	int64_t *slow = NULL;
+	size_t cap = 0, slow_cap = 0;
+	int rc, code = LS_OK;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (!grow((void **)&out->rows, &cap, out->n + 1, sizeof *out->rows)) {
+			code = oom(st);
+			break;
+		}
+		srv_qproject *r = &out->rows[out->n];
+		bool newest;
+		if (!read_set_row(q, day, r, &newest)) {
+			code = ls_status_set(st, LS_DATA_LOSS,
+			                     "project %" PRId64 " has malformed planned dates", r->id);
+			break;
+		}
+		if (!newest) {
+			if (!grow((void **)&slow, &slow_cap, out->slow + 1, sizeof *slow)) {
+				code = oom(st);
+				break;
+			}
+			slow[out->slow++] = (int64_t)out->n;
+		}
+		out->n++;
+	}
+	srv_stmt_done(q);
+	if (code == LS_OK && rc != SQLITE_DONE)
+		code = srv_store_error(s, rc, "read projects", st);
+	for (size_t i = 0; code == LS_OK && i < out->slow; i++) {
+		srv_qproject *r = &out->rows[slow[i]];
+		ls_projstatus_in in;
+		code = srv_store_project_status_inputs(s, r->id, day, &in, r->last_period, st);
+		if (code != LS_OK)
+			break;
+		/* The nodes are the same ones set_nodes finds below. */
+		free((void *)in.node_due);
+		r->status.reported = in.reported;
+		r->status.percent = in.percent;
+		r->status.last_end = in.last_end;
+	}
+	free(slow);
+	if (code == LS_OK && out->n > 0)
+		code = set_nodes(s, out, day, st);
+	if (code == LS_OK && out->n > 0)
+		code = set_problems(s, out, day, st);
+	if (code != LS_OK)
+		srv_store_query_set_free(out);
+	return code;
+}
+
+/* ---- names and details ---------------------------------------------------------- */
+
+static const char SQL_UNIT_NAMES[] =
+    "SELECT u.id, u.code, u.name FROM json_each(?1) j JOIN units u ON u.id = j.value";
+static const char SQL_PERSON_NAMES[] =
+    "SELECT p.id, p.code, p.name FROM json_each(?1) j JOIN people p ON p.id = j.value";
+
+int srv_store_query_names(srv_store *s, srv_entity what, const int64_t *ids, size_t n,
+                          srv_qname *out, ls_status *st)
+{
+	for (size_t i = 0; i < n; i++) {
+		out[i].id = ids[i];
+		out[i].code[0] = out[i].name[0] = '\0';
+	}
+	if (n == 0)
+		return LS_OK;
+	char *list = json_ids(ids, n);
+	if (list == NULL)
+		return oom(st);
+	sqlite3_stmt *q = srv_stmt(s, what == SRV_PERSON ? SQL_PERSON_NAMES : SQL_UNIT_NAMES);
+	if (q == NULL) {
+		free(list);
+		return no_stmt(st);
+	}
+	sqlite3_bind_text(q, 1, list, -1, SQLITE_STATIC);
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(q, 0);
+		for (size_t i = 0; i < n; i++) {
+			if (ids[i] != id)
+				continue;
+			srv_column_text(out[i].code, sizeof out[i].code, q, 1);
+			srv_column_text(out[i].name, sizeof out[i].name, q, 2);
+		}
+	}
+	srv_stmt_done(q);
+	free(list);
+	if (rc != SQLITE_DONE)
+		return srv_store_error(s, rc, "read names", st);
+	return LS_OK;
+}
+
+static const char SQL_DETAILS[] =
+    "SELECT p.id, p.code, p.name, p.level, coalesce(t.code, ''), coalesce(t.name, ''), "
+    "pe.code, pe.name, u.code, u.name FROM json_each(?1) j JOIN projects p ON p.id = j.value "
+    "LEFT JOIN units t ON t.id = p.town_id JOIN people pe ON pe.id = p.lead_leader_id "
+    "JOIN units u ON u.id = p.lead_unit_id";
+
+int srv_store_query_details(srv_store *s, const int64_t *ids, size_t n, srv_qdetail *out,
+                            ls_status *st)
+{
+	memset(out, 0, n * sizeof *out);
+	if (n == 0)
+		return LS_OK;
+	char *list = json_ids(ids, n);
+	if (list == NULL)
+		return oom(st);
+	sqlite3_stmt *q = srv_stmt(s, SQL_DETAILS);
+	if (q == NULL) {
+		free(list);
+		return no_stmt(st);
+	}
+	sqlite3_bind_text(q, 1, list, -1, SQLITE_STATIC);
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(q, 0);
+		ptrdiff_t i = find_id(ids, n, sizeof *ids, id);
+		if (i < 0)
+			continue;
+		srv_qdetail *dt = &out[i];
+		dt->id = id;
+		srv_column_text(dt->code, sizeof dt->code, q, 1);
+		srv_column_text(dt->name, sizeof dt->name, q, 2);
+		srv_column_text(dt->level, sizeof dt->level, q, 3);
+		srv_column_text(dt->town_code, sizeof dt->town_code, q, 4);
+		srv_column_text(dt->town_name, sizeof dt->town_name, q, 5);
+		srv_column_text(dt->leader_code, sizeof dt->leader_code, q, 6);
+		srv_column_text(dt->leader_name, sizeof dt->leader_name, q, 7);
+		srv_column_text(dt->unit_code, sizeof dt->unit_code, q, 8);
+		srv_column_text(dt->unit_name, sizeof dt->unit_name, q, 9);
+	}
+	srv_stmt_done(q);
+	free(list);
+	if (rc != SQLITE_DONE)
+		return srv_store_error(s, rc, "read project details", st);
+	return LS_OK;
+}
+
+static const char SQL_OVERDUE_NODES[] =
+    "SELECT n.project_id, n.name, n.due_date FROM json_each(?1) j "
+    "JOIN nodes n ON n.project_id = j.value WHERE n.due_date < ?2 "
+    "AND (n.done_date IS NULL OR n.done_date > ?2) ORDER BY n.project_id, n.due_date, n.id";
+
+int srv_store_query_overdue_nodes(srv_store *s, const int64_t *ids, size_t n, int32_t as_of,
+                                  srv_qnode **out, size_t *n_out, ls_status *st)
+{
+	*out = NULL;
+	*n_out = 0;
+	if (n == 0)
+		return LS_OK;
+	char *list = json_ids(ids, n);
+	if (list == NULL)
+		return oom(st);
+	sqlite3_stmt *q = srv_stmt(s, SQL_OVERDUE_NODES);
+	if (q == NULL) {
+		free(list);
+		return no_stmt(st);
+	}
+	char day[11];
+	ls_date_format(as_of, day);
+	sqlite3_bind_text(q, 1, list, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, day, -1, SQLITE_STATIC);
+	size_t cap = 0;
+	int rc, code = LS_OK;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (!grow((void **)out, &cap, *n_out + 1, sizeof **out)) {
+			code = oom(st);
+			break;
+		}
+		srv_qnode *nd = &(*out)[(*n_out)++];
+		nd->project_id = sqlite3_column_int64(q, 0);
+		srv_column_text(nd->name, sizeof nd->name, q, 1);
+		srv_column_text(nd->due_date, sizeof nd->due_date, q, 2);
+		if (!ls_date_parse(nd->due_date, &nd->due))
+			nd->due = as_of;
+	}
+	srv_stmt_done(q);
+	free(list);
+	if (code == LS_OK && rc != SQLITE_DONE)
+		code = srv_store_error(s, rc, "read overdue nodes", st);
+	if (code != LS_OK) {
+		free(*out);
+		*out = NULL;
+		*n_out = 0;
+	}
+	return code;
+}
+
+/* ---- compliance ------------------------------------------------------------------ */
+
+static const char SQL_COMPLIANCE[] =
+    "SELECT p.code, p.name, coalesce(p.town_id, 0), coalesce(t.code, ''), "
+    "coalesce(t.name, ''), EXISTS (SELECT 1 FROM updates u WHERE u.project_id = p.id "
+    "AND u.period = :period AND substr(u.submitted_at, 1, 10) <= :day) "
+    "FROM projects p LEFT JOIN units t ON t.id = p.town_id "
+    "WHERE p.frequency = 'weekly' AND p.planned_start <= :last AND p.planned_finish >= :first "
+    "AND NOT EXISTS (SELECT 1 FROM updates c WHERE c.project_id = p.id AND c.latest = 1 "
+    "AND c.percent >= 100 AND c.period_last < :first "
+    "AND substr(c.submitted_at, 1, 10) <= :day) "
+    "AND " PROJECT_FILTER " AND " SRV_PROJECT_VISIBLE " ORDER BY t.code, p.code";
+
+int srv_store_query_compliance(srv_store *s, const srv_scope *sc, const srv_query_filter *f,
+                               const char *period, const char *first, const char *last,
+                               srv_qdue **out, size_t *n, ls_status *st)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *q = srv_stmt(s, SQL_COMPLIANCE);
+	if (q == NULL)
+		return no_stmt(st);
+	char day[11];
+	bind_filter(q, sc, f);
+	bind_text(q, ":period", period);
+	bind_text(q, ":first", first);
+	bind_text(q, ":last", last);
+	bind_date(q, ":day", f->as_of, day);
+	size_t cap = 0;
+	int rc, code = LS_OK;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (!grow((void **)out, &cap, *n + 1, sizeof **out)) {
+			code = oom(st);
+			break;
+		}
+		srv_qdue *r = &(*out)[(*n)++];
+		srv_column_text(r->code, sizeof r->code, q, 0);
+		srv_column_text(r->name, sizeof r->name, q, 1);
+		r->town = sqlite3_column_int64(q, 2);
+		srv_column_text(r->town_code, sizeof r->town_code, q, 3);
+		srv_column_text(r->town_name, sizeof r->town_name, q, 4);
+		r->submitted = sqlite3_column_int(q, 5) != 0;
+	}
+	srv_stmt_done(q);
+	if (code == LS_OK && rc != SQLITE_DONE)
+		code = srv_store_error(s, rc, "read compliance", st);
+	if (code != LS_OK) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return code;
+}
+
+/* ---- snapshots ---------------------------------------------------------------------- */
+
+void srv_store_query_snaprows_free(srv_snaprow *rows, size_t n)
+{
+	for (size_t i = 0; rows != NULL && i < n; i++) {
+		free(rows[i].reasons);
+		free(rows[i].progress);
+		free((void *)rows[i].input.node_due);
+	}
+	free(rows);
+}
+
+static const char SQL_TOTALS[] =
+    "SELECT count(*), coalesce(sum(status = 'on_track'), 0), "
+    "coalesce(sum(status = 'lagging'), 0), coalesce(sum(status = 'seriously_lagging'), 0), "
+    "coalesce(sum(annual_plan), 0), coalesce(sum(planned_ytd), 0), "
+    "coalesce(sum(completed_ytd), 0), coalesce(sum(output_ytd), 0), "
+    "coalesce(sum(nodes_due), 0), coalesce(sum(nodes_done), 0), "
+    "coalesce(sum(problems_raised), 0), coalesce(sum(problems_resolved), 0), "
+    "coalesce(sum(problems_open), 0), coalesce(sum(problems_overdue), 0) "
+    "FROM snapshot_rows WHERE snapshot_id = ?1";
+
+static int read_totals(srv_store *s, int64_t id, srv_snaptotals *t, ls_status *st)
+{
+	sqlite3_stmt *q = srv_stmt(s, SQL_TOTALS);
+	if (q == NULL)
+		return no_stmt(st);
+	sqlite3_bind_int64(q, 1, id);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		t->projects = (uint32_t)sqlite3_column_int64(q, 0);
+		t->on_track = (uint32_t)sqlite3_column_int64(q, 1);
+		t->lagging = (uint32_t)sqlite3_column_int64(q, 2);
+		t->seriously_lagging = (uint32_t)sqlite3_column_int64(q, 3);
+		t->annual_plan = sqlite3_column_int64(q, 4);
+		t->planned_ytd = sqlite3_column_int64(q, 5);
+		t->completed_ytd = sqlite3_column_int64(q, 6);
+		t->output_ytd = sqlite3_column_int64(q, 7);
+		t->nodes_due = (uint32_t)sqlite3_column_int64(q, 8);
+		t->nodes_done = (uint32_t)sqlite3_column_int64(q, 9);
+		t->raised = (uint32_t)sqlite3_column_int64(q, 10);
+		t->resolved = (uint32_t)sqlite3_column_int64(q, 11);
+		t->open = (uint32_t)sqlite3_column_int64(q, 12);
+		t->overdue = (uint32_t)sqlite3_column_int64(q, 13);
+	}
+	srv_stmt_done(q);
+	if (rc != SQLITE_ROW)
+		return srv_store_error(s, rc, "read snapshot totals", st);
+	return LS_OK;
+}
+
+#define SNAPSHOT_SELECT                                                                  \
+	"SELECT s.id, s.month, s.as_of, s.root_unit_id, u.code, u.name, s.created_at, "   \
+	"coalesce(a.name, '') FROM snapshots s JOIN units u ON u.id = s.root_unit_id "    \
+	"LEFT JOIN accounts a ON a.id = s.created_by "
+
+static const char SQL_SNAPSHOT_BY_ID[] =
+    SNAPSHOT_SELECT "WHERE s.id = ?1 AND s.root_unit_id = ?2";
+static const char SQL_SNAPSHOT_BY_MONTH[] =
+    SNAPSHOT_SELECT "WHERE s.month = ?1 AND s.root_unit_id = ?2";
+static const char SQL_SNAPSHOT_LIST[] =
+    SNAPSHOT_SELECT "WHERE s.root_unit_id = ?1 AND (?2 = 0 OR s.id < ?2) ORDER BY s.id DESC "
+                    "LIMIT ?3";
+
+static void read_snapshot(sqlite3_stmt *q, srv_snapshot *out)
+{
+	memset(out, 0, sizeof *out);
+	out->id = sqlite3_column_int64(q, 0);
+	srv_column_text(out->month, sizeof out->month, q, 1);
+	srv_column_text(out->as_of, sizeof out->as_of, q, 2);
+	out->root = sqlite3_column_int64(q, 3);
+	srv_column_text(out->unit_code, sizeof out->unit_code, q, 4);
+	srv_column_text(out->unit_name, sizeof out->unit_name, q, 5);
+	srv_column_text(out->created_at, sizeof out->created_at, q, 6);
+	srv_column_text(out->created_by, sizeof out->created_by, q, 7);
+}
+
+int srv_store_query_snapshot_get(srv_store *s, int64_t root, int64_t id, const char *month,
+                                 srv_snapshot *out, ls_status *st)
+{
+	sqlite3_stmt *q = srv_stmt(s, id > 0 ? SQL_SNAPSHOT_BY_ID : SQL_SNAPSHOT_BY_MONTH);
+	if (q == NULL)
+		return no_stmt(st);
+	if (id > 0)
+		sqlite3_bind_int64(q, 1, id);
+	else
+		sqlite3_bind_text(q, 1, month, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, root);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		read_snapshot(q, out);
+	srv_stmt_done(q);
+	if (rc == SQLITE_DONE)
+		return LS_NOT_FOUND;
+	if (rc != SQLITE_ROW)
+		return srv_store_error(s, rc, "read snapshot", st);
+	return read_totals(s, out->id, &out->totals, st);
+}
+
+int srv_store_query_snapshot_list(srv_store *s, int64_t root, int64_t before, int limit,
+                                  srv_snapshot **out, size_t *n, ls_status *st)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *q = srv_stmt(s, SQL_SNAPSHOT_LIST);
+	if (q == NULL)
+		return no_stmt(st);
+	sqlite3_bind_int64(q, 1, root);
+	sqlite3_bind_int64(q, 2, before);
+	sqlite3_bind_int(q, 3, limit);
+	size_t cap = 0;
+	int rc, code = LS_OK;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (!grow((void **)out, &cap, *n + 1, sizeof **out)) {
+			code = oom(st);
+			break;
+		}
+		read_snapshot(q, &(*out)[(*n)++]);
+	}
+	srv_stmt_done(q);
+	if (code == LS_OK && rc != SQLITE_DONE)
+		code = srv_store_error(s, rc, "list snapshots", st);
+	for (size_t i = 0; code == LS_OK && i < *n; i++)
+		code = read_totals(s, (*out)[i].id, &(*out)[i].totals, st);
+	if (code != LS_OK) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return code;
+}
+
+#define SNAPROW_COLUMNS                                                                    \
+	"r.project_id, r.code, r.name, r.level, r.category, r.stage, coalesce(r.town_code, "  \
+	"''), coalesce(r.town_name, ''), r.leader_name, r.lead_unit_name, r.annual_plan, "     \
+	"r.planned_month, r.planned_ytd, r.completed_month, r.completed_ytd, r.output_month, " \
+	"r.output_ytd, r.percent, r.expected_percent, r.status, r.reasons, "                   \
+	"coalesce(r.last_period, ''), r.progress, r.nodes_due, r.nodes_done, "                 \
+	"r.problems_raised, r.problems_resolved, r.problems_open, r.problems_overdue "
+
+static const char SQL_SNAPSHOT_ROWS[] =
+    "SELECT " SNAPROW_COLUMNS ", s.month FROM snapshot_rows r "
+    "JOIN snapshots s ON s.id = r.snapshot_id JOIN projects p ON p.id = r.project_id "
+    "WHERE r.snapshot_id = :id AND r.project_id > :after AND " SRV_PROJECT_VISIBLE
+    " ORDER BY r.project_id LIMIT :limit";
+
+/* The status as snapshot_rows spells it, and back. */
+static const char *status_text(int status)
+{
+	return ls_projstatus_name(status);
+}
+
+static int status_of(const char *text)
+{
+	for (int i = LS_PROJSTATUS_ON_TRACK; i <= LS_PROJSTATUS_SERIOUSLY_LAGGING; i++)
+		if (text != NULL && strcmp(text, ls_projstatus_name(i)) == 0)
+			return i;
+	return LS_PROJSTATUS_UNSPECIFIED;
+}
+
+/* Reads a row of SNAPROW_COLUMNS followed by the snapshot's month. */
+static bool read_snaprow(sqlite3_stmt *q, srv_snaprow *r)
+{
+	bool failed = false;
+	memset(r, 0, sizeof *r);
+	r->project_id = sqlite3_column_int64(q, 0);
+	srv_column_text(r->code, sizeof r->code, q, 1);
+	srv_column_text(r->name, sizeof r->name, q, 2);
+	srv_column_text(r->level, sizeof r->level, q, 3);
+	srv_column_text(r->category, sizeof r->category, q, 4);
+	srv_column_text(r->stage, sizeof r->stage, q, 5);
+	srv_column_text(r->town_code, sizeof r->town_code, q, 6);
+	srv_column_text(r->town_name, sizeof r->town_name, q, 7);
+	srv_column_text(r->leader_name, sizeof r->leader_name, q, 8);
+	srv_column_text(r->unit_name, sizeof r->unit_name, q, 9);
+	r->annual_plan = sqlite3_column_int64(q, 10);
+	r->planned_month = sqlite3_column_int64(q, 11);
+	r->planned_ytd = sqlite3_column_int64(q, 12);
+	r->completed_month = sqlite3_column_int64(q, 13);
+	r->completed_ytd = sqlite3_column_int64(q, 14);
+	r->output_month = sqlite3_column_int64(q, 15);
+	r->output_ytd = sqlite3_column_int64(q, 16);
+	r->has_percent = sqlite3_column_type(q, 17) != SQLITE_NULL;
+	r->percent = sqlite3_column_int(q, 17);
+	r->expected = sqlite3_column_int(q, 18);
+	r->status = status_of((const char *)sqlite3_column_text(q, 19));
+	r->reasons = column_dup(q, 20, &failed);
+	srv_column_text(r->last_period, sizeof r->last_period, q, 21);
+	r->progress = column_dup(q, 22, &failed);
+	r->nodes_due = (uint32_t)sqlite3_column_int64(q, 23);
+	r->nodes_done = (uint32_t)sqlite3_column_int64(q, 24);
+	r->raised = (uint32_t)sqlite3_column_int64(q, 25);
+	r->resolved = (uint32_t)sqlite3_column_int64(q, 26);
+	r->open = (uint32_t)sqlite3_column_int64(q, 27);
+	r->overdue = (uint32_t)sqlite3_column_int64(q, 28);
+	srv_column_text(r->month, sizeof r->month, q, 29);
+	return !failed;
+}
+
+/* Reads every row of q into *out. */
+static int read_snaprows(srv_store *s, sqlite3_stmt *q, srv_snaprow **out, size_t *n,
+                         ls_status *st)
+{
+	*out = NULL;
+	*n = 0;
+	size_t cap = 0;
+	int rc, code = LS_OK;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (!grow((void **)out, &cap, *n + 1, sizeof **out)) {
+			code = oom(st);
+			break;
+		}
+		if (!read_snaprow(q, &(*out)[(*n)++])) {
+			code = oom(st);
+			break;
+		}
+	}
+	srv_stmt_done(q);
+	if (code == LS_OK && rc != SQLITE_DONE)
+		code = srv_store_error(s, rc, "read snapshot rows", st);
+	if (code != LS_OK) {
+		srv_store_query_snaprows_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+	return code;
+}
+
+int srv_store_query_snapshot_rows(srv_store *s, const srv_scope *sc, int64_t id, int64_t after,
+                                  int limit, srv_snaprow **out, size_t *n, ls_status *st)
+{
+	sqlite3_stmt *q = srv_stmt(s, SQL_SNAPSHOT_ROWS);
+	if (q == NULL)
+		return no_stmt(st);
+	srv_scope_bind(q, sc);
+	bind_int64(q, ":id", id);
+	bind_int64(q, ":after", after);
+	bind_int64(q, ":limit", limit);
+	return read_snaprows(s, q, out, n, st);
+}
+
+/* Plan against actual for the month :month ("YYYY-MM", of year :year,
+ * number :m, last day :last), by the months the periods belong to. */
+static const char SQL_MONTH_ROWS[] =
+    "SELECT p.id, p.code, p.name, p.level, p.category, p.stage, coalesce(t.code, ''), "
+    "coalesce(t.name, ''), pe.name, u.name, "
+    "(SELECT coalesce(sum(invested), 0) FROM plans WHERE project_id = p.id AND year = :year), "
+    "(SELECT coalesce(sum(invested), 0) FROM plans WHERE project_id = p.id AND year = :year "
+    "AND month = :m), "
+    "(SELECT coalesce(sum(invested), 0) FROM plans WHERE project_id = p.id AND year = :year "
+    "AND month <= :m), "
+    "(SELECT coalesce(sum(invested), 0) FROM updates WHERE project_id = p.id AND latest = 1 "
+    "AND month = :month), "
+    "(SELECT coalesce(sum(invested), 0) FROM updates WHERE project_id = p.id AND latest = 1 "
+    "AND year = :year AND month <= :month), "
+    "(SELECT coalesce(sum(output), 0) FROM updates WHERE project_id = p.id AND latest = 1 "
+    "AND month = :month), "
+    "(SELECT coalesce(sum(output), 0) FROM updates WHERE project_id = p.id AND latest = 1 "
+    "AND year = :year AND month <= :month), "
+    "(SELECT progress FROM updates WHERE project_id = p.id AND latest = 1 "
+    "AND month <= :month ORDER BY period_last DESC LIMIT 1), "
+    "(SELECT count(*) FROM nodes WHERE project_id = p.id AND due_date <= :last), "
+    "(SELECT count(*) FROM nodes WHERE project_id = p.id AND due_date <= :last "
+    "AND done_date <= :last), "
+    "(SELECT count(*) FROM problems WHERE project_id = p.id AND raised_on <= :last), "
+    "(SELECT count(*) FROM problems WHERE project_id = p.id AND raised_on <= :last "
+    "AND resolved_on <= :last), "
+    "(SELECT count(*) FROM problems WHERE project_id = p.id AND raised_on <= :last "
+    "AND (resolved_on IS NULL OR resolved_on > :last) AND due_date < :last) "
+    "FROM projects p LEFT JOIN units t ON t.id = p.town_id "
+    "JOIN people pe ON pe.id = p.lead_leader_id JOIN units u ON u.id = p.lead_unit_id "
+    "WHERE p.archived = 0 AND " SRV_PROJECT_VISIBLE " ORDER BY p.id";
+
+int srv_store_query_month_rows(srv_store *s, const srv_scope *sc, int year, int month,
+                               int32_t last, srv_snaprow **out, size_t *n, ls_status *st)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *q = srv_stmt(s, SQL_MONTH_ROWS);
+	if (q == NULL)
+		return no_stmt(st);
+	char mtext[8], day[11];
+	snprintf(mtext, sizeof mtext, "%04d-%02d", year, month);
+	srv_scope_bind(q, sc);
+	bind_int64(q, ":year", year);
+	bind_int64(q, ":m", month);
+	bind_text(q, ":month", mtext);
+	bind_date(q, ":last", last, day);
+	size_t cap = 0;
+	int rc, code = LS_OK;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (!grow((void **)out, &cap, *n + 1, sizeof **out)) {
+			code = oom(st);
+			break;
+		}
+		srv_snaprow *r = &(*out)[(*n)++];
+		bool failed = false;
+		memset(r, 0, sizeof *r);
+		r->project_id = sqlite3_column_int64(q, 0);
+		srv_column_text(r->code, sizeof r->code, q, 1);
+		srv_column_text(r->name, sizeof r->name, q, 2);
+		srv_column_text(r->level, sizeof r->level, q, 3);
+		srv_column_text(r->category, sizeof r->category, q, 4);
+		srv_column_text(r->stage, sizeof r->stage, q, 5);
+		srv_column_text(r->town_code, sizeof r->town_code, q, 6);
+		srv_column_text(r->town_name, sizeof r->town_name, q, 7);
+		srv_column_text(r->leader_name, sizeof r->leader_name, q, 8);
+		srv_column_text(r->unit_name, sizeof r->unit_name, q, 9);
+		r->annual_plan = sqlite3_column_int64(q, 10);
+		r->planned_month = sqlite3_column_int64(q, 11);
+		r->planned_ytd = sqlite3_column_int64(q, 12);
+		r->completed_month = sqlite3_column_int64(q, 13);
+		r->completed_ytd = sqlite3_column_int64(q, 14);
+		r->output_month = sqlite3_column_int64(q, 15);
+		r->output_ytd = sqlite3_column_int64(q, 16);
+		r->progress = column_dup(q, 17, &failed);
+		r->nodes_due = (uint32_t)sqlite3_column_int64(q, 18);
+		r->nodes_done = (uint32_t)sqlite3_column_int64(q, 19);
+		r->raised = (uint32_t)sqlite3_column_int64(q, 20);
+		r->resolved = (uint32_t)sqlite3_column_int64(q, 21);
+		r->open = r->raised - r->resolved;
+		r->overdue = (uint32_t)sqlite3_column_int64(q, 22);
+		snprintf(r->month, sizeof r->month, "%s", mtext);
+		if (failed) {
+			code = oom(st);
+			break;
+		}
+	}
+	srv_stmt_done(q);
+	if (code == LS_OK && rc != SQLITE_DONE)
+		code = srv_store_error(s, rc, "read the month's projects", st);
+	/* The status of the month's last day, gathered as for one project. */
+	for (size_t i = 0; code == LS_OK && i < *n; i++) {
+		srv_snaprow *r = &(*out)[i];
+		code = srv_store_project_status_inputs(s, r->project_id, last, &r->input,
+		                                       r->last_period, st);
+	}
+	if (code != LS_OK) {
+		srv_store_query_snaprows_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+	return code;
+}
+
+static const char SQL_SNAPSHOT_INSERT[] =
+    "INSERT INTO snapshots(month, root_unit_id, as_of, created_at, created_by) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
+static const char SQL_SNAPROW_INSERT[] =
+    "INSERT INTO snapshot_rows(snapshot_id, project_id, code, name, level, category, stage, "
+    "town_code, town_name, leader_name, lead_unit_name, annual_plan, planned_month, "
+    "planned_ytd, completed_month, completed_ytd, output_month, output_ytd, percent, "
+    "expected_percent, status, reasons, last_period, progress, nodes_due, nodes_done, "
+    "problems_raised, problems_resolved, problems_open, problems_overdue) VALUES (:snapshot, "
+    ":project, :code, :name, :level, :category, :stage, :town_code, :town_name, :leader, "
+    ":unit, :annual_plan, :planned_month, :planned_ytd, :completed_month, :completed_ytd, "
+    ":output_month, :output_ytd, :percent, :expected, :status, :reasons, :last_period, "
+    ":progress, :nodes_due, :nodes_done, :raised, :resolved, :open, :overdue)";
+static const char SQL_LOCK[] =
+    "INSERT INTO period_locks(month, locked_at, locked_by) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT(month) DO NOTHING";
+
+static int step_done(srv_store *s, sqlite3_stmt *q, const char *what, ls_status *st)
+{
+	int rc = sqlite3_step(q);
+	srv_stmt_done(q);
+	if (rc != SQLITE_DONE)
+		return srv_store_error(s, rc, what, st);
+	return LS_OK;
+}
+
+static int insert_snaprow(srv_store *s, int64_t snapshot, const srv_snaprow *r, ls_status *st)
+{
+	sqlite3_stmt *q = srv_stmt(s, SQL_SNAPROW_INSERT);
+	if (q == NULL)
+		return no_stmt(st);
+	bind_int64(q, ":snapshot", snapshot);
+	bind_int64(q, ":project", r->project_id);
+	bind_text(q, ":code", r->code);
+	bind_text(q, ":name", r->name);
+	bind_text(q, ":level", r->level);
+	bind_text(q, ":category", r->category);
+	bind_text(q, ":stage", r->stage);
+	bind_text(q, ":town_code", r->town_code[0] ? r->town_code : NULL);
+	bind_text(q, ":town_name", r->town_code[0] ? r->town_name : NULL);
+	bind_text(q, ":leader", r->leader_name);
+	bind_text(q, ":unit", r->unit_name);
+	bind_int64(q, ":annual_plan", r->annual_plan);
+	bind_int64(q, ":planned_month", r->planned_month);
+	bind_int64(q, ":planned_ytd", r->planned_ytd);
+	bind_int64(q, ":completed_month", r->completed_month);
+	bind_int64(q, ":completed_ytd", r->completed_ytd);
+	bind_int64(q, ":output_month", r->output_month);
+	bind_int64(q, ":output_ytd", r->output_ytd);
+	if (r->has_percent)
+		bind_int64(q, ":percent", r->percent);
+	bind_int64(q, ":expected", r->expected);
+	bind_text(q, ":status", status_text(r->status));
+	bind_text(q, ":reasons", r->reasons ? r->reasons : "");
+	bind_text(q, ":last_period", r->last_period[0] ? r->last_period : NULL);
+	bind_text(q, ":progress", r->progress);
+	bind_int64(q, ":nodes_due", r->nodes_due);
+	bind_int64(q, ":nodes_done", r->nodes_done);
+	bind_int64(q, ":raised", r->raised);
+	bind_int64(q, ":resolved", r->resolved);
+	bind_int64(q, ":open", r->open);
+	bind_int64(q, ":overdue", r->overdue);
+	return step_done(s, q, "insert snapshot row", st);
+}
+
+int srv_store_query_snapshot_insert(srv_store *s, int64_t root, const char *month,
+                                    const char *as_of, int64_t account, const char *now,
+                                    const srv_snaprow *rows, size_t n, int64_t *id,
+                                    ls_status *st)
+{
+	sqlite3_stmt *q = srv_stmt(s, SQL_SNAPSHOT_INSERT);
+	if (q == NULL)
+		return no_stmt(st);
+	sqlite3_bind_text(q, 1, month, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, root);
+	sqlite3_bind_text(q, 3, as_of, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, now, -1, SQLITE_STATIC);
+	if (account > 0)
+		sqlite3_bind_int64(q, 5, account);
+	int code = step_done(s, q, "insert snapshot", st);
+	if (code != LS_OK)
+		return code;
+	*id = sqlite3_last_insert_rowid(s->db);
+	for (size_t i = 0; i < n; i++)
+		if ((code = insert_snaprow(s, *id, &rows[i], st)) != LS_OK)
+			return code;
+	if ((q = srv_stmt(s, SQL_LOCK)) == NULL)
+		return no_stmt(st);
+	sqlite3_bind_text(q, 1, month, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, now, -1, SQLITE_STATIC);
+	if (account > 0)
+		sqlite3_bind_int64(q, 3, account);
+	return step_done(s, q, "lock month", st);
+}
+
+/* Each project's row of the latest snapshot of the quarter that holds it. */
+static const char SQL_DISCLOSURE[] =
+    "SELECT " SNAPROW_COLUMNS ", s.month FROM snapshot_rows r "
+    "JOIN snapshots s ON s.id = r.snapshot_id "
+    "WHERE s.root_unit_id = :root AND s.month BETWEEN :first AND :last "
+    "AND s.month = (SELECT max(s2.month) FROM snapshot_rows r2 "
+    "JOIN snapshots s2 ON s2.id = r2.snapshot_id WHERE r2.project_id = r.project_id "
+    "AND s2.root_unit_id = :root AND s2.month BETWEEN :first AND :last) "
+    "ORDER BY r.code";
+static const char SQL_DISCLOSURE_MONTHS[] =
+    "SELECT month FROM snapshots WHERE root_unit_id = :root AND month BETWEEN :first AND :last "
+    "ORDER BY month LIMIT 3";
+
+int srv_store_query_disclosure(srv_store *s, int64_t root, const char *first, const char *last,
+                               srv_snaprow **out, size_t *n, char months[3][8], int *n_months,
+                               ls_status *st)
+{
+	*out = NULL;
+	*n = 0;
+	*n_months = 0;
+	sqlite3_stmt *q = srv_stmt(s, SQL_DISCLOSURE_MONTHS);
+	if (q == NULL)
+		return no_stmt(st);
+	bind_int64(q, ":root", root);
+	bind_text(q, ":first", first);
+	bind_text(q, ":last", last);
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n_months < 3)
+		srv_column_text(months[(*n_months)++], 8, q, 0);
+	srv_stmt_done(q);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return srv_store_error(s, rc, "read reconciled months", st);
+	if (*n_months == 0)
+		return LS_OK;
+	if ((q = srv_stmt(s, SQL_DISCLOSURE)) == NULL)
+		return no_stmt(st);
+	bind_int64(q, ":root", root);
+	bind_text(q, ":first", first);
+	bind_text(q, ":last", last);
+	return read_snaprows(s, q, out, n, st);
+}
