@@ -2,7 +2,7 @@
 # The whole test suite on Debian 12: installs what is missing, builds build/
 # (RelWithDebInfo) and build-asan/ (AddressSanitizer and
 # UndefinedBehaviorSanitizer), runs ctest in both, then the fuzz targets for
-# about three minutes (tests/fuzz/run.sh, counted as one test), and ends with
+# two minutes (tests/fuzz/run.sh, counted as one test), and ends with
 # one line, "N passed, M failed", summing it all. Exits non-zero if a build
 # or a test failed.
 #
@@ -148,10 +148,10 @@ suite sanitizers build-asan \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	-- -DLUOSHI_SANITIZE=ON -DLUOSHI_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug
 
-# The libFuzzer targets, 40 s each (tests/fuzz/run.sh builds build-fuzz/):
+# The libFuzzer targets, 30 s each (tests/fuzz/run.sh builds build-fuzz/):
 # one test in the count, failed by any crash, leak or sanitizer report.
 say "running the fuzz targets (tests/fuzz/run.sh)"
-if bash tests/fuzz/run.sh 40; then
+if bash tests/fuzz/run.sh 30; then
 	passed=$((passed + 1))
 else
 	failed=$((failed + 1))
