@@ -73,10 +73,17 @@ static void print_disclosure(const Luoshi__V1__DiscloseResponse *r)
 		cli_table_free(t);
 		putchar('\n');
 	}
-	const char *headers[] = {_("Project"),   _("Town"),          _("Lead unit"),
-	                         _("Month"),     _("Annual plan"),   _("Completed to date"),
-	                         _("Completion"), _("Reported"),     _("Status"),
-	                         _("Nodes done / due"), _("Problems resolved / raised")};
+	const char *headers[] = {_("Project"),
+	                         _("Town"),
+	                         _("Lead unit"),
+	                         _("Month"),
+	                         _("Annual plan"),
+	                         _("Completed to date"),
+	                         _("Completion"),
+	                         _("Reported"),
+	                         _("Status"),
+	                         _("Nodes done / due"),
+	                         _("Problems resolved / raised")};
 	cli_table *t = cli_table_alloc(sizeof headers / sizeof headers[0], headers);
 	for (size_t i = 0; i < r->n_rows; i++) {
 		const Luoshi__V1__DisclosureRow *d = r->rows[i];
@@ -92,17 +99,18 @@ static void print_disclosure(const Luoshi__V1__DiscloseResponse *r)
 		snprintf(c[4], 24, "%u / %u", d->nodes_done, d->nodes_due);
 		snprintf(c[5], 24, "%u / %u", d->problems_resolved, d->problems_raised);
 		int st = d->has_status && d->status <= 3 ? (int)d->status : 0;
-		const char *cells[] = {project,
-		                       d->town_name,
-		                       d->lead_unit_name,
-		                       d->month,
-		                       c[0],
-		                       c[1],
-		                       rate(d->has_completion_permille, d->completion_permille, c[2]),
-		                       c[3],
-		                       cli_pgettext("status", status_keys[st]),
-		                       c[4],
-		                       c[5]};
+		const char *cells[] = {
+		    project,
+		    d->town_name,
+		    d->lead_unit_name,
+		    d->month,
+		    c[0],
+		    c[1],
+		    rate(d->has_completion_permille, d->completion_permille, c[2]),
+		    c[3],
+		    cli_pgettext("status", status_keys[st]),
+		    c[4],
+		    c[5]};
 		cli_table_add(t, cells);
 	}
 	cli_table_print(t, stdout, 0);
@@ -141,7 +149,8 @@ int cli_cmd_disclose(cli_ctx *ctx, int argc, char **argv)
 		case OPT_QUARTER:
 			if (!ls_period_parse(optarg, &p) || p.kind != LS_PERIOD_QUARTER)
 				return cli_usage_error(
-				    ctx, _("--quarter takes a quarter such as 2026-Q4, not '%s'"), optarg);
+				    ctx, _("--quarter takes a quarter such as 2026-Q4, not '%s'"),
+				    optarg);
 			req.quarter = optarg;
 			break;
 		case OPT_HTML:

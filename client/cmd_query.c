@@ -55,8 +55,8 @@ static const char *count_text(uint32_t v, char buf[24])
 /* The names of enum values as project.proto's command line spells them,
  * in the contexts its catalogue uses ("level" "city" → 市级). */
 static const char *const level_keys[] = {"", "city", "district", "town"};
-static const char *const category_keys[] = {"",           "industrial", "platform",
-                                            "infrastructure", "livelihood", "special-task"};
+static const char *const category_keys[] = {
+    "", "industrial", "platform", "infrastructure", "livelihood", "special-task"};
 static const char *const stage_keys[] = {"", "new", "continuing"};
 static const char *const status_keys[] = {"", "on track", "lagging", "seriously lagging"};
 
@@ -90,6 +90,7 @@ enum {
 	OPT_TOWN,
 	OPT_LEADER,
 	OPT_UNIT,
+	OPT_PROJECT,
 	OPT_SORT,
 	OPT_DESC,
 	OPT_WEEK,
@@ -103,7 +104,8 @@ enum {
 	{"stage", required_argument, NULL, OPT_STAGE}, \
 	{"town", required_argument, NULL, OPT_TOWN}, \
 	{"leader", required_argument, NULL, OPT_LEADER}, \
-	{"unit", required_argument, NULL, OPT_UNIT}
+	{"unit", required_argument, NULL, OPT_UNIT}, \
+	{"project", required_argument, NULL, OPT_PROJECT}
 /* clang-format on */
 
 static const char *filter_help(void)
@@ -116,7 +118,8 @@ static const char *filter_help(void)
 	         "  --stage STAGE         new or continuing\n"
 	         "  --town TOWN           projects standing in the town (code or name)\n"
 	         "  --leader PERSON       projects the person leads\n"
-	         "  --unit UNIT           projects the unit leads or contributes to\n");
+	         "  --unit UNIT           projects the unit leads or contributes to\n"
+	         "  --project PROJECT     one project (code or name)\n");
 }
 
 /* The value of an enum option, by its command-line name; 0 if unknown. */
@@ -137,14 +140,14 @@ static int filter_option(cli_ctx *ctx, int c, Luoshi__V1__QueryFilter *f)
 	switch (c) {
 	case OPT_AS_OF:
 		if (!ls_date_parse(optarg, &day))
-			return -cli_usage_error(ctx, _("--as-of takes a date (YYYY-MM-DD), not '%s'"),
-			                        optarg);
+			return -cli_usage_error(
+			    ctx, _("--as-of takes a date (YYYY-MM-DD), not '%s'"), optarg);
 		f->as_of = optarg;
 		return 1;
 	case OPT_LEVEL:
 		if ((v = enum_value(level_keys, COUNT(level_keys), optarg)) == 0)
-			return -cli_usage_error(ctx, _("unknown %s '%s' (valid: %s)"), "level", optarg,
-			                        "city, district, town");
+			return -cli_usage_error(ctx, _("unknown %s '%s' (valid: %s)"), "level",
+			                        optarg, "city, district, town");
 		f->has_level = true;
 		f->level = (Luoshi__V1__Level)v;
 		return 1;
@@ -158,8 +161,8 @@ static int filter_option(cli_ctx *ctx, int c, Luoshi__V1__QueryFilter *f)
 		return 1;
 	case OPT_STAGE:
 		if ((v = enum_value(stage_keys, COUNT(stage_keys), optarg)) == 0)
-			return -cli_usage_error(ctx, _("unknown %s '%s' (valid: %s)"), "stage", optarg,
-			                        "new, continuing");
+			return -cli_usage_error(ctx, _("unknown %s '%s' (valid: %s)"), "stage",
+			                        optarg, "new, continuing");
 		f->has_stage = true;
 		f->stage = (Luoshi__V1__Stage)v;
 		return 1;
@@ -171,6 +174,9 @@ static int filter_option(cli_ctx *ctx, int c, Luoshi__V1__QueryFilter *f)
 		return 1;
 	case OPT_UNIT:
 		f->unit = optarg;
+		return 1;
+	case OPT_PROJECT:
+		f->project = optarg;
 		return 1;
 	default:
 		return 0;
@@ -228,19 +234,22 @@ static void money_line(cli_table *t, const char *label, Luoshi__V1__Money *const
 			cells[i + 1] = money(x->has_completed_ytd, x->completed_ytd, b[i]);
 			break;
 		case 3:
-			cells[i + 1] = rate(x->has_completion_permille, x->completion_permille, b[i]);
+			cells[i + 1] =
+			    rate(x->has_completion_permille, x->completion_permille, b[i]);
 			break;
 		case 4:
 			cells[i + 1] = money(x->has_previous_ytd, x->previous_ytd, b[i]);
 			break;
 		case 5:
-			cells[i + 1] = signed_rate(x->has_growth_permille, x->growth_permille, b[i]);
+			cells[i + 1] =
+			    signed_rate(x->has_growth_permille, x->growth_permille, b[i]);
 			break;
 		case 6:
 			cells[i + 1] = money(x->has_output_ytd, x->output_ytd, b[i]);
 			break;
 		case 7:
-			cells[i + 1] = money(x->has_previous_output_ytd, x->previous_output_ytd, b[i]);
+			cells[i + 1] =
+			    money(x->has_previous_output_ytd, x->previous_output_ytd, b[i]);
 			break;
 		default:
 			cells[i + 1] = signed_rate(x->has_output_growth_permille,
@@ -285,9 +294,11 @@ static void print_summary(const Luoshi__V1__SummaryResponse *r)
 	t = cli_table_alloc(4, headers);
 	Luoshi__V1__Money *m[3] = {f->money, f->money_new, f->money_continuing};
 	static const char *const labels[] = {
-	    N_("Annual plan"),  N_("Planned to date"), N_("Completed to date"),
-	    N_("Completion"),   N_("Same period last year"), N_("Growth"),
-	    N_("Output to date"), N_("Output same period last year"), N_("Output growth"),
+	    N_("Annual plan"),           N_("Planned to date"),
+	    N_("Completed to date"),     N_("Completion"),
+	    N_("Same period last year"), N_("Growth"),
+	    N_("Output to date"),        N_("Output same period last year"),
+	    N_("Output growth"),
 	};
 	for (int i = 0; i < (int)COUNT(labels); i++)
 		money_line(t, _(labels[i]), m, i);
@@ -302,7 +313,8 @@ static void print_summary(const Luoshi__V1__SummaryResponse *r)
 		cli_table_kvf(t, _("Problems resolved"), "%u", p->resolved);
 		cli_table_kvf(t, _("Problems open"), "%u", p->open);
 		cli_table_kvf(t, _("Problems overdue"), "%u", p->overdue);
-		cli_table_kv(t, _("Resolution rate"), rate(p->has_rate_permille, p->rate_permille, b));
+		cli_table_kv(t, _("Resolution rate"),
+		             rate(p->has_rate_permille, p->rate_permille, b));
 		cli_table_print(t, stdout, 0);
 		cli_table_free(t);
 	}
@@ -310,20 +322,23 @@ static void print_summary(const Luoshi__V1__SummaryResponse *r)
 
 static int run_summary(cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {CLI_GLOBAL_OPTIONS, FILTER_OPTIONS, {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    CLI_GLOBAL_OPTIONS, FILTER_OPTIONS, {NULL, 0, NULL, 0}};
 	Luoshi__V1__QueryFilter f = LUOSHI__V1__QUERY_FILTER__INIT;
 	int c;
 	cli_getopt_reset();
 	while ((c = cli_getopt(ctx, argc, argv, "h", opts)) != -1) {
 		if (c == 'h') {
-			printf("%s\n", _("Usage: luoshi query summary [FILTERS]\n"
-			                 "\n"
-			                 "The figures of the report: projects by level, category, stage\n"
-			                 "and status, the on-track share, investment planned and completed\n"
-			                 "to date with the completion rate against the annual plan (new and\n"
-			                 "continuing projects apart), growth of investment and output against\n"
-			                 "the same period of the previous year, and the problems raised,\n"
-			                 "resolved, open and overdue with the resolution rate.\n"));
+			printf(
+			    "%s\n",
+			    _("Usage: luoshi query summary [FILTERS]\n"
+			      "\n"
+			      "The figures of the report: projects by level, category, stage\n"
+			      "and status, the on-track share, investment planned and completed\n"
+			      "to date with the completion rate against the annual plan (new and\n"
+			      "continuing projects apart), growth of investment and output against\n"
+			      "the same period of the previous year, and the problems raised,\n"
+			      "resolved, open and overdue with the resolution rate.\n"));
 			return cli_help(filter_help());
 		}
 		int r = filter_option(ctx, c, &f);
@@ -367,11 +382,13 @@ static int run_grouped(cli_ctx *ctx, int argc, char **argv, Luoshi__V1__GroupBy 
 	while ((c = cli_getopt(ctx, argc, argv, "h", opts)) != -1) {
 		if (c == 'h') {
 			printf("%s\n", usage);
-			printf("%s\n", _("Options:\n"
-			                 "  --sort KEY  code (default), name, projects, on_track, lagging,\n"
-			                 "              plan, completed, completion, growth, problems,\n"
-			                 "              resolution, open or overdue\n"
-			                 "  --desc      the largest first\n"));
+			printf(
+			    "%s\n",
+			    _("Options:\n"
+			      "  --sort KEY  code (default), name, projects, on_track, lagging,\n"
+			      "              plan, completed, completion, growth, problems,\n"
+			      "              resolution, open or overdue\n"
+			      "  --desc      the largest first\n"));
 			return cli_help(filter_help());
 		}
 		if (c == OPT_SORT) {
@@ -494,19 +511,21 @@ static int run_by_unit(cli_ctx *ctx, int argc, char **argv)
 
 static int run_lagging(cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {CLI_GLOBAL_OPTIONS, FILTER_OPTIONS, {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    CLI_GLOBAL_OPTIONS, FILTER_OPTIONS, {NULL, 0, NULL, 0}};
 	Luoshi__V1__QueryFilter f = LUOSHI__V1__QUERY_FILTER__INIT;
 	int c;
 	cli_getopt_reset();
 	while ((c = cli_getopt(ctx, argc, argv, "h", opts)) != -1) {
 		if (c == 'h') {
-			printf("%s\n",
-			       _("Usage: luoshi query lagging [FILTERS]\n"
-			         "\n"
-			         "The lagging and seriously lagging projects, the seriously lagging\n"
-			         "first: why (the nodes overdue, the points behind the time elapsed,\n"
-			         "the weeks or months without an update) and who answers for each\n"
-			         "(the lead leader, the lead unit, the town).\n"));
+			printf(
+			    "%s\n",
+			    _("Usage: luoshi query lagging [FILTERS]\n"
+			      "\n"
+			      "The lagging and seriously lagging projects, the seriously lagging\n"
+			      "first: why (the nodes overdue, the points behind the time elapsed,\n"
+			      "the weeks or months without an update) and who answers for each\n"
+			      "(the lead leader, the lead unit, the town).\n"));
 			return cli_help(filter_help());
 		}
 		int r = filter_option(ctx, c, &f);
@@ -529,9 +548,9 @@ static int run_lagging(cli_ctx *ctx, int argc, char **argv)
 		protobuf_c_message_free_unpacked(m, NULL);
 		return rc;
 	}
-	const char *headers[] = {_("Status"),     _("Project"),       _("Town"),
-	                         _("Lead leader"), _("Lead unit"),     _("Reported"),
-	                         _("Expected"),    _("Points behind"), _("Periods silent"),
+	const char *headers[] = {_("Status"),       _("Project"),       _("Town"),
+	                         _("Lead leader"),  _("Lead unit"),     _("Reported"),
+	                         _("Expected"),     _("Points behind"), _("Periods silent"),
 	                         _("Overdue nodes")};
 	cli_table *t = cli_table_alloc(COUNT(headers), headers);
 	for (size_t i = 0; i < r->n_projects; i++) {
@@ -547,9 +566,10 @@ static int run_lagging(cli_ctx *ctx, int argc, char **argv)
 		size_t used = 0;
 		for (size_t k = 0; k < p->n_overdue_nodes && used < sizeof nodes; k++) {
 			const Luoshi__V1__OverdueNode *nd = p->overdue_nodes[k];
-			int w = snprintf(nodes + used, sizeof nodes - used, _("%s%s (due %s, %u days)"),
-			                 k ? "; " : "", nd->name ? nd->name : "",
-			                 nd->due_date ? nd->due_date : "", nd->days);
+			int w =
+			    snprintf(nodes + used, sizeof nodes - used, _("%s%s (due %s, %u days)"),
+			             k ? "; " : "", nd->name ? nd->name : "",
+			             nd->due_date ? nd->due_date : "", nd->days);
 			if (w < 0)
 				break;
 			used += (size_t)w;
@@ -600,16 +620,17 @@ static int run_compliance(cli_ctx *ctx, int argc, char **argv)
 	cli_getopt_reset();
 	while ((c = cli_getopt(ctx, argc, argv, "h", opts)) != -1) {
 		if (c == 'h') {
-			printf("%s\n",
-			       _("Usage: luoshi query compliance [--week WEEK] [FILTERS]\n"
-			         "\n"
-			         "Which towns and projects have not submitted their update for a week:\n"
-			         "the weekly projects under way in the week, town by town, those with\n"
-			         "something missing first.\n"
-			         "\n"
-			         "Options:\n"
-			         "  --week WEEK  an ISO week such as 2026-W48; default the last whole\n"
-			         "               week before the --as-of day\n"));
+			printf(
+			    "%s\n",
+			    _("Usage: luoshi query compliance [--week WEEK] [FILTERS]\n"
+			      "\n"
+			      "Which towns and projects have not submitted their update for a week:\n"
+			      "the weekly projects under way in the week, town by town, those with\n"
+			      "something missing first.\n"
+			      "\n"
+			      "Options:\n"
+			      "  --week WEEK  an ISO week such as 2026-W48; default the last whole\n"
+			      "               week before the --as-of day\n"));
 			return cli_help(filter_help());
 		}
 		if (c == OPT_WEEK) {
@@ -642,7 +663,7 @@ static int run_compliance(cli_ctx *ctx, int argc, char **argv)
 	}
 	printf(_("Week %s: %u of %u updates submitted.\n"), r->week ? r->week : "", r->submitted,
 	       r->expected);
-	const char *headers[] = {_("Town"), _("Expected"), _("Submitted"), _("Missing")};
+	const char *headers[] = {_("Town"), _("Updates owed"), _("Updates sent"), _("Missing")};
 	cli_table *t = cli_table_alloc(4, headers);
 	for (size_t i = 0; i < r->n_towns; i++) {
 		const Luoshi__V1__TownCompliance *tc = r->towns[i];
@@ -689,7 +710,7 @@ static int group_help(void)
 	        "\n"
 	        "What the district office sees: the aggregates of the key projects on a day,\n"
 	        "within your scope. Every subcommand takes --as-of DATE and the filters\n"
-	        "--level --category --stage --town --leader --unit.\n"
+	        "--level --category --stage --town --leader --unit --project.\n"
 	        "\n"
 	        "Subcommands:\n"),
 	      stdout);

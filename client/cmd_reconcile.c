@@ -41,7 +41,8 @@ static void totals_rows(cli_table *t, const Luoshi__V1__SnapshotTotals *x)
 	cli_table_kvf(t, _("Annual plan"), "%" PRId64, x->annual_plan);
 	cli_table_kvf(t, _("Planned to date"), "%" PRId64, x->planned_ytd);
 	cli_table_kvf(t, _("Completed to date"), "%" PRId64, x->completed_ytd);
-	cli_table_kv(t, _("Completion"), rate(x->has_completion_permille, x->completion_permille, b));
+	cli_table_kv(t, _("Completion"),
+	             rate(x->has_completion_permille, x->completion_permille, b));
 	cli_table_kvf(t, _("Nodes done / due"), "%u / %u", x->nodes_done, x->nodes_due);
 	cli_table_kvf(t, _("Problems resolved / raised"), "%u / %u", x->problems_resolved,
 	              x->problems_raised);
@@ -68,11 +69,13 @@ static void snapshot_rows(cli_table *t, const Luoshi__V1__Snapshot *s)
  * rows; 0: all). With --json, one array of the rows. */
 static int show_rows(cli_ctx *ctx, luoshi_client *client, const char *month, long long limit)
 {
-	const char *headers[] = {_("Project"),          _("Status"),          _("Planned in month"),
-	                         _("Completed in month"), _("Planned to date"), _("Completed to date"),
-	                         _("Completion"),       _("Reported"),        _("Nodes done / due"),
-	                         _("Problems open")};
-	cli_table *t = ctx->json ? NULL : cli_table_alloc(sizeof headers / sizeof headers[0], headers);
+	const char *headers[] = {_("Project"),          _("Status"),
+	                         _("Planned in month"), _("Completed in month"),
+	                         _("Planned to date"),  _("Completed to date"),
+	                         _("Completion"),       _("Reported"),
+	                         _("Nodes done / due"), _("Problems open")};
+	cli_table *t =
+	    ctx->json ? NULL : cli_table_alloc(sizeof headers / sizeof headers[0], headers);
 	json_t *rows = ctx->json ? json_array() : NULL;
 	if (ctx->json && rows == NULL)
 		cli_out_of_memory();
@@ -102,7 +105,8 @@ static int show_rows(cli_ctx *ctx, luoshi_client *client, const char *month, lon
 				continue;
 			}
 			char project[512], b[9][24];
-			snprintf(project, sizeof project, "%s %s", x->project_code ? x->project_code : "",
+			snprintf(project, sizeof project, "%s %s",
+			         x->project_code ? x->project_code : "",
 			         x->project_name ? x->project_name : "");
 			int st = x->has_status && x->status <= 3 ? (int)x->status : 0;
 			snprintf(b[0], 24, "%" PRId64, x->planned_month);
@@ -115,26 +119,28 @@ static int show_rows(cli_ctx *ctx, luoshi_client *client, const char *month, lon
 				snprintf(b[5], 24, "—");
 			snprintf(b[6], 24, "%u / %u", x->nodes_done, x->nodes_due);
 			snprintf(b[7], 24, "%u", x->problems_open);
-			const char *cells[] = {project,
-			                       cli_pgettext("status", status_keys[st]),
-			                       b[0],
-			                       b[1],
-			                       b[2],
-			                       b[3],
-			                       rate(x->has_completion_permille, x->completion_permille,
-			                            b[4]),
-			                       b[5],
-			                       b[6],
-			                       b[7]};
+			const char *cells[] = {
+			    project,
+			    cli_pgettext("status", status_keys[st]),
+			    b[0],
+			    b[1],
+			    b[2],
+			    b[3],
+			    rate(x->has_completion_permille, x->completion_permille, b[4]),
+			    b[5],
+			    b[6],
+			    b[7]};
 			cli_table_add(t, cells);
 		}
 		char *prev = token;
-		token = r->next_page_token && r->next_page_token[0] ? cli_xstrdup(r->next_page_token)
-		                                                    : NULL;
+		token = r->next_page_token && r->next_page_token[0]
+		            ? cli_xstrdup(r->next_page_token)
+		            : NULL;
 		protobuf_c_message_free_unpacked(m, NULL);
 		if (token != NULL && prev != NULL && strcmp(token, prev) == 0) {
 			ls_status st;
-			ls_status_set(&st, LS_INTERNAL, _("the server repeated page token '%s'"), token);
+			ls_status_set(&st, LS_INTERNAL, _("the server repeated page token '%s'"),
+			              token);
 			rc = cli_print_status(&st);
 		}
 		free(prev);
@@ -153,9 +159,9 @@ static int show_rows(cli_ctx *ctx, luoshi_client *client, const char *month, lon
 
 static int do_list(cli_ctx *ctx, luoshi_client *client)
 {
-	const char *headers[] = {_("Month"),      _("Reconciled"),  _("Projects"),
-	                         cli_pgettext("status", "on track"), _("Completion"),
-	                         _("Problems open")};
+	const char *headers[] = {_("Month"),      _("Reconciled"),
+	                         _("Projects"),   cli_pgettext("status", "on track"),
+	                         _("Completion"), _("Problems open")};
 	cli_table *t = ctx->json ? NULL : cli_table_alloc(6, headers);
 	json_t *all = ctx->json ? json_array() : NULL;
 	if (ctx->json && all == NULL)
@@ -177,28 +183,31 @@ static int do_list(cli_ctx *ctx, luoshi_client *client)
 					cli_out_of_memory();
 				continue;
 			}
-			static const Luoshi__V1__SnapshotTotals none = LUOSHI__V1__SNAPSHOT_TOTALS__INIT;
+			static const Luoshi__V1__SnapshotTotals none =
+			    LUOSHI__V1__SNAPSHOT_TOTALS__INIT;
 			const Luoshi__V1__SnapshotTotals *x = s->totals ? s->totals : &none;
 			char b[4][24];
 			snprintf(b[0], 24, "%u", x->projects);
 			snprintf(b[1], 24, "%u", x->on_track);
 			snprintf(b[3], 24, "%u", x->problems_open);
-			const char *cells[] = {s->month,
-			                       s->created_at,
-			                       b[0],
-			                       b[1],
-			                       rate(x->has_completion_permille, x->completion_permille,
-			                            b[2]),
-			                       b[3]};
+			const char *cells[] = {
+			    s->month,
+			    s->created_at,
+			    b[0],
+			    b[1],
+			    rate(x->has_completion_permille, x->completion_permille, b[2]),
+			    b[3]};
 			cli_table_add(t, cells);
 		}
 		char *prev = token;
-		token = r->next_page_token && r->next_page_token[0] ? cli_xstrdup(r->next_page_token)
-		                                                    : NULL;
+		token = r->next_page_token && r->next_page_token[0]
+		            ? cli_xstrdup(r->next_page_token)
+		            : NULL;
 		protobuf_c_message_free_unpacked(m, NULL);
 		if (token != NULL && prev != NULL && strcmp(token, prev) == 0) {
 			ls_status st;
-			ls_status_set(&st, LS_INTERNAL, _("the server repeated page token '%s'"), token);
+			ls_status_set(&st, LS_INTERNAL, _("the server repeated page token '%s'"),
+			              token);
 			rc = cli_print_status(&st);
 		}
 		free(prev);
@@ -259,8 +268,9 @@ int cli_cmd_reconcile(cli_ctx *ctx, int argc, char **argv)
 		case OPT_MONTH:
 		case OPT_SHOW:
 			if (!ls_period_parse(optarg, &p) || p.kind != LS_PERIOD_MONTH)
-				return cli_usage_error(ctx, _("--%s takes a month such as 2026-11, not '%s'"),
-				                       c == OPT_MONTH ? "month" : "show", optarg);
+				return cli_usage_error(
+				    ctx, _("--%s takes a month such as 2026-11, not '%s'"),
+				    c == OPT_MONTH ? "month" : "show", optarg);
 			*(c == OPT_MONTH ? &month : &show) = optarg;
 			break;
 		case OPT_LIST:
@@ -268,13 +278,14 @@ int cli_cmd_reconcile(cli_ctx *ctx, int argc, char **argv)
 			break;
 		case OPT_LIMIT:
 			if (!cli_parse_int(optarg, 1, INT32_MAX, &limit))
-				return cli_usage_error(ctx, _("--limit takes a positive number, not '%s'"),
-				                       optarg);
+				return cli_usage_error(
+				    ctx, _("--limit takes a positive number, not '%s'"), optarg);
 			break;
 		case CLI_OPT_KEY:
 			if (!cli_key_valid(optarg))
 				return cli_usage_error(
-				    ctx, _("--key takes 1 to 128 printable characters without spaces"));
+				    ctx,
+				    _("--key takes 1 to 128 printable characters without spaces"));
 			key = optarg;
 			break;
 		default:
@@ -304,8 +315,9 @@ int cli_cmd_reconcile(cli_ctx *ctx, int argc, char **argv)
 			if (ctx->json) {
 				rc = cli_print_message_json(m);
 			} else {
-				printf(r->created ? _("%s is reconciled and locked.\n")
-				                  : _("%s was reconciled before; nothing changed.\n"),
+				printf(r->created
+				           ? _("%s is reconciled and locked.\n")
+				           : _("%s was reconciled before; nothing changed.\n"),
 				       month);
 				if (r->snapshot != NULL) {
 					cli_table *t = cli_table_alloc(2, NULL);

@@ -37,8 +37,8 @@ static bool given(const char *s)
 /* a / b in per mille, rounded half up; a, b >= 0, b > 0. */
 static uint32_t permille(int64_t a, int64_t b)
 {
-	unsigned __int128 q = ((unsigned __int128)a * 2000u + (unsigned __int128)b) /
-	                      ((unsigned __int128)b * 2u);
+	unsigned __int128 q =
+	    ((unsigned __int128)a * 2000u + (unsigned __int128)b) / ((unsigned __int128)b * 2u);
 	return q > UINT32_MAX ? UINT32_MAX : (uint32_t)q;
 }
 
@@ -58,24 +58,24 @@ static int32_t growth(int64_t a, int64_t b)
 /* ---- the filter ----------------------------------------------------------------- */
 
 static const char *const LEVEL_NAMES[] = {NULL, "city", "district", "town"};
-static const char *const CATEGORY_NAMES[] = {NULL,         "industrial", "platform",
-                                             "infrastructure", "livelihood", "special_task"};
+static const char *const CATEGORY_NAMES[] = {
+    NULL, "industrial", "platform", "infrastructure", "livelihood", "special_task"};
 static const char *const STAGE_NAMES[] = {NULL, "new", "continuing"};
 static const char *const STATUS_NAMES[] = {NULL, "on_track", "lagging", "seriously_lagging"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-/* The enum value given for field, as its schema text (NULL: any). */
-static int enum_filter(srv_call *c, bool has, int v, const char *const *names, size_t n,
-                       const char *field, const char **out)
+/* The enum value given for field (0: any), checked to be one of the n
+ * values names has. */
+static int enum_filter(srv_call *c, bool has, int v, size_t n, const char *field, int *out)
 {
-	*out = NULL;
+	*out = 0;
 	if (!has || v == 0)
 		return LS_OK;
 	if (v < 0 || (size_t)v >= n)
-		return srv_fail(c, LS_INVALID_ARGUMENT, field, "%s: %d is not a value it takes", field,
-		                v);
-	*out = names[v];
+		return srv_fail(c, LS_INVALID_ARGUMENT, field, "%s: %d is not a value it takes",
+		                field, v);
+	*out = v;
 	return LS_OK;
 }
 
@@ -100,24 +100,38 @@ static int read_filter(srv_call *c, const Luoshi__V1__QueryFilter *in, srv_query
 			                "filter.as_of %s is after today (%s)", in->as_of, t);
 		}
 	}
-	if (enum_filter(c, in->has_level, (int)in->level, LEVEL_NAMES, COUNT(LEVEL_NAMES),
-	                "filter.level", &f->level) != LS_OK ||
-	    enum_filter(c, in->has_category, (int)in->category, CATEGORY_NAMES,
-	                COUNT(CATEGORY_NAMES), "filter.category", &f->category) != LS_OK ||
-	    enum_filter(c, in->has_stage, (int)in->stage, STAGE_NAMES, COUNT(STAGE_NAMES),
-	                "filter.stage", &f->stage) != LS_OK)
+	if (enum_filter(c, in->has_level, (int)in->level, COUNT(LEVEL_NAMES), "filter.level",
+	                &f->level) != LS_OK ||
+	    enum_filter(c, in->has_category, (int)in->category, COUNT(CATEGORY_NAMES),
+	                "filter.category", &f->category) != LS_OK ||
+	    enum_filter(c, in->has_stage, (int)in->stage, COUNT(STAGE_NAMES), "filter.stage",
+	                &f->stage) != LS_OK)
 		return c->status.code;
-	if (given(in->town) &&
-	    srv_store_resolve(store, SRV_UNIT, in->town, "filter.town", &f->town, &c->status) !=
-	        LS_OK)
+	if (given(in->town) && srv_store_resolve(store, SRV_UNIT, in->town, "filter.town", &f->town,
+	                                         &c->status) != LS_OK)
 		return c->status.code;
 	if (given(in->leader) && srv_store_resolve(store, SRV_PERSON, in->leader, "filter.leader",
 	                                           &f->leader, &c->status) != LS_OK)
 		return c->status.code;
-	if (given(in->unit) &&
-	    srv_store_resolve(store, SRV_UNIT, in->unit, "filter.unit", &f->unit, &c->status) !=
-	        LS_OK)
+	if (given(in->unit) && srv_store_resolve(store, SRV_UNIT, in->unit, "filter.unit", &f->unit,
+	                                         &c->status) != LS_OK)
 		return c->status.code;
+	if (given(in->project)) {
+		/* A project out of reach is as unknown as one that does not
+		 * exist. */
+		srv_scope sc = *srv_call_scope(c);
+		if (sc.mode == SRV_SCOPE_NONE)
+			sc.mode = SRV_SCOPE_ALL;
+		int rc = srv_store_resolve(store, SRV_PROJECT, in->project, "filter.project",
+		                           &f->project, &c->status);
+		if (rc == LS_OK && !srv_store_project_visible(store, &sc, f->project))
+			return srv_fail(c, LS_INVALID_ARGUMENT, "filter.project",
+			                "filter.project: no project you may read has the code or "
+			                "name \"%s\"",
+			                in->project);
+		if (rc != LS_OK)
+			return c->status.code;
+	}
 	return LS_OK;
 }
 
@@ -371,8 +385,8 @@ enum sort_key {
 };
 
 static const char *const SORT_NAMES[] = {
-    "code",       "name",   "projects", "on_track", "lagging", "plan", "completed",
-    "completion", "growth", "problems", "resolution", "open",  "overdue",
+    "code",       "name",   "projects", "on_track",   "lagging", "plan",    "completed",
+    "completion", "growth", "problems", "resolution", "open",    "overdue",
 };
 
 /* The value a group sorts by; false when absent (a rate without base). */
@@ -428,8 +442,10 @@ static struct {
 static int cmp_group(const void *a, const void *b)
 {
 	const group *x = a, *y = b;
-	/* Projects in no town have no code: they come last. */
-	if ((x->key == 0) != (y->key == 0))
+	/* Projects in no town have no code or name: by those they come last;
+	 * by a figure they sort as any other row. */
+	bool by_text = sorting.key == SORT_CODE || sorting.key == SORT_NAME;
+	if (by_text && (x->key == 0) != (y->key == 0))
 		return x->key == 0 ? 1 : -1;
 	int r = 0;
 	if (sorting.key == SORT_NAME) {
@@ -466,11 +482,12 @@ static void query_grouped(Luoshi__V1__QueryService_Service *svc,
 			if (strcmp(in->sort, SORT_NAMES[i]) == 0)
 				key = (int)i;
 		if (key < 0) {
-			srv_fail(c, LS_INVALID_ARGUMENT, "sort",
-			         "sort must be one of code, name, projects, on_track, lagging, plan, "
-			         "completed, completion, growth, problems, resolution, open, "
-			         "overdue; not \"%s\"",
-			         in->sort);
+			srv_fail(
+			    c, LS_INVALID_ARGUMENT, "sort",
+			    "sort must be one of code, name, projects, on_track, lagging, plan, "
+			    "completed, completion, growth, problems, resolution, open, "
+			    "overdue; not \"%s\"",
+			    in->sort);
 			return;
 		}
 	}
@@ -585,8 +602,8 @@ typedef struct lag_msg {
 	Luoshi__V1__OverdueNode **np;
 } lag_msg;
 
-static void lag_to_proto(const lag *l, const srv_qproject *p, const srv_qdetail *d,
-                         const char *day, lag_msg *out)
+static void lag_to_proto(const lag *l, const srv_qproject *p, const srv_qdetail *d, const char *day,
+                         lag_msg *out)
 {
 	out->o = l->o;
 	const ls_projstatus *o = &out->o;
@@ -616,6 +633,8 @@ static void lag_to_proto(const lag *l, const srv_qproject *p, const srv_qdetail 
 	info->silent_periods = (uint32_t)o->silent;
 	if (p->last_period[0] != '\0')
 		info->last_period = (char *)p->last_period;
+	else if (p->status.reported && d->newest[0] != '\0')
+		info->last_period = (char *)d->newest;
 	info->as_of = (char *)day;
 	info->has_behind = true;
 	info->behind = o->behind;
@@ -768,16 +787,17 @@ static void query_compliance(Luoshi__V1__QueryService_Service *svc,
 	ls_period w;
 	if (given(in->week)) {
 		if (!ls_period_parse(in->week, &w) || w.kind != LS_PERIOD_WEEK) {
-			srv_fail(c, LS_INVALID_ARGUMENT, "week",
-			         "week must be an ISO week that exists, such as 2026-W48, not \"%s\"",
-			         in->week);
+			srv_fail(
+			    c, LS_INVALID_ARGUMENT, "week",
+			    "week must be an ISO week that exists, such as 2026-W48, not \"%s\"",
+			    in->week);
 			return;
 		}
 		if (w.first > f.as_of) {
 			char d[11];
 			ls_date_format(f.as_of, d);
-			srv_fail(c, LS_INVALID_ARGUMENT, "week", "week %s begins after the as-of day %s",
-			         in->week, d);
+			srv_fail(c, LS_INVALID_ARGUMENT, "week",
+			         "week %s begins after the as-of day %s", in->week, d);
 			return;
 		}
 	} else {
@@ -938,8 +958,8 @@ static void snaprow_to_proto(srv_snaprow *r, snaprow_msg *out)
 	m->project_name = r->name;
 	m->has_level = m->has_category = m->has_stage = true;
 	m->level = (Luoshi__V1__Level)enum_value(r->level, LEVEL_NAMES, COUNT(LEVEL_NAMES));
-	m->category = (Luoshi__V1__Category)enum_value(r->category, CATEGORY_NAMES,
-	                                               COUNT(CATEGORY_NAMES));
+	m->category =
+	    (Luoshi__V1__Category)enum_value(r->category, CATEGORY_NAMES, COUNT(CATEGORY_NAMES));
 	m->stage = (Luoshi__V1__Stage)enum_value(r->stage, STAGE_NAMES, COUNT(STAGE_NAMES));
 	if (r->town_code[0] != '\0') {
 		m->town_code = r->town_code;
@@ -1010,8 +1030,9 @@ static void query_reconcile(Luoshi__V1__QueryService_Service *svc,
 	ls_period m;
 	if (!given(in->month) || !ls_period_parse(in->month, &m) || m.kind != LS_PERIOD_MONTH) {
 		srv_fail(c, LS_INVALID_ARGUMENT, "month",
-		         "month is required: a month such as 2026-11%s%s%s", given(in->month) ? ", not \"" : "",
-		         given(in->month) ? in->month : "", given(in->month) ? "\"" : "");
+		         "month is required: a month such as 2026-11%s%s%s",
+		         given(in->month) ? ", not \"" : "", given(in->month) ? in->month : "",
+		         given(in->month) ? "\"" : "");
 		return;
 	}
 	char month[16], last[11];
@@ -1063,13 +1084,14 @@ static void query_reconcile(Luoshi__V1__QueryService_Service *svc,
 		char now[32];
 		int64_t id;
 		srv_now_iso(now);
-		rc = srv_store_query_snapshot_insert(store, sc->root, month, last, c->caller->id, now,
-		                                     rows, n, &id, &c->status);
+		rc = srv_store_query_snapshot_insert(store, sc->root, month, last, c->caller->id,
+		                                     now, rows, n, &id, &c->status);
 		srv_store_query_snaprows_free(rows, n);
-		if (rc != LS_OK ||
-		    srv_store_query_snapshot_get(store, sc->root, id, NULL, &snap, &c->status) != LS_OK) {
+		if (rc != LS_OK || srv_store_query_snapshot_get(store, sc->root, id, NULL, &snap,
+		                                                &c->status) != LS_OK) {
 			if (c->status.code == LS_OK)
-				srv_fail(c, LS_INTERNAL, NULL, "the new snapshot cannot be read back");
+				srv_fail(c, LS_INTERNAL, NULL,
+				         "the new snapshot cannot be read back");
 			return;
 		}
 	}
@@ -1087,8 +1109,8 @@ static void query_reconcile(Luoshi__V1__QueryService_Service *svc,
 static int page_args(srv_call *c, bool has_size, uint32_t size_in, const char *token, int *size,
                      int64_t *after)
 {
-	*size = has_size && size_in > 0 ? (int)(size_in > PAGE_MAX ? PAGE_MAX : size_in)
-	                                : PAGE_DEFAULT;
+	*size =
+	    has_size && size_in > 0 ? (int)(size_in > PAGE_MAX ? PAGE_MAX : size_in) : PAGE_DEFAULT;
 	*after = 0;
 	if (given(token)) {
 		char *end;
@@ -1179,8 +1201,8 @@ static void query_get_snapshot(Luoshi__V1__QueryService_Service *svc,
 	                                      &c->status);
 	if (rc == LS_NOT_FOUND) {
 		if (has_id)
-			srv_fail(c, LS_NOT_FOUND, "id", "no snapshot of your office has id %" PRId64,
-			         in->id);
+			srv_fail(c, LS_NOT_FOUND, "id",
+			         "no snapshot of your office has id %" PRId64, in->id);
 		else
 			srv_fail(c, LS_NOT_FOUND, "month", "%s is not reconciled", month);
 		return;
@@ -1304,8 +1326,8 @@ static void sb_rate(sbuf *b, bool has, uint32_t permille_value)
 }
 
 static const char *const LEVEL_ZH[] = {"", "市级", "区级", "镇街道级"};
-static const char *const CATEGORY_ZH[] = {"", "重大产业项目", "重大平台区块", "重大基础设施",
-                                          "民生项目", "重大专项任务"};
+static const char *const CATEGORY_ZH[] = {
+    "", "重大产业项目", "重大平台区块", "重大基础设施", "民生项目", "重大专项任务"};
 static const char *const STAGE_ZH[] = {"", "新建", "续建"};
 static const char *const STATUS_ZH[] = {"", "推进顺利", "滞后", "严重滞后"};
 static const char *const STATUS_CLASS[] = {"", "ok", "lag", "serious"};
@@ -1321,7 +1343,8 @@ static const char HTML_STYLE[] =
     "th{background:#f3f3f3;text-align:center}"
     "td.n{text-align:right;white-space:nowrap}"
     "table.sum{width:auto}table.sum th{text-align:left}"
-    ".ok{color:#1b5e20}.lag{color:#e65100}.serious{color:#b71c1c;font-weight:bold}"
+    ".ok,.lag,.serious{white-space:nowrap}.ok{color:#1b5e20}.lag{color:#e65100}"
+    ".serious{color:#b71c1c;font-weight:bold}"
     "tbody tr:nth-child(even){background:#fafafa}"
     "@media print{body{margin:0}h2{page-break-after:avoid}}";
 
@@ -1399,8 +1422,9 @@ static void disclosure_html(sbuf *b, const char *unit, const ls_period *q, char 
 		sb_html(b, r->lead_leader_name);
 		sb_puts(b, "</td><td>");
 		sb_html(b, r->month);
-		sb_printf(b, "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64
-		             "</td><td class=\"n\">",
+		sb_printf(b,
+		          "</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">%" PRId64
+		          "</td><td class=\"n\">",
 		          r->annual_plan, r->completed_ytd);
 		sb_rate(b, r->has_completion_permille, r->completion_permille);
 		sb_puts(b, "</td><td>");
@@ -1410,8 +1434,9 @@ static void disclosure_html(sbuf *b, const char *unit, const ls_period *q, char 
 			sb_printf(b, "%u%%", r->percent);
 		else
 			sb_puts(b, "—");
-		sb_printf(b, "</td><td class=\"%s\">%s</td><td class=\"n\">%u / %u</td>"
-		             "<td class=\"n\">%u / %u</td></tr>\n",
+		sb_printf(b,
+		          "</td><td class=\"%s\">%s</td><td class=\"n\">%u / %u</td>"
+		          "<td class=\"n\">%u / %u</td></tr>\n",
 		          STATUS_CLASS[ss], STATUS_ZH[ss], r->nodes_done, r->nodes_due,
 		          r->problems_resolved, r->problems_raised);
 	}
@@ -1472,8 +1497,7 @@ static void query_disclose(Luoshi__V1__QueryService_Service *svc,
 		m->level = (Luoshi__V1__Level)enum_value(r->level, LEVEL_NAMES, COUNT(LEVEL_NAMES));
 		m->category = (Luoshi__V1__Category)enum_value(r->category, CATEGORY_NAMES,
 		                                               COUNT(CATEGORY_NAMES));
-		m->stage =
-		    (Luoshi__V1__Stage)enum_value(r->stage, STAGE_NAMES, COUNT(STAGE_NAMES));
+		m->stage = (Luoshi__V1__Stage)enum_value(r->stage, STAGE_NAMES, COUNT(STAGE_NAMES));
 		if (r->town_code[0] != '\0')
 			m->town_name = r->town_name;
 		m->lead_unit_name = r->unit_name;

@@ -110,21 +110,6 @@ static ptrdiff_t find_id(const int64_t *ids, size_t n, size_t stride, int64_t id
 	return -1;
 }
 
-static int enum_of(const char *text, const char *const *names, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (text != NULL && strcmp(text, names[i]) == 0)
-			return i + 1;
-	return 0;
-}
-
-static const char *const LEVELS[] = {"city", "district", "town"};
-static const char *const CATEGORIES[] = {"industrial", "platform", "infrastructure", "livelihood",
-                                         "special_task"};
-static const char *const STAGES[] = {"new", "continuing"};
-
-#define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
-
 /* ---- the figures of a set of projects ---------------------------------------- */
 
 /* Which of inv0..inv6 (query_months, 005_query.sql) holds the year to date
@@ -153,44 +138,51 @@ static int32_t previous_year_day(int32_t day)
 	return ls_days_from_civil(y - 1, m, d);
 }
 
-#define SELECT_COLUMN(t, c)                                                                \
+#define SELECT_COLUMN(t, c)                                                                    \
 	"CASE :" #c " WHEN 0 THEN " t "0 WHEN 1 THEN " t "1 WHEN 2 THEN " t "2 WHEN 3 THEN " t \
 	"3 WHEN 4 THEN " t "4 WHEN 5 THEN " t "5 ELSE " t "6 END"
 
-/* The filters of QueryFilter over projects p. */
-#define PROJECT_FILTER                                                                     \
-	"p.archived = 0 AND (:level IS NULL OR p.level = :level) "                         \
-	"AND (:category IS NULL OR p.category = :category) "                               \
-	"AND (:stage IS NULL OR p.stage = :stage) "                                        \
-	"AND (:town IS NULL OR p.town_id IN " SRV_SUBTREE(":town") ") "                    \
-	"AND (:leader IS NULL OR p.lead_leader_id = :leader) "                             \
-	"AND (:unit IS NULL OR p.lead_unit_id IN " SRV_SUBTREE(":unit")                    \
-	" OR p.id IN (SELECT project_id FROM project_units WHERE unit_id IN " SRV_SUBTREE( \
-	    ":unit") ")) "
+/* The filters of QueryFilter over query_projects p (005_query.sql). */
+#define PROJECT_FILTER                                                       \
+	"p.archived = 0 AND (:level IS NULL OR p.level = :level) "           \
+	"AND (:category IS NULL OR p.category = :category) "                 \
+	"AND (:stage IS NULL OR p.stage = :stage) "                          \
+	"AND (:town IS NULL OR p.town_id IN " SRV_SUBTREE(                   \
+	    ":town") ") "                                                    \
+	             "AND (:leader IS NULL OR p.lead_leader_id = :leader) "  \
+	             "AND (:project IS NULL OR p.id = :project) "            \
+	             "AND (:unit IS NULL OR p.lead_unit_id IN " SRV_SUBTREE( \
+	                 ":unit") " OR p.id IN (SELECT project_id FROM project_units WHERE unit_id IN " SRV_SUBTREE(":unit") ")) "
 
 static void bind_filter(sqlite3_stmt *q, const srv_scope *sc, const srv_query_filter *f)
 {
 	srv_scope_bind(q, sc);
-	bind_text(q, ":level", f->level);
-	bind_text(q, ":category", f->category);
-	bind_text(q, ":stage", f->stage);
+	bind_id(q, ":level", f->level);
+	bind_id(q, ":category", f->category);
+	bind_id(q, ":stage", f->stage);
 	bind_id(q, ":town", f->town);
 	bind_id(q, ":leader", f->leader);
 	bind_id(q, ":unit", f->unit);
+	bind_id(q, ":project", f->project);
 }
 
-/* One row per project, with its newest update and its months of D's year
- * and of the year before, each found by its key. */
+/* The projects, with their newest update. */
 static const char SQL_SET[] =
     "SELECT p.id, p.level, p.category, p.stage, coalesce(p.town_id, 0), p.lead_leader_id, "
-    "p.lead_unit_id, p.frequency = 'monthly', p.planned_start, p.planned_finish, "
-    "l.period, l.period_first, l.period_last, l.percent, l.submitted_on, "
-    "c.plan_year, c.plan_ytd, " SELECT_COLUMN("c.inv", sel) ", " SELECT_COLUMN(
-        "c.out", sel) ", " SELECT_COLUMN("v.inv", psel) ", " SELECT_COLUMN("v.out", psel)
-    " FROM projects p LEFT JOIN query_latest l ON l.project_id = p.id "
-    "LEFT JOIN query_months c ON c.year = :year AND c.month = :month AND c.project_id = p.id "
-    "LEFT JOIN query_months v ON v.year = :pyear AND v.month = :pmonth AND v.project_id = p.id "
-    "WHERE " PROJECT_FILTER " AND " SRV_PROJECT_VISIBLE " ORDER BY p.id";
+    "p.lead_unit_id, p.monthly, p.start_day, p.finish_day, p.percent, p.period_last, "
+    "p.settled_on FROM query_projects p WHERE " PROJECT_FILTER " AND " SRV_PROJECT_VISIBLE
+    " ORDER BY p.id";
+
+/* A year's figures up to a day (:sel, see month_column) and the previous
+ * year's up to the same month and day (:psel), of every project with a
+ * row for the month, or of one. */
+#define MONTH_SELECT                                                                       \
+	"SELECT project_id, plan_year, plan_ytd, " SELECT_COLUMN("inv", sel) ", "          \
+	    SELECT_COLUMN("out", sel) ", " SELECT_COLUMN("pinv", psel) ", " SELECT_COLUMN( \
+	        "pout", psel) " FROM query_months WHERE year = :year AND month = :month "
+static const char SQL_SET_MONTHS[] = MONTH_SELECT "ORDER BY project_id";
+static const char SQL_SET_MONTH[] = MONTH_SELECT "AND project_id = :id";
+static const char SQL_SET_LAST_ID[] = "SELECT coalesce(max(id), 0) FROM query_projects";
 
 /* The nodes overdue on :day (due before it, not done by it): those never
  * done, then those done after it, each through its own index. */
@@ -216,28 +208,26 @@ static int cmp_due(const void *a, const void *b)
 	return (x->due > y->due) - (x->due < y->due);
 }
 
-/* Reads the current row of SQL_SET into r; false when a date is
- * malformed. *newest is set when the project's newest update settles its
+/* Reads the current row of SQL_SET into r; false when the planned dates
+ * are missing. *newest is set when the project's newest update settles its
  * status on day D. */
 static bool read_set_row(sqlite3_stmt *q, int32_t day, srv_qproject *r, bool *newest)
 {
 	memset(r, 0, sizeof *r);
 	r->id = sqlite3_column_int64(q, 0);
-	r->level = enum_of((const char *)sqlite3_column_text(q, 1), LEVELS, COUNT(LEVELS));
-	r->category =
-	    enum_of((const char *)sqlite3_column_text(q, 2), CATEGORIES, COUNT(CATEGORIES));
-	r->stage = enum_of((const char *)sqlite3_column_text(q, 3), STAGES, COUNT(STAGES));
+	r->level = sqlite3_column_int(q, 1);
+	r->category = sqlite3_column_int(q, 2);
+	r->stage = sqlite3_column_int(q, 3);
 	r->town = sqlite3_column_int64(q, 4);
 	r->leader = sqlite3_column_int64(q, 5);
 	r->unit = sqlite3_column_int64(q, 6);
 	ls_projstatus_in *in = &r->status;
 	in->as_of = day;
 	in->monthly = sqlite3_column_int(q, 7) != 0;
-	const char *start = (const char *)sqlite3_column_text(q, 8);
-	const char *finish = (const char *)sqlite3_column_text(q, 9);
-	if (start == NULL || finish == NULL || !ls_date_parse(start, &in->planned_start) ||
-	    !ls_date_parse(finish, &in->planned_finish))
+	if (sqlite3_column_type(q, 8) == SQLITE_NULL || sqlite3_column_type(q, 9) == SQLITE_NULL)
 		return false;
+	in->planned_start = (int32_t)sqlite3_column_int64(q, 8);
+	in->planned_finish = (int32_t)sqlite3_column_int64(q, 9);
 	if (in->planned_finish < in->planned_start)
 		in->planned_finish = in->planned_start;
 
@@ -246,28 +236,76 @@ static bool read_set_row(sqlite3_stmt *q, int32_t day, srv_qproject *r, bool *ne
 	 * when it was begun and submitted by D. No update at all: nothing
 	 * was reported by D either. */
 	*newest = true;
-	if (sqlite3_column_type(q, 10) != SQLITE_NULL) {
-		int32_t first, last, on;
-		const char *f = (const char *)sqlite3_column_text(q, 11);
-		const char *l = (const char *)sqlite3_column_text(q, 12);
-		const char *s = (const char *)sqlite3_column_text(q, 14);
-		if (f != NULL && l != NULL && s != NULL && ls_date_parse(f, &first) &&
-		    ls_date_parse(l, &last) && ls_date_parse(s, &on) && first <= day && on <= day) {
-			srv_column_text(r->last_period, sizeof r->last_period, q, 10);
+	if (sqlite3_column_type(q, 11) != SQLITE_NULL) {
+		if (sqlite3_column_int64(q, 12) <= day) {
 			in->reported = true;
-			in->percent = sqlite3_column_int(q, 13);
-			in->last_end = last;
+			in->percent = sqlite3_column_int(q, 10);
+			in->last_end = (int32_t)sqlite3_column_int64(q, 11);
 		} else {
 			*newest = false;
 		}
 	}
-	r->plan_year = sqlite3_column_int64(q, 15);
-	r->plan_ytd = sqlite3_column_int64(q, 16);
-	r->invested = sqlite3_column_int64(q, 17);
-	r->output = sqlite3_column_int64(q, 18);
-	r->prev_invested = sqlite3_column_int64(q, 19);
-	r->prev_output = sqlite3_column_int64(q, 20);
 	return true;
+}
+
+/* Reads the money columns of a MONTH_SELECT row into r. */
+static void read_month(sqlite3_stmt *q, srv_qproject *r)
+{
+	r->plan_year = sqlite3_column_int64(q, 1);
+	r->plan_ytd = sqlite3_column_int64(q, 2);
+	r->invested = sqlite3_column_int64(q, 3);
+	r->output = sqlite3_column_int64(q, 4);
+	r->prev_invested = sqlite3_column_int64(q, 5);
+	r->prev_output = sqlite3_column_int64(q, 6);
+}
+
+/* The money of the set's projects on day, and on the same day of the year
+ * before: one pass over the month's rows when the set is a good part of
+ * all projects, else a look-up per project. */
+static int set_money(srv_store *s, srv_qset *set, int32_t day, int64_t last_id, ls_status *st)
+{
+	int y, m, d;
+	ls_civil_from_days(day, &y, &m, &d);
+	bool scan = set->n * 4 >= (size_t)last_id;
+	sqlite3_stmt *q = srv_stmt(s, scan ? SQL_SET_MONTHS : SQL_SET_MONTH);
+	if (q == NULL)
+		return no_stmt(st);
+	bind_int64(q, ":year", y);
+	bind_int64(q, ":month", m);
+	bind_int64(q, ":sel", month_column(day));
+	/* The day a year before is in the same month (Feb 29 becomes 28). */
+	bind_int64(q, ":psel", month_column(set->prev_day));
+	int rc = SQLITE_DONE;
+	if (scan) {
+		/* Both in project id order: one walk. */
+		size_t r = 0;
+		while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+			int64_t id = sqlite3_column_int64(q, 0);
+			while (r < set->n && set->rows[r].id < id)
+				r++;
+			if (r == set->n)
+				break;
+			if (set->rows[r].id == id)
+				read_month(q, &set->rows[r]);
+		}
+		if (rc == SQLITE_ROW)
+			rc = SQLITE_DONE;
+	} else {
+		for (size_t r = 0; r < set->n; r++) {
+			bind_int64(q, ":id", set->rows[r].id);
+			rc = sqlite3_step(q);
+			if (rc == SQLITE_ROW)
+				read_month(q, &set->rows[r]);
+			else if (rc != SQLITE_DONE)
+				break;
+			sqlite3_reset(q);
+			rc = SQLITE_DONE;
+		}
+	}
+	srv_stmt_done(q);
+	if (rc != SQLITE_DONE)
+		return srv_store_error(s, rc, "read the months of the projects", st);
+	return LS_OK;
 }
 
 void srv_store_query_set_free(srv_qset *set)
@@ -356,32 +394,29 @@ static int set_problems(srv_store *s, srv_qset *set, int32_t day, ls_status *st)
 	return LS_OK;
 }
 
-int srv_store_query_set(srv_store *s, const srv_scope *sc, const srv_query_filter *f,
-                        srv_qset *out, ls_status *st)
+int srv_store_query_set(srv_store *s, const srv_scope *sc, const srv_query_filter *f, srv_qset *out,
+                        ls_status *st)
 {
 	memset(out, 0, sizeof *out);
 	int32_t day = f->as_of;
-	int y, m, d;
-	ls_civil_from_days(day, &y, &m, &d);
 	out->prev_day = previous_year_day(day);
-	int py, pm, pd;
-	ls_civil_from_days(out->prev_day, &py, &pm, &pd);
 
-	sqlite3_stmt *q = srv_stmt(s, SQL_SET);
+	sqlite3_stmt *q = srv_stmt(s, SQL_SET_LAST_ID);
 	if (q == NULL)
 		return no_stmt(st);
-	bind_filter(q, sc, f);
-	bind_int64(q, ":year", y);
-	bind_int64(q, ":month", m);
-	bind_int64(q, ":sel", month_column(day));
-	bind_int64(q, ":pyear", py);
-	bind_int64(q, ":pmonth", pm);
-	bind_int64(q, ":psel", month_column(out->prev_day));
+	int rc = sqlite3_step(q);
+	int64_t last_id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	srv_stmt_done(q);
+	if (rc != SQLITE_ROW)
+		return srv_store_error(s, rc, "count projects", st);
 
+	if ((q = srv_stmt(s, SQL_SET)) == NULL)
+		return no_stmt(st);
+	bind_filter(q, sc, f);
 	/* Projects whose status needs their updates read one by one. */
 	int64_t *slow = NULL;
 	size_t cap = 0, slow_cap = 0;
-	int rc, code = LS_OK;
+	int code = LS_OK;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		if (!grow((void **)&out->rows, &cap, out->n + 1, sizeof *out->rows)) {
 			code = oom(st);
@@ -390,8 +425,9 @@ int srv_store_query_set(srv_store *s, const srv_scope *sc, const srv_query_filte
 		srv_qproject *r = &out->rows[out->n];
 		bool newest;
 		if (!read_set_row(q, day, r, &newest)) {
-			code = ls_status_set(st, LS_DATA_LOSS,
-			                     "project %" PRId64 " has malformed planned dates", r->id);
+			code =
+			    ls_status_set(st, LS_DATA_LOSS,
+			                  "project %" PRId64 " has malformed planned dates", r->id);
 			break;
 		}
 		if (!newest) {
@@ -419,6 +455,8 @@ int srv_store_query_set(srv_store *s, const srv_scope *sc, const srv_query_filte
 		r->status.last_end = in.last_end;
 	}
 	free(slow);
+	if (code == LS_OK && out->n > 0)
+		code = set_money(s, out, day, last_id, st);
 	if (code == LS_OK && out->n > 0)
 		code = set_nodes(s, out, day, st);
 	if (code == LS_OK && out->n > 0)
@@ -472,7 +510,8 @@ int srv_store_query_names(srv_store *s, srv_entity what, const int64_t *ids, siz
 
 static const char SQL_DETAILS[] =
     "SELECT p.id, p.code, p.name, p.level, coalesce(t.code, ''), coalesce(t.name, ''), "
-    "pe.code, pe.name, u.code, u.name FROM json_each(?1) j JOIN projects p ON p.id = j.value "
+    "pe.code, pe.name, u.code, u.name, coalesce(q.period, '') FROM json_each(?1) j "
+    "JOIN projects p ON p.id = j.value JOIN query_projects q ON q.id = p.id "
     "LEFT JOIN units t ON t.id = p.town_id JOIN people pe ON pe.id = p.lead_leader_id "
     "JOIN units u ON u.id = p.lead_unit_id";
 
@@ -508,6 +547,7 @@ int srv_store_query_details(srv_store *s, const int64_t *ids, size_t n, srv_qdet
 		srv_column_text(dt->leader_name, sizeof dt->leader_name, q, 7);
 		srv_column_text(dt->unit_code, sizeof dt->unit_code, q, 8);
 		srv_column_text(dt->unit_name, sizeof dt->unit_name, q, 9);
+		srv_column_text(dt->newest, sizeof dt->newest, q, 10);
 	}
 	srv_stmt_done(q);
 	free(list);
@@ -569,15 +609,16 @@ int srv_store_query_overdue_nodes(srv_store *s, const int64_t *ids, size_t n, in
 /* ---- compliance ------------------------------------------------------------------ */
 
 static const char SQL_COMPLIANCE[] =
-    "SELECT p.code, p.name, coalesce(p.town_id, 0), coalesce(t.code, ''), "
+    "SELECT pr.code, pr.name, coalesce(p.town_id, 0), coalesce(t.code, ''), "
     "coalesce(t.name, ''), EXISTS (SELECT 1 FROM updates u WHERE u.project_id = p.id "
     "AND u.period = :period AND substr(u.submitted_at, 1, 10) <= :day) "
-    "FROM projects p LEFT JOIN units t ON t.id = p.town_id "
-    "WHERE p.frequency = 'weekly' AND p.planned_start <= :last AND p.planned_finish >= :first "
+    "FROM query_projects p JOIN projects pr ON pr.id = p.id "
+    "LEFT JOIN units t ON t.id = p.town_id "
+    "WHERE p.monthly = 0 AND p.start_day <= :last_day AND p.finish_day >= :first_day "
     "AND NOT EXISTS (SELECT 1 FROM updates c WHERE c.project_id = p.id AND c.latest = 1 "
     "AND c.percent >= 100 AND c.period_last < :first "
     "AND substr(c.submitted_at, 1, 10) <= :day) "
-    "AND " PROJECT_FILTER " AND " SRV_PROJECT_VISIBLE " ORDER BY t.code, p.code";
+    "AND " PROJECT_FILTER " AND " SRV_PROJECT_VISIBLE " ORDER BY t.code, pr.code";
 
 int srv_store_query_compliance(srv_store *s, const srv_scope *sc, const srv_query_filter *f,
                                const char *period, const char *first, const char *last,
@@ -590,9 +631,13 @@ int srv_store_query_compliance(srv_store *s, const srv_scope *sc, const srv_quer
 		return no_stmt(st);
 	char day[11];
 	bind_filter(q, sc, f);
+	int32_t first_day, last_day;
+	if (!ls_date_parse(first, &first_day) || !ls_date_parse(last, &last_day))
+		return ls_status_set(st, LS_INTERNAL, "compliance: malformed week");
 	bind_text(q, ":period", period);
 	bind_text(q, ":first", first);
-	bind_text(q, ":last", last);
+	bind_int64(q, ":first_day", first_day);
+	bind_int64(q, ":last_day", last_day);
 	bind_date(q, ":day", f->as_of, day);
 	size_t cap = 0;
 	int rc, code = LS_OK;
@@ -671,13 +716,12 @@ static int read_totals(srv_store *s, int64_t id, srv_snaptotals *t, ls_status *s
 	return LS_OK;
 }
 
-#define SNAPSHOT_SELECT                                                                  \
-	"SELECT s.id, s.month, s.as_of, s.root_unit_id, u.code, u.name, s.created_at, "   \
-	"coalesce(a.name, '') FROM snapshots s JOIN units u ON u.id = s.root_unit_id "    \
+#define SNAPSHOT_SELECT                                                                 \
+	"SELECT s.id, s.month, s.as_of, s.root_unit_id, u.code, u.name, s.created_at, " \
+	"coalesce(a.name, '') FROM snapshots s JOIN units u ON u.id = s.root_unit_id "  \
 	"LEFT JOIN accounts a ON a.id = s.created_by "
 
-static const char SQL_SNAPSHOT_BY_ID[] =
-    SNAPSHOT_SELECT "WHERE s.id = ?1 AND s.root_unit_id = ?2";
+static const char SQL_SNAPSHOT_BY_ID[] = SNAPSHOT_SELECT "WHERE s.id = ?1 AND s.root_unit_id = ?2";
 static const char SQL_SNAPSHOT_BY_MONTH[] =
     SNAPSHOT_SELECT "WHERE s.month = ?1 AND s.root_unit_id = ?2";
 static const char SQL_SNAPSHOT_LIST[] =
@@ -752,8 +796,8 @@ int srv_store_query_snapshot_list(srv_store *s, int64_t root, int64_t before, in
 	return code;
 }
 
-#define SNAPROW_COLUMNS                                                                    \
-	"r.project_id, r.code, r.name, r.level, r.category, r.stage, coalesce(r.town_code, "  \
+#define SNAPROW_COLUMNS                                                                        \
+	"r.project_id, r.code, r.name, r.level, r.category, r.stage, coalesce(r.town_code, "   \
 	"''), coalesce(r.town_name, ''), r.leader_name, r.lead_unit_name, r.annual_plan, "     \
 	"r.planned_month, r.planned_ytd, r.completed_month, r.completed_ytd, r.output_month, " \
 	"r.output_ytd, r.percent, r.expected_percent, r.status, r.reasons, "                   \
@@ -820,8 +864,7 @@ static bool read_snaprow(sqlite3_stmt *q, srv_snaprow *r)
 }
 
 /* Reads every row of q into *out. */
-static int read_snaprows(srv_store *s, sqlite3_stmt *q, srv_snaprow **out, size_t *n,
-                         ls_status *st)
+static int read_snaprows(srv_store *s, sqlite3_stmt *q, srv_snaprow **out, size_t *n, ls_status *st)
 {
 	*out = NULL;
 	*n = 0;
@@ -879,8 +922,6 @@ static const char SQL_MONTH_ROWS[] =
     "AND month = :month), "
     "(SELECT coalesce(sum(output), 0) FROM updates WHERE project_id = p.id AND latest = 1 "
     "AND year = :year AND month <= :month), "
-    "(SELECT progress FROM updates WHERE project_id = p.id AND latest = 1 "
-    "AND month <= :month ORDER BY period_last DESC LIMIT 1), "
     "(SELECT count(*) FROM nodes WHERE project_id = p.id AND due_date <= :last), "
     "(SELECT count(*) FROM nodes WHERE project_id = p.id AND due_date <= :last "
     "AND done_date <= :last), "
@@ -893,8 +934,33 @@ static const char SQL_MONTH_ROWS[] =
     "JOIN people pe ON pe.id = p.lead_leader_id JOIN units u ON u.id = p.lead_unit_id "
     "WHERE p.archived = 0 AND " SRV_PROJECT_VISIBLE " ORDER BY p.id";
 
-int srv_store_query_month_rows(srv_store *s, const srv_scope *sc, int year, int month,
-                               int32_t last, srv_snaprow **out, size_t *n, ls_status *st)
+static const char SQL_MONTH_PROGRESS[] =
+    "SELECT progress FROM updates WHERE project_id = ?1 AND period = ?2 "
+    "AND substr(submitted_at, 1, 10) <= ?3 ORDER BY revision DESC LIMIT 1";
+
+/* The progress text of r's last period in its latest revision sent by day. */
+static int month_progress(srv_store *s, srv_snaprow *r, const char *day, ls_status *st)
+{
+	sqlite3_stmt *q = srv_stmt(s, SQL_MONTH_PROGRESS);
+	if (q == NULL)
+		return no_stmt(st);
+	sqlite3_bind_int64(q, 1, r->project_id);
+	sqlite3_bind_text(q, 2, r->last_period, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, day, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(q);
+	bool failed = false;
+	if (rc == SQLITE_ROW)
+		r->progress = column_dup(q, 0, &failed);
+	srv_stmt_done(q);
+	if (failed)
+		return oom(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return srv_store_error(s, rc, "read the progress of the month", st);
+	return LS_OK;
+}
+
+int srv_store_query_month_rows(srv_store *s, const srv_scope *sc, int year, int month, int32_t last,
+                               srv_snaprow **out, size_t *n, ls_status *st)
 {
 	*out = NULL;
 	*n = 0;
@@ -935,13 +1001,12 @@ int srv_store_query_month_rows(srv_store *s, const srv_scope *sc, int year, int 
 		r->completed_ytd = sqlite3_column_int64(q, 14);
 		r->output_month = sqlite3_column_int64(q, 15);
 		r->output_ytd = sqlite3_column_int64(q, 16);
-		r->progress = column_dup(q, 17, &failed);
-		r->nodes_due = (uint32_t)sqlite3_column_int64(q, 18);
-		r->nodes_done = (uint32_t)sqlite3_column_int64(q, 19);
-		r->raised = (uint32_t)sqlite3_column_int64(q, 20);
-		r->resolved = (uint32_t)sqlite3_column_int64(q, 21);
+		r->nodes_due = (uint32_t)sqlite3_column_int64(q, 17);
+		r->nodes_done = (uint32_t)sqlite3_column_int64(q, 18);
+		r->raised = (uint32_t)sqlite3_column_int64(q, 19);
+		r->resolved = (uint32_t)sqlite3_column_int64(q, 20);
 		r->open = r->raised - r->resolved;
-		r->overdue = (uint32_t)sqlite3_column_int64(q, 22);
+		r->overdue = (uint32_t)sqlite3_column_int64(q, 21);
 		snprintf(r->month, sizeof r->month, "%s", mtext);
 		if (failed) {
 			code = oom(st);
@@ -951,11 +1016,14 @@ int srv_store_query_month_rows(srv_store *s, const srv_scope *sc, int year, int 
 	srv_stmt_done(q);
 	if (code == LS_OK && rc != SQLITE_DONE)
 		code = srv_store_error(s, rc, "read the month's projects", st);
-	/* The status of the month's last day, gathered as for one project. */
+	/* The status of the month's last day, gathered as for one project,
+	 * and the visible progress of the period it takes. */
 	for (size_t i = 0; code == LS_OK && i < *n; i++) {
 		srv_snaprow *r = &(*out)[i];
 		code = srv_store_project_status_inputs(s, r->project_id, last, &r->input,
 		                                       r->last_period, st);
+		if (code == LS_OK && r->last_period[0] != '\0')
+			code = month_progress(s, r, day, st);
 	}
 	if (code != LS_OK) {
 		srv_store_query_snaprows_free(*out, *n);
@@ -1032,8 +1100,7 @@ static int insert_snaprow(srv_store *s, int64_t snapshot, const srv_snaprow *r, 
 
 int srv_store_query_snapshot_insert(srv_store *s, int64_t root, const char *month,
                                     const char *as_of, int64_t account, const char *now,
-                                    const srv_snaprow *rows, size_t n, int64_t *id,
-                                    ls_status *st)
+                                    const srv_snaprow *rows, size_t n, int64_t *id, ls_status *st)
 {
 	sqlite3_stmt *q = srv_stmt(s, SQL_SNAPSHOT_INSERT);
 	if (q == NULL)

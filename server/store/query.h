@@ -24,13 +24,14 @@
 /* Which projects: unarchived, within the scope, and passing every filter
  * given. */
 typedef struct srv_query_filter {
-	int32_t as_of;        /* the day D */
-	const char *level;    /* "city", "district", "town"; NULL: any */
-	const char *category; /* "industrial" …; NULL: any */
-	const char *stage;    /* "new", "continuing"; NULL: any */
-	int64_t town;         /* projects standing in this unit's subtree; 0: any */
-	int64_t leader;       /* led by this person; 0: any */
-	int64_t unit;         /* led by or contributed to by this unit's subtree; 0: any */
+	int32_t as_of; /* the day D */
+	int level;     /* numbered as luoshi.v1.Level, Category, Stage; 0: any */
+	int category;
+	int stage;
+	int64_t town;    /* projects standing in this unit's subtree; 0: any */
+	int64_t leader;  /* led by this person; 0: any */
+	int64_t unit;    /* led by or contributed to by this unit's subtree; 0: any */
+	int64_t project; /* this project only; 0: any */
 } srv_query_filter;
 
 /* One project on day D. */
@@ -43,12 +44,14 @@ typedef struct srv_qproject {
 	int category;
 	int stage;
 	ls_projstatus_in status; /* node_due points into the set's due array */
-	char last_period[16];    /* the latest period reported by D; "" none */
-	int64_t plan_year;       /* plan months 1..12 of D's year */
-	int64_t plan_ytd;        /* plan months 1..D's month */
-	int64_t invested;        /* periods of D's year ended by D */
+	/* The latest period reported by D when it is not the newest update's
+	 * (whose period srv_store_query_details gives); "" otherwise. */
+	char last_period[16];
+	int64_t plan_year; /* plan months 1..12 of D's year */
+	int64_t plan_ytd;  /* plan months 1..D's month */
+	int64_t invested;  /* periods of D's year ended by D */
 	int64_t output;
-	int64_t prev_invested;   /* periods of the year before ended by prev_day */
+	int64_t prev_invested; /* periods of the year before ended by prev_day */
 	int64_t prev_output;
 	uint32_t raised;   /* problems raised by D */
 	uint32_t resolved; /* of them, resolved by D */
@@ -61,14 +64,14 @@ typedef struct srv_qset {
 	size_t n;
 	int32_t *due; /* the due dates the rows' node_due point into */
 	size_t n_due;
-	int32_t prev_day;  /* D's month and day in the previous year (Feb 29: 28) */
-	size_t slow;       /* rows whose status inputs were read one by one */
+	int32_t prev_day; /* D's month and day in the previous year (Feb 29: 28) */
+	size_t slow;      /* rows whose status inputs were read one by one */
 } srv_qset;
 
 /* Gathers the projects sc may read that pass f, with their figures on
  * f->as_of, into *out (free it with srv_store_query_set_free). */
-int srv_store_query_set(srv_store *s, const srv_scope *sc, const srv_query_filter *f,
-                        srv_qset *out, ls_status *st);
+int srv_store_query_set(srv_store *s, const srv_scope *sc, const srv_query_filter *f, srv_qset *out,
+                        ls_status *st);
 
 /* Frees what set holds and clears it. */
 void srv_store_query_set_free(srv_qset *set);
@@ -98,6 +101,7 @@ typedef struct srv_qdetail {
 	char leader_name[256];
 	char unit_code[64];
 	char unit_name[256];
+	char newest[16]; /* the period of its newest update; "" none */
 } srv_qdetail;
 
 /* The details of n projects, in the order of ids. */
@@ -210,16 +214,15 @@ int srv_store_query_snapshot_rows(srv_store *s, const srv_scope *sc, int64_t id,
  * unarchived project sc may read, plan against actual, with the inputs of
  * its status on the last day in row->input (node_due malloc'd, freed with
  * the rows). *out as srv_store_query_snaprows_free. */
-int srv_store_query_month_rows(srv_store *s, const srv_scope *sc, int year, int month,
-                               int32_t last, srv_snaprow **out, size_t *n, ls_status *st);
+int srv_store_query_month_rows(srv_store *s, const srv_scope *sc, int year, int month, int32_t last,
+                               srv_snaprow **out, size_t *n, ls_status *st);
 
 /* Writes the snapshot of root for month ("YYYY-MM", last day as_of) with
  * its rows, by account (0: none) at now, and locks the month unless it is
  * locked already. *id gets the snapshot's id. */
 int srv_store_query_snapshot_insert(srv_store *s, int64_t root, const char *month,
                                     const char *as_of, int64_t account, const char *now,
-                                    const srv_snaprow *rows, size_t n, int64_t *id,
-                                    ls_status *st);
+                                    const srv_snaprow *rows, size_t n, int64_t *id, ls_status *st);
 
 /* The quarterly account of root from the snapshots of months first..last
  * ("YYYY-MM"): each project from the latest of them that holds it, with

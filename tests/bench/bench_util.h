@@ -33,9 +33,6 @@ void bu_sleep_ms(unsigned ms);
 /* The median of v[0..n), n <= BU_MAX_RUNS. */
 double bu_median(const double *v, int n);
 
-/* Nearest-rank percentile of sorted v[0..n) (nanoseconds), in µs. */
-double bu_percentile_us(const uint32_t *v, size_t n, double p);
-
 bool bu_parse_double(const char *s, double lo, double hi, double *out);
 bool bu_parse_int(const char *s, long lo, long hi, int *out);
 /* "1,8,32": at most max numbers within lo..hi. */

@@ -77,8 +77,8 @@ static void die(const char *fmt, ...)
 
 /* ---- luoshid ------------------------------------------------------------------ */
 
-/* Runs argv with standard output into out (of n bytes, NUL-terminated);
- * returns its exit status. */
+/* Runs argv with standard output into out (of n bytes, NUL-terminated) and
+ * standard error to /dev/null; returns its exit status. */
 static int run_capture(char *const argv[], char *out, size_t n)
 {
 	int fds[2];
@@ -88,6 +88,9 @@ static int run_capture(char *const argv[], char *out, size_t n)
 	if (pid < 0)
 		die("fork: %s", strerror(errno));
 	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		if (null >= 0)
+			dup2(null, 2);
 		dup2(fds[1], 1);
 		close(fds[0]);
 		close(fds[1]);
@@ -275,8 +278,8 @@ static const char *const FILL[] = {
     "(i % 25) || ' days') END FROM n",
 };
 
-static const char *const FILL_WHAT[] = {"towns",   "departments", "leaders", "projects",
-                                        "plans",   "updates",     "nodes",   "problems"};
+static const char *const FILL_WHAT[] = {"towns", "departments", "leaders", "projects",
+                                        "plans", "updates",     "nodes",   "problems"};
 
 static void fill(const char *path, int projects)
 {
@@ -285,7 +288,8 @@ static void fill(const char *path, int projects)
 		die("open %s: %s", path, sqlite3_errmsg(db));
 	sqlite3_busy_timeout(db, 10000);
 	/* A cache that holds the whole database: filling is a one-off. */
-	sqlite3_exec(db, "PRAGMA cache_size = -2000000; PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+	sqlite3_exec(db, "PRAGMA cache_size = -2000000; PRAGMA foreign_keys = ON", NULL, NULL,
+	             NULL);
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		die("begin: %s", sqlite3_errmsg(db));
 	int32_t today = ls_today();
@@ -359,8 +363,8 @@ static void time_query(luoshi_client *c, pid_t server, const query *q, int runs)
 	qsort(t, (size_t)runs, sizeof t[0], cmp_u64);
 	printf("%-16s median %7.2f ms   min %7.2f   max %7.2f   luoshid CPU %7.2f ms/call   "
 	       "answer %zu bytes\n",
-	       q->name, (double)t[runs / 2] / 1e6, (double)t[0] / 1e6,
-	       (double)t[runs - 1] / 1e6, (double)cpu / 1e6 / runs, bytes);
+	       q->name, (double)t[runs / 2] / 1e6, (double)t[0] / 1e6, (double)t[runs - 1] / 1e6,
+	       (double)cpu / 1e6 / runs, bytes);
 	fflush(stdout);
 }
 
@@ -446,8 +450,8 @@ int main(int argc, char **argv)
 	pid_t server = start_server(luoshid, db, log, url);
 	luoshi_client *client;
 	ls_status st;
-	luoshi_client_opts o = {.url = url, .token = token, .timeout_ms = CALL_TIMEOUT_MS,
-	                        .max_message = 64u << 20};
+	luoshi_client_opts o = {
+	    .url = url, .token = token, .timeout_ms = CALL_TIMEOUT_MS, .max_message = 64u << 20};
 	if (luoshi_client_open(&client, &o, &st) != LS_OK) {
 		stop_server(server);
 		die("connect: %s", st.message);

@@ -316,6 +316,23 @@ static void sleep_ms(unsigned ms)
 		;
 }
 
+/* The account of 五乡镇, which submits the updates. */
+static void town_account(fx *f)
+{
+	luoshi_client *c = e2e_client(f->s.tcp_url, f->s.admin_token, 10000);
+	Luoshi__V1__CreateAccountRequest req = LUOSHI__V1__CREATE_ACCOUNT_REQUEST__INIT;
+	req.has_role = true;
+	req.role = LUOSHI__V1__ROLE__ROLE_TOWN;
+	req.name = "五乡镇 clerk";
+	req.unit = "WX";
+	ProtobufCMessage *m;
+	ls_status st;
+	assert_int_equal(e2e_call(c, M_CREATE, &req.base, NULL, &m, &st), LS_OK);
+	snprintf(f->town, sizeof f->town, "%s", ((Luoshi__V1__CreateAccountResponse *)m)->token);
+	protobuf_c_message_free_unpacked(m, NULL);
+	luoshi_client_close(c);
+}
+
 static void test_kill_and_restart(void **state)
 {
 	fx *f = *state;
@@ -327,21 +344,7 @@ static void test_kill_and_restart(void **state)
 	printf("crash: seed %" PRIu64 " (LUOSHI_CRASH_SEED=%" PRIu64 " repeats these moments)\n",
 	       seed, seed);
 
-	{
-		luoshi_client *c = e2e_client(f->s.tcp_url, f->s.admin_token, 10000);
-		Luoshi__V1__CreateAccountRequest req = LUOSHI__V1__CREATE_ACCOUNT_REQUEST__INIT;
-		req.has_role = true;
-		req.role = LUOSHI__V1__ROLE__ROLE_TOWN;
-		req.name = "五乡镇 clerk";
-		req.unit = "WX";
-		ProtobufCMessage *m;
-		ls_status st;
-		assert_int_equal(e2e_call(c, M_CREATE, &req.base, NULL, &m, &st), LS_OK);
-		snprintf(f->town, sizeof f->town, "%s",
-		         ((Luoshi__V1__CreateAccountResponse *)m)->token);
-		protobuf_c_message_free_unpacked(m, NULL);
-		luoshi_client_close(c);
-	}
+	town_account(f);
 
 	writer *ws = calloc(N_WRITERS, sizeof *ws);
 	assert_non_null(ws);
@@ -372,7 +375,11 @@ static void test_kill_and_restart(void **state)
 		/* It must still be running: a server that died by itself is a
 		 * failure, not a crash of ours. Its output from here on would
 		 * only be this round's, and a killed server writes none. */
-		assert_true(e2e_server_alive(&f->s));
+		if (!e2e_server_alive(&f->s)) {
+			char *out = e2e_read_file(f->s.out, NULL);
+			fail_msg("round %d: luoshid died before it was killed:\n%s", round,
+			         out ? out : "");
+		}
 		assert_int_equal(e2e_write_file(f->s.out, ""), 0);
 		assert_int_equal(kill(f->s.pid, SIGKILL), 0);
 		assert_int_equal(e2e_server_wait(&f->s, 10000), 128 + SIGKILL);

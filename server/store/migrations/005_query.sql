@@ -61,22 +61,35 @@ BEGIN SELECT RAISE(ABORT, 'snapshots are never changed'); END;
 
 -- ---- what the queries read ------------------------------------------------
 --
--- Two tables kept by the triggers below from updates and plans, so that a
--- query over every project reads one short row per project instead of a
--- year of updates (server/store/query.c). They hold nothing of their own:
--- dropping and rebuilding them from updates and plans gives the same rows.
+-- Two tables kept by the triggers below from projects, updates and plans,
+-- so that a query over every project reads one short row per project and
+-- month instead of a year of updates (server/store/query.c). They hold
+-- nothing of their own: rebuilt from those tables they give the same rows.
 
--- The newest update of each project (the latest period by its last day,
--- then the highest revision): the status as of a day on or after both its
--- period's first day and its submission day reads it from here.
-CREATE TABLE query_latest (
-    project_id    INTEGER PRIMARY KEY REFERENCES projects(id),
-    period        TEXT NOT NULL,
-    period_first  TEXT NOT NULL,
-    period_last   TEXT NOT NULL,
-    revision      INTEGER NOT NULL,
-    percent       INTEGER NOT NULL,
-    submitted_on  TEXT NOT NULL            -- YYYY-MM-DD of submitted_at
+-- Each project as the queries filter and group it, with its newest update
+-- (the latest period by its last day, then the highest revision): the
+-- status as of a day on or after settled_on (both that period's first day
+-- and the update's submission day) reads the update from here. Dates are days since
+-- 1970-01-01; level, category and stage are numbered as in project.proto.
+-- The column names are those of projects, so that the scope of an account
+-- (SRV_PROJECT_VISIBLE) reads this table as it reads projects.
+CREATE TABLE query_projects (
+    id              INTEGER PRIMARY KEY REFERENCES projects(id),
+    level           INTEGER NOT NULL,
+    category        INTEGER NOT NULL,
+    stage           INTEGER NOT NULL,
+    town_id         INTEGER,
+    lead_leader_id  INTEGER NOT NULL,
+    lead_unit_id    INTEGER NOT NULL,
+    monthly         INTEGER NOT NULL,
+    start_day       INTEGER,
+    finish_day      INTEGER,
+    archived        INTEGER NOT NULL,
+    period          TEXT,       -- the newest update; NULL: none
+    period_last     INTEGER,
+    revision        INTEGER,
+    percent         INTEGER,
+    settled_on      INTEGER     -- the later of its period's first day and its submission
 );
 
 -- A project's year, month by month: the plan up to the month, and the
@@ -87,9 +100,11 @@ CREATE TABLE query_latest (
 --   inv0  periods ended before the month's first day
 --   inv1..inv5  ended on or before the month's 1st..5th Sunday
 --   inv6  ended on or before the month's last day
--- and out0..out6 the same for output. So the year to date on a day D of
--- month m is inv6 when D is the month's last day, else invK where K is the
--- number of Sundays of the month up to D.
+-- and out0..out6 the same for output; pinv0..pinv6 and pout0..pout6 are
+-- those of the same month of the year before (the row of year - 1), so
+-- that one row holds both years of a comparison. The year to date on a day
+-- D of month m is inv6 when D is the month's last day, else invK where K
+-- is the number of Sundays of the month up to D.
 CREATE TABLE query_months (
     year        INTEGER NOT NULL,
     month       INTEGER NOT NULL CHECK (month BETWEEN 1 AND 12),
@@ -104,6 +119,14 @@ CREATE TABLE query_months (
     out2 INTEGER NOT NULL DEFAULT 0, out3 INTEGER NOT NULL DEFAULT 0,
     out4 INTEGER NOT NULL DEFAULT 0, out5 INTEGER NOT NULL DEFAULT 0,
     out6 INTEGER NOT NULL DEFAULT 0,
+    pinv0 INTEGER NOT NULL DEFAULT 0, pinv1 INTEGER NOT NULL DEFAULT 0,
+    pinv2 INTEGER NOT NULL DEFAULT 0, pinv3 INTEGER NOT NULL DEFAULT 0,
+    pinv4 INTEGER NOT NULL DEFAULT 0, pinv5 INTEGER NOT NULL DEFAULT 0,
+    pinv6 INTEGER NOT NULL DEFAULT 0,
+    pout0 INTEGER NOT NULL DEFAULT 0, pout1 INTEGER NOT NULL DEFAULT 0,
+    pout2 INTEGER NOT NULL DEFAULT 0, pout3 INTEGER NOT NULL DEFAULT 0,
+    pout4 INTEGER NOT NULL DEFAULT 0, pout5 INTEGER NOT NULL DEFAULT 0,
+    pout6 INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (year, month, project_id)
 ) WITHOUT ROWID;
 
@@ -112,44 +135,65 @@ CREATE INDEX updates_project_last ON updates(project_id, period_last, revision);
 -- Nodes done after a past day were still open on it.
 CREATE INDEX nodes_done ON nodes(done_date) WHERE done_date IS NOT NULL;
 
--- ---- query_latest ---------------------------------------------------------
+-- ---- query_projects -------------------------------------------------------
 
-CREATE TRIGGER query_latest_insert AFTER INSERT ON updates
-WHEN NOT EXISTS (SELECT 1 FROM query_latest l WHERE l.project_id = NEW.project_id
-                 AND (l.period_last > NEW.period_last
-                      OR (l.period_last = NEW.period_last AND l.revision > NEW.revision)))
+CREATE TRIGGER query_projects_insert AFTER INSERT ON projects
 BEGIN
-    INSERT OR REPLACE INTO query_latest VALUES (NEW.project_id, NEW.period, NEW.period_first,
-        NEW.period_last, NEW.revision, NEW.percent, substr(NEW.submitted_at, 1, 10));
+    INSERT INTO query_projects(id, level, category, stage, town_id, lead_leader_id,
+        lead_unit_id, monthly, start_day, finish_day, archived)
+    VALUES (NEW.id, CASE NEW.level WHEN 'city' THEN 1 WHEN 'district' THEN 2 WHEN 'town' THEN 3 ELSE 0 END,
+        CASE NEW.category WHEN 'industrial' THEN 1 WHEN 'platform' THEN 2
+            WHEN 'infrastructure' THEN 3 WHEN 'livelihood' THEN 4 WHEN 'special_task' THEN 5
+            ELSE 0 END,
+        CASE NEW.stage WHEN 'new' THEN 1 WHEN 'continuing' THEN 2 ELSE 0 END,
+        NEW.town_id, NEW.lead_leader_id, NEW.lead_unit_id, NEW.frequency = 'monthly',
+        CAST(julianday(NEW.planned_start) - 2440587.5 AS INTEGER), CAST(julianday(NEW.planned_finish) - 2440587.5 AS INTEGER), NEW.archived);
+END;
+
+CREATE TRIGGER query_projects_update AFTER UPDATE ON projects
+BEGIN
+    UPDATE query_projects SET (level, category, stage, town_id, lead_leader_id, lead_unit_id,
+        monthly, start_day, finish_day, archived) = (CASE NEW.level WHEN 'city' THEN 1 WHEN 'district' THEN 2 WHEN 'town' THEN 3 ELSE 0 END,
+        CASE NEW.category WHEN 'industrial' THEN 1 WHEN 'platform' THEN 2
+            WHEN 'infrastructure' THEN 3 WHEN 'livelihood' THEN 4 WHEN 'special_task' THEN 5
+            ELSE 0 END,
+        CASE NEW.stage WHEN 'new' THEN 1 WHEN 'continuing' THEN 2 ELSE 0 END,
+        NEW.town_id, NEW.lead_leader_id, NEW.lead_unit_id, NEW.frequency = 'monthly',
+        CAST(julianday(NEW.planned_start) - 2440587.5 AS INTEGER), CAST(julianday(NEW.planned_finish) - 2440587.5 AS INTEGER), NEW.archived)
+    WHERE id = NEW.id;
+END;
+
+CREATE TRIGGER query_projects_newest AFTER INSERT ON updates
+BEGIN
+    UPDATE query_projects SET period = NEW.period,
+        period_last = CAST(julianday(NEW.period_last) - 2440587.5 AS INTEGER),
+        revision = NEW.revision, percent = NEW.percent,
+        settled_on = CAST(julianday(max(NEW.period_first, substr(NEW.submitted_at, 1, 10))) - 2440587.5 AS INTEGER)
+    WHERE id = NEW.project_id
+      AND (period_last IS NULL OR period_last < CAST(julianday(NEW.period_last) - 2440587.5 AS INTEGER)
+           OR (period_last = CAST(julianday(NEW.period_last) - 2440587.5 AS INTEGER) AND revision < NEW.revision));
 END;
 
 -- Updates are only ever added (a revision is a new row), but should one be
--- changed or removed by hand, the projects' rows are made again.
-CREATE TRIGGER query_latest_update
+-- changed or removed by hand, the newest of its project is found again.
+CREATE TRIGGER query_projects_updates_update
 AFTER UPDATE OF project_id, period, period_first, period_last, revision, percent, submitted_at
 ON updates
 BEGIN
-    DELETE FROM query_latest WHERE project_id IN (OLD.project_id, NEW.project_id);
-    INSERT INTO query_latest
-    SELECT project_id, period, period_first, period_last, revision, percent,
-           substr(submitted_at, 1, 10)
-    FROM updates WHERE project_id = OLD.project_id
-    ORDER BY period_last DESC, revision DESC LIMIT 1;
-    INSERT INTO query_latest
-    SELECT project_id, period, period_first, period_last, revision, percent,
-           substr(submitted_at, 1, 10)
-    FROM updates WHERE project_id = NEW.project_id AND NEW.project_id <> OLD.project_id
-    ORDER BY period_last DESC, revision DESC LIMIT 1;
+    UPDATE query_projects SET (period, period_last, revision, percent, settled_on) = (SELECT period, CAST(julianday(period_last) - 2440587.5 AS INTEGER), revision, percent,
+            CAST(julianday(max(period_first, substr(submitted_at, 1, 10))) - 2440587.5 AS INTEGER)
+         FROM updates WHERE project_id = query_projects.id
+         ORDER BY period_last DESC, revision DESC LIMIT 1)
+    WHERE id IN (OLD.project_id, NEW.project_id);
 END;
 
-CREATE TRIGGER query_latest_delete AFTER DELETE ON updates
+CREATE TRIGGER query_projects_updates_delete AFTER DELETE ON updates
 BEGIN
-    DELETE FROM query_latest WHERE project_id = OLD.project_id;
-    INSERT INTO query_latest
-    SELECT project_id, period, period_first, period_last, revision, percent,
-           substr(submitted_at, 1, 10)
-    FROM updates WHERE project_id = OLD.project_id
-    ORDER BY period_last DESC, revision DESC LIMIT 1;
+    UPDATE query_projects SET (period, period_last, revision, percent, settled_on) = (SELECT period, CAST(julianday(period_last) - 2440587.5 AS INTEGER), revision, percent,
+            CAST(julianday(max(period_first, substr(submitted_at, 1, 10))) - 2440587.5 AS INTEGER)
+         FROM updates WHERE project_id = OLD.project_id
+         ORDER BY period_last DESC, revision DESC LIMIT 1)
+    WHERE id = OLD.project_id;
 END;
 
 -- ---- query_months from plans ----------------------------------------------
@@ -231,6 +275,33 @@ BEGIN
                     % 7) / 7 AS w) AS x
     WHERE year = NEW.year AND project_id = NEW.project_id
       AND month IN (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12) AND +month >= x.m;
+    INSERT INTO query_months(year, month, project_id)
+    SELECT NEW.year + 1, column1, NEW.project_id
+    FROM (VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11), (12))
+    WHERE NOT EXISTS (SELECT 1 FROM query_months
+                       WHERE year = NEW.year + 1 AND month = 12 AND project_id = NEW.project_id);
+    UPDATE query_months SET
+        pinv0 = pinv0 + x.i * (month > x.m),
+        pinv1 = pinv1 + x.i * (month > x.m OR x.w <= 1),
+        pinv2 = pinv2 + x.i * (month > x.m OR x.w <= 2),
+        pinv3 = pinv3 + x.i * (month > x.m OR x.w <= 3),
+        pinv4 = pinv4 + x.i * (month > x.m OR x.w <= 4),
+        pinv5 = pinv5 + x.i * (month > x.m OR x.w <= 5),
+        pinv6 = pinv6 + x.i,
+        pout0 = pout0 + x.o * (month > x.m),
+        pout1 = pout1 + x.o * (month > x.m OR x.w <= 1),
+        pout2 = pout2 + x.o * (month > x.m OR x.w <= 2),
+        pout3 = pout3 + x.o * (month > x.m OR x.w <= 3),
+        pout4 = pout4 + x.o * (month > x.m OR x.w <= 4),
+        pout5 = pout5 + x.o * (month > x.m OR x.w <= 5),
+        pout6 = pout6 + x.o
+    FROM (SELECT NEW.invested AS i, coalesce(NEW.output, 0) AS o,
+                 CAST(substr(NEW.period_last, 6, 2) AS INTEGER) AS m,
+                 (CAST(substr(NEW.period_last, 9, 2) AS INTEGER) + 12
+                  - (7 - CAST(strftime('%w', substr(NEW.period_last, 1, 8) || '01') AS INTEGER))
+                    % 7) / 7 AS w) AS x
+    WHERE year = NEW.year + 1 AND project_id = NEW.project_id
+      AND month IN (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12) AND +month >= x.m;
 END;
 
 CREATE TRIGGER query_months_updates_update
@@ -258,6 +329,29 @@ BEGIN
                     % 7) / 7 AS w) AS x
     WHERE OLD.latest = 1 AND substr(OLD.period_last, 1, 4) = printf('%04d', OLD.year)
       AND year = OLD.year AND project_id = OLD.project_id
+      AND month IN (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12) AND +month >= x.m;
+    UPDATE query_months SET
+        pinv0 = pinv0 + x.i * (month > x.m),
+        pinv1 = pinv1 + x.i * (month > x.m OR x.w <= 1),
+        pinv2 = pinv2 + x.i * (month > x.m OR x.w <= 2),
+        pinv3 = pinv3 + x.i * (month > x.m OR x.w <= 3),
+        pinv4 = pinv4 + x.i * (month > x.m OR x.w <= 4),
+        pinv5 = pinv5 + x.i * (month > x.m OR x.w <= 5),
+        pinv6 = pinv6 + x.i,
+        pout0 = pout0 + x.o * (month > x.m),
+        pout1 = pout1 + x.o * (month > x.m OR x.w <= 1),
+        pout2 = pout2 + x.o * (month > x.m OR x.w <= 2),
+        pout3 = pout3 + x.o * (month > x.m OR x.w <= 3),
+        pout4 = pout4 + x.o * (month > x.m OR x.w <= 4),
+        pout5 = pout5 + x.o * (month > x.m OR x.w <= 5),
+        pout6 = pout6 + x.o
+    FROM (SELECT -OLD.invested AS i, -coalesce(OLD.output, 0) AS o,
+                 CAST(substr(OLD.period_last, 6, 2) AS INTEGER) AS m,
+                 (CAST(substr(OLD.period_last, 9, 2) AS INTEGER) + 12
+                  - (7 - CAST(strftime('%w', substr(OLD.period_last, 1, 8) || '01') AS INTEGER))
+                    % 7) / 7 AS w) AS x
+    WHERE OLD.latest = 1 AND substr(OLD.period_last, 1, 4) = printf('%04d', OLD.year)
+      AND year = OLD.year + 1 AND project_id = OLD.project_id
       AND month IN (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12) AND +month >= x.m;
     INSERT INTO query_months(year, month, project_id)
     SELECT NEW.year, column1, NEW.project_id
@@ -288,6 +382,35 @@ BEGIN
     WHERE NEW.latest = 1 AND substr(NEW.period_last, 1, 4) = printf('%04d', NEW.year)
       AND year = NEW.year AND project_id = NEW.project_id
       AND month IN (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12) AND +month >= x.m;
+    INSERT INTO query_months(year, month, project_id)
+    SELECT NEW.year + 1, column1, NEW.project_id
+    FROM (VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11), (12))
+    WHERE NEW.latest = 1 AND substr(NEW.period_last, 1, 4) = printf('%04d', NEW.year)
+      AND NOT EXISTS (SELECT 1 FROM query_months
+                       WHERE year = NEW.year + 1 AND month = 12 AND project_id = NEW.project_id);
+    UPDATE query_months SET
+        pinv0 = pinv0 + x.i * (month > x.m),
+        pinv1 = pinv1 + x.i * (month > x.m OR x.w <= 1),
+        pinv2 = pinv2 + x.i * (month > x.m OR x.w <= 2),
+        pinv3 = pinv3 + x.i * (month > x.m OR x.w <= 3),
+        pinv4 = pinv4 + x.i * (month > x.m OR x.w <= 4),
+        pinv5 = pinv5 + x.i * (month > x.m OR x.w <= 5),
+        pinv6 = pinv6 + x.i,
+        pout0 = pout0 + x.o * (month > x.m),
+        pout1 = pout1 + x.o * (month > x.m OR x.w <= 1),
+        pout2 = pout2 + x.o * (month > x.m OR x.w <= 2),
+        pout3 = pout3 + x.o * (month > x.m OR x.w <= 3),
+        pout4 = pout4 + x.o * (month > x.m OR x.w <= 4),
+        pout5 = pout5 + x.o * (month > x.m OR x.w <= 5),
+        pout6 = pout6 + x.o
+    FROM (SELECT NEW.invested AS i, coalesce(NEW.output, 0) AS o,
+                 CAST(substr(NEW.period_last, 6, 2) AS INTEGER) AS m,
+                 (CAST(substr(NEW.period_last, 9, 2) AS INTEGER) + 12
+                  - (7 - CAST(strftime('%w', substr(NEW.period_last, 1, 8) || '01') AS INTEGER))
+                    % 7) / 7 AS w) AS x
+    WHERE NEW.latest = 1 AND substr(NEW.period_last, 1, 4) = printf('%04d', NEW.year)
+      AND year = NEW.year + 1 AND project_id = NEW.project_id
+      AND month IN (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12) AND +month >= x.m;
 END;
 
 CREATE TRIGGER query_months_updates_delete AFTER DELETE ON updates
@@ -315,17 +438,46 @@ BEGIN
                     % 7) / 7 AS w) AS x
     WHERE year = OLD.year AND project_id = OLD.project_id
       AND month IN (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12) AND +month >= x.m;
+    UPDATE query_months SET
+        pinv0 = pinv0 + x.i * (month > x.m),
+        pinv1 = pinv1 + x.i * (month > x.m OR x.w <= 1),
+        pinv2 = pinv2 + x.i * (month > x.m OR x.w <= 2),
+        pinv3 = pinv3 + x.i * (month > x.m OR x.w <= 3),
+        pinv4 = pinv4 + x.i * (month > x.m OR x.w <= 4),
+        pinv5 = pinv5 + x.i * (month > x.m OR x.w <= 5),
+        pinv6 = pinv6 + x.i,
+        pout0 = pout0 + x.o * (month > x.m),
+        pout1 = pout1 + x.o * (month > x.m OR x.w <= 1),
+        pout2 = pout2 + x.o * (month > x.m OR x.w <= 2),
+        pout3 = pout3 + x.o * (month > x.m OR x.w <= 3),
+        pout4 = pout4 + x.o * (month > x.m OR x.w <= 4),
+        pout5 = pout5 + x.o * (month > x.m OR x.w <= 5),
+        pout6 = pout6 + x.o
+    FROM (SELECT -OLD.invested AS i, -coalesce(OLD.output, 0) AS o,
+                 CAST(substr(OLD.period_last, 6, 2) AS INTEGER) AS m,
+                 (CAST(substr(OLD.period_last, 9, 2) AS INTEGER) + 12
+                  - (7 - CAST(strftime('%w', substr(OLD.period_last, 1, 8) || '01') AS INTEGER))
+                    % 7) / 7 AS w) AS x
+    WHERE year = OLD.year + 1 AND project_id = OLD.project_id
+      AND month IN (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12) AND +month >= x.m;
 END;
 
 -- ---- the rows of what was there before this migration ---------------------
 
-INSERT INTO query_latest
-SELECT u.project_id, u.period, u.period_first, u.period_last, u.revision, u.percent,
-       substr(u.submitted_at, 1, 10)
-FROM updates u
-WHERE NOT EXISTS (SELECT 1 FROM updates v WHERE v.project_id = u.project_id
-                  AND (v.period_last > u.period_last
-                       OR (v.period_last = u.period_last AND v.revision > u.revision)));
+INSERT INTO query_projects(id, level, category, stage, town_id, lead_leader_id,
+    lead_unit_id, monthly, start_day, finish_day, archived)
+SELECT p.id, CASE p.level WHEN 'city' THEN 1 WHEN 'district' THEN 2 WHEN 'town' THEN 3 ELSE 0 END,
+        CASE p.category WHEN 'industrial' THEN 1 WHEN 'platform' THEN 2
+            WHEN 'infrastructure' THEN 3 WHEN 'livelihood' THEN 4 WHEN 'special_task' THEN 5
+            ELSE 0 END,
+        CASE p.stage WHEN 'new' THEN 1 WHEN 'continuing' THEN 2 ELSE 0 END,
+        p.town_id, p.lead_leader_id, p.lead_unit_id, p.frequency = 'monthly',
+        CAST(julianday(p.planned_start) - 2440587.5 AS INTEGER), CAST(julianday(p.planned_finish) - 2440587.5 AS INTEGER), p.archived
+FROM projects p;
+UPDATE query_projects SET (period, period_last, revision, percent, settled_on) = (SELECT period, CAST(julianday(period_last) - 2440587.5 AS INTEGER), revision, percent,
+            CAST(julianday(max(period_first, substr(submitted_at, 1, 10))) - 2440587.5 AS INTEGER)
+         FROM updates WHERE project_id = query_projects.id
+         ORDER BY period_last DESC, revision DESC LIMIT 1);
 
 INSERT INTO query_months(year, month, project_id, plan_ytd, plan_year)
 SELECT k.year, r.column1, k.project_id,
@@ -335,6 +487,8 @@ SELECT k.year, r.column1, k.project_id,
         WHERE p.project_id = k.project_id AND p.year = k.year)
 FROM (SELECT project_id, year FROM plans
       UNION SELECT project_id, year FROM updates
+      WHERE latest = 1 AND substr(period_last, 1, 4) = printf('%04d', year)
+      UNION SELECT project_id, year + 1 FROM updates
       WHERE latest = 1 AND substr(period_last, 1, 4) = printf('%04d', year)) k,
      (VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10), (11), (12)) r;
 
@@ -380,3 +534,12 @@ FROM (SELECT u.project_id, u.year, r.column1 AS month,
       GROUP BY u.project_id, u.year, r.column1) a
 WHERE query_months.year = a.year AND query_months.month = a.month
   AND query_months.project_id = a.project_id;
+
+UPDATE query_months SET (pinv0, pinv1, pinv2, pinv3, pinv4, pinv5, pinv6,
+                         pout0, pout1, pout2, pout3, pout4, pout5, pout6) =
+    (SELECT q.inv0, q.inv1, q.inv2, q.inv3, q.inv4, q.inv5, q.inv6,
+            q.out0, q.out1, q.out2, q.out3, q.out4, q.out5, q.out6
+     FROM query_months q WHERE q.year = query_months.year - 1
+     AND q.month = query_months.month AND q.project_id = query_months.project_id)
+WHERE EXISTS (SELECT 1 FROM query_months q WHERE q.year = query_months.year - 1
+              AND q.month = query_months.month AND q.project_id = query_months.project_id);
