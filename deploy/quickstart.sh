@@ -226,7 +226,7 @@ Use the client from $top:
   export LUOSHI_LOCALEDIR=\$PWD/build/client/locale
   export LUOSHI_TOKEN=\$(cat var/admin.token)
   build/client/luoshi whoami
-  build/client/luoshi account add --role leader --name 王明
+  build/client/luoshi account add --role town --unit 五乡镇 --name 五乡镇联络员
   build/client/luoshi account list
   build/client/luoshi services
   build/client/luoshi call /luoshi.v1.ReflectionService/GetServerInfo '{}'
