@@ -434,6 +434,8 @@ static bool sort_value(const group *g, int key, int64_t *v)
 	}
 }
 
+/* How cmp_group sorts: qsort takes no argument for it, and only the loop
+ * thread runs handlers. */
 static struct {
 	int key;
 	bool desc;
@@ -988,12 +990,10 @@ static void snaprow_to_proto(srv_snaprow *r, snaprow_msg *out)
 	m->status = (Luoshi__V1__ProjectStatus)r->status;
 	/* The reasons are kept one a line. */
 	size_t n = 0;
-	for (char *p = r->reasons, *save = NULL; p != NULL && n < LS_PROJSTATUS_MAX_REASONS;
-	     p = NULL) {
-		for (char *t = strtok_r(p, "\n", &save); t != NULL && n < LS_PROJSTATUS_MAX_REASONS;
-		     t = strtok_r(NULL, "\n", &save))
-			out->reason[n++] = t;
-	}
+	char *save = NULL;
+	for (char *t = r->reasons ? strtok_r(r->reasons, "\n", &save) : NULL;
+	     t != NULL && n < LS_PROJSTATUS_MAX_REASONS; t = strtok_r(NULL, "\n", &save))
+		out->reason[n++] = t;
 	m->n_reasons = n;
 	m->reasons = out->reason;
 	if (r->last_period[0] != '\0')

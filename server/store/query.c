@@ -1,3 +1,4 @@
+/* The SQL of QueryService; see query.h. */
 #include "query.h"
 
 #include <inttypes.h>
@@ -93,7 +94,8 @@ static char *json_ids(const int64_t *ids, size_t n)
 	return buf;
 }
 
-/* The index of id among n ascending ids, or -1. */
+/* The index of id among n ascending ids lying stride bytes apart (the ids
+ * of an array of structs, or a plain array), or -1. */
 static ptrdiff_t find_id(const int64_t *ids, size_t n, size_t stride, int64_t id)
 {
 	size_t lo = 0, hi = n;
@@ -143,16 +145,18 @@ static int32_t previous_year_day(int32_t day)
 	"3 WHEN 4 THEN " t "4 WHEN 5 THEN " t "5 ELSE " t "6 END"
 
 /* The filters of QueryFilter over query_projects p (005_query.sql). */
-#define PROJECT_FILTER                                                       \
-	"p.archived = 0 AND (:level IS NULL OR p.level = :level) "           \
-	"AND (:category IS NULL OR p.category = :category) "                 \
-	"AND (:stage IS NULL OR p.stage = :stage) "                          \
-	"AND (:town IS NULL OR p.town_id IN " SRV_SUBTREE(                   \
-	    ":town") ") "                                                    \
-	             "AND (:leader IS NULL OR p.lead_leader_id = :leader) "  \
-	             "AND (:project IS NULL OR p.id = :project) "            \
-	             "AND (:unit IS NULL OR p.lead_unit_id IN " SRV_SUBTREE( \
-	                 ":unit") " OR p.id IN (SELECT project_id FROM project_units WHERE unit_id IN " SRV_SUBTREE(":unit") ")) "
+/* clang-format off */
+#define PROJECT_FILTER \
+	"p.archived = 0 AND (:level IS NULL OR p.level = :level) " \
+	"AND (:category IS NULL OR p.category = :category) " \
+	"AND (:stage IS NULL OR p.stage = :stage) " \
+	"AND (:town IS NULL OR p.town_id IN " SRV_SUBTREE(":town") ") " \
+	"AND (:leader IS NULL OR p.lead_leader_id = :leader) " \
+	"AND (:project IS NULL OR p.id = :project) " \
+	"AND (:unit IS NULL OR p.lead_unit_id IN " SRV_SUBTREE(":unit") \
+	" OR p.id IN (SELECT project_id FROM project_units WHERE unit_id IN " \
+	SRV_SUBTREE(":unit") ")) "
+/* clang-format on */
 
 static void bind_filter(sqlite3_stmt *q, const srv_scope *sc, const srv_query_filter *f)
 {
@@ -176,10 +180,12 @@ static const char SQL_SET[] =
 /* A year's figures up to a day (:sel, see month_column) and the previous
  * year's up to the same month and day (:psel), of every project with a
  * row for the month, or of one. */
-#define MONTH_SELECT                                                                       \
-	"SELECT project_id, plan_year, plan_ytd, " SELECT_COLUMN("inv", sel) ", "          \
-	    SELECT_COLUMN("out", sel) ", " SELECT_COLUMN("pinv", psel) ", " SELECT_COLUMN( \
-	        "pout", psel) " FROM query_months WHERE year = :year AND month = :month "
+/* clang-format off */
+#define MONTH_SELECT \
+	"SELECT project_id, plan_year, plan_ytd, " SELECT_COLUMN("inv", sel) ", " \
+	SELECT_COLUMN("out", sel) ", " SELECT_COLUMN("pinv", psel) ", " \
+	SELECT_COLUMN("pout", psel) " FROM query_months WHERE year = :year AND month = :month "
+/* clang-format on */
 static const char SQL_SET_MONTHS[] = MONTH_SELECT "ORDER BY project_id";
 static const char SQL_SET_MONTH[] = MONTH_SELECT "AND project_id = :id";
 static const char SQL_SET_LAST_ID[] = "SELECT coalesce(max(id), 0) FROM query_projects";
@@ -511,7 +517,7 @@ int srv_store_query_names(srv_store *s, srv_entity what, const int64_t *ids, siz
 static const char SQL_DETAILS[] =
     "SELECT p.id, p.code, p.name, p.level, coalesce(t.code, ''), coalesce(t.name, ''), "
     "pe.code, pe.name, u.code, u.name, coalesce(q.period, '') FROM json_each(?1) j "
-    "JOIN projects p ON p.id = j.value JOIN query_projects q ON q.id = p.id "
+    "JOIN projects p ON p.id = j.value LEFT JOIN query_projects q ON q.id = p.id "
     "LEFT JOIN units t ON t.id = p.town_id JOIN people pe ON pe.id = p.lead_leader_id "
     "JOIN units u ON u.id = p.lead_unit_id";
 

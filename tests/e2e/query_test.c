@@ -894,13 +894,31 @@ static void test_as_of(void **state)
 	problems_are(r->figures->problems, 7, 3, 4, 2, 429);
 	protobuf_c_message_free_unpacked(&r->base, NULL);
 
+	/* A new revision of a period ended by D counts in its place (the
+	 * latest revision does): P8's W38 again, 45 instead of 40. */
+	c = e2e_client(f->s.tcp_url, f->wx, 10000);
+	u.week = (char *)"2026-W38";
+	u.invested = 45;
+	u.percent = 11;
+	if (e2e_call(c, M_SUBMIT, &u.base, NULL, &m, &st) != LS_OK)
+		fail_msg("SubmitUpdate: %s %s", ls_code_name(st.code), st.message);
+	protobuf_c_message_free_unpacked(m, NULL);
+	luoshi_client_close(c);
+	q = as_of(D);
+	r = summary(f, f->s.admin_token, &q);
+	assert_int_equal(r->figures->money->completed_ytd, 1865);
+	assert_int_equal(r->figures->money_continuing->completed_ytd, 1145);
+	/* The status of D still reads W38 as it was sent by D: 10%. */
+	statuses_are(r->figures, 8, 5, 2, 1, 625);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+
 	/* On 11-01 (a Sunday, month 11: plan 1..11) the new week counts, with
-	 * P1's W42 (ended 10-18): 1860 + 70 + 500 = 2430. P1's W42 output 90:
+	 * P1's W42 (ended 10-18): 1865 + 70 + 500 = 2435. P1's W42 output 90:
 	 * 2440. The problems of 10-20: Q6 and the new one raised, Q4
 	 * resolved: 9 raised, 4 resolved. */
 	q = as_of("2026-11-01");
 	r = summary(f, f->s.admin_token, &q);
-	assert_int_equal(r->figures->money->completed_ytd, 2430);
+	assert_int_equal(r->figures->money->completed_ytd, 2435);
 	assert_int_equal(r->figures->money->output_ytd, 2440);
 	assert_int_equal(r->figures->problems->raised, 9);
 	assert_int_equal(r->figures->problems->resolved, 4);
@@ -1210,7 +1228,8 @@ static void test_reconcile(void **state)
 	                                 "'2026-09'"),
 	                 1);
 	assert_int_equal(db_count(&f->s, "SELECT count(*) FROM audit_log WHERE entity = "
-	                                 "'snapshot' AND method LIKE '%Reconcile'"),
+	                                 "'snapshot' AND method LIKE '%Reconcile' AND after "
+	                                 "LIKE '%\"month\":\"2026-09\"%' AND account_id = 1"),
 	                 1);
 	int64_t written = reconciled(&f->s);
 	check_september(f);
@@ -1278,15 +1297,54 @@ static void test_reconcile(void **state)
 	assert_int_equal(g->snapshot->totals->projects, 8);
 	protobuf_c_message_free_unpacked(&g->base, NULL);
 	assert_null(get_snapshot(f, f->viewer, "2026-09", 0, NULL, LS_PERMISSION_DENIED));
+	/* By id; one of id and month, not both nor neither; a bad token. */
+	Luoshi__V1__GetSnapshotRequest gr = LUOSHI__V1__GET_SNAPSHOT_REQUEST__INIT;
+	gr.has_id = true;
+	gr.id = id;
+	g = (Luoshi__V1__GetSnapshotResponse *)call_as(f, f->s.admin_token, M_GET_SNAPSHOT,
+	                                               &gr.base, LS_OK, NULL);
+	assert_string_equal(g->snapshot->month, "2026-09");
+	assert_int_equal(g->n_rows, 8);
+	protobuf_c_message_free_unpacked(&g->base, NULL);
+	gr.month = (char *)"2026-09";
+	call_as(f, f->s.admin_token, M_GET_SNAPSHOT, &gr.base, LS_INVALID_ARGUMENT, &st);
+	gr.has_id = false;
+	gr.month = NULL;
+	call_as(f, f->s.admin_token, M_GET_SNAPSHOT, &gr.base, LS_INVALID_ARGUMENT, &st);
+	gr.month = (char *)"2026-09";
+	gr.page_token = (char *)"x1";
+	call_as(f, f->s.admin_token, M_GET_SNAPSHOT, &gr.base, LS_INVALID_ARGUMENT, &st);
+	assert_string_equal(st.field, "page_token");
+	gr.has_id = true;
+	gr.id = id + 100;
+	gr.month = NULL;
+	gr.page_token = NULL;
+	call_as(f, f->s.admin_token, M_GET_SNAPSHOT, &gr.base, LS_NOT_FOUND, &st);
 	assert_null(get_snapshot(f, f->s.admin_token, "2026-08", 0, NULL, LS_NOT_FOUND));
 
-	/* The list, for everyone. */
+	/* The list, for everyone, the newest first, a page at a time. */
+	r = reconcile(f, f->s.admin_token, "2026-07", LS_OK, &st);
+	assert_true(r->created);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
 	Luoshi__V1__ListSnapshotsRequest lr = LUOSHI__V1__LIST_SNAPSHOTS_REQUEST__INIT;
+	lr.has_page_size = true;
+	lr.page_size = 1;
 	Luoshi__V1__ListSnapshotsResponse *l = (Luoshi__V1__ListSnapshotsResponse *)call_as(
 	    f, f->viewer, M_LIST_SNAPSHOTS, &lr.base, LS_OK, NULL);
 	assert_int_equal(l->n_snapshots, 1);
+	assert_string_equal(l->snapshots[0]->month, "2026-07");
+	assert_non_null(l->next_page_token);
+	char next[32];
+	snprintf(next, sizeof next, "%s", l->next_page_token);
+	protobuf_c_message_free_unpacked(&l->base, NULL);
+	lr.page_token = next;
+	l = (Luoshi__V1__ListSnapshotsResponse *)call_as(f, f->viewer, M_LIST_SNAPSHOTS, &lr.base,
+	                                                 LS_OK, NULL);
+	assert_int_equal(l->n_snapshots, 1);
 	assert_string_equal(l->snapshots[0]->month, "2026-09");
 	assert_int_equal(l->snapshots[0]->totals->projects, 8);
+	assert_int_equal(l->snapshots[0]->totals->completed_ytd, 1350);
+	assert_null(l->next_page_token);
 	protobuf_c_message_free_unpacked(&l->base, NULL);
 }
 

@@ -1,6 +1,7 @@
--- Monthly reconciliation (月度对账): a snapshot of every project in an
--- office's scope, plan against actual as of the month's end, kept as it was
--- written. The month itself is locked in period_locks (003).
+-- QueryService. The monthly reconciliation (月度对账): a snapshot of every
+-- project in an office's scope, plan against actual as of the month's end,
+-- kept as it was written; the month itself is locked in period_locks (003).
+-- Then the two tables the aggregates read, kept by triggers.
 
 CREATE TABLE snapshots (
     id            INTEGER PRIMARY KEY,
@@ -69,10 +70,10 @@ BEGIN SELECT RAISE(ABORT, 'snapshots are never changed'); END;
 -- Each project as the queries filter and group it, with its newest update
 -- (the latest period by its last day, then the highest revision): the
 -- status as of a day on or after settled_on (both that period's first day
--- and the update's submission day) reads the update from here. Dates are days since
--- 1970-01-01; level, category and stage are numbered as in project.proto.
--- The column names are those of projects, so that the scope of an account
--- (SRV_PROJECT_VISIBLE) reads this table as it reads projects.
+-- and the update's submission day) reads the update from here. Dates are
+-- days since 1970-01-01; level, category and stage are numbered as in
+-- project.proto. The column names are those of projects, so that the scope
+-- of an account (SRV_PROJECT_VISIBLE) reads this table as it reads projects.
 CREATE TABLE query_projects (
     id              INTEGER PRIMARY KEY REFERENCES projects(id),
     level           INTEGER NOT NULL,
@@ -89,7 +90,7 @@ CREATE TABLE query_projects (
     period_last     INTEGER,
     revision        INTEGER,
     percent         INTEGER,
-    settled_on      INTEGER     -- the later of its period's first day and its submission
+    settled_on      INTEGER     -- the later of its period's first day and its sending
 );
 
 -- A project's year, month by month: the plan up to the month, and the
@@ -136,30 +137,38 @@ CREATE INDEX updates_project_last ON updates(project_id, period_last, revision);
 CREATE INDEX nodes_done ON nodes(done_date) WHERE done_date IS NOT NULL;
 
 -- ---- query_projects -------------------------------------------------------
+-- Days are CAST(julianday(date) - 2440587.5 AS INTEGER): days since
+-- 1970-01-01, as common/period.h counts them.
 
 CREATE TRIGGER query_projects_insert AFTER INSERT ON projects
 BEGIN
     INSERT INTO query_projects(id, level, category, stage, town_id, lead_leader_id,
         lead_unit_id, monthly, start_day, finish_day, archived)
-    VALUES (NEW.id, CASE NEW.level WHEN 'city' THEN 1 WHEN 'district' THEN 2 WHEN 'town' THEN 3 ELSE 0 END,
+    VALUES (NEW.id,
+        CASE NEW.level WHEN 'city' THEN 1 WHEN 'district' THEN 2 WHEN 'town' THEN 3
+            ELSE 0 END,
         CASE NEW.category WHEN 'industrial' THEN 1 WHEN 'platform' THEN 2
             WHEN 'infrastructure' THEN 3 WHEN 'livelihood' THEN 4 WHEN 'special_task' THEN 5
             ELSE 0 END,
         CASE NEW.stage WHEN 'new' THEN 1 WHEN 'continuing' THEN 2 ELSE 0 END,
         NEW.town_id, NEW.lead_leader_id, NEW.lead_unit_id, NEW.frequency = 'monthly',
-        CAST(julianday(NEW.planned_start) - 2440587.5 AS INTEGER), CAST(julianday(NEW.planned_finish) - 2440587.5 AS INTEGER), NEW.archived);
+        CAST(julianday(NEW.planned_start) - 2440587.5 AS INTEGER),
+        CAST(julianday(NEW.planned_finish) - 2440587.5 AS INTEGER), NEW.archived);
 END;
 
 CREATE TRIGGER query_projects_update AFTER UPDATE ON projects
 BEGIN
     UPDATE query_projects SET (level, category, stage, town_id, lead_leader_id, lead_unit_id,
-        monthly, start_day, finish_day, archived) = (CASE NEW.level WHEN 'city' THEN 1 WHEN 'district' THEN 2 WHEN 'town' THEN 3 ELSE 0 END,
+        monthly, start_day, finish_day, archived) = (
+        CASE NEW.level WHEN 'city' THEN 1 WHEN 'district' THEN 2 WHEN 'town' THEN 3
+            ELSE 0 END,
         CASE NEW.category WHEN 'industrial' THEN 1 WHEN 'platform' THEN 2
             WHEN 'infrastructure' THEN 3 WHEN 'livelihood' THEN 4 WHEN 'special_task' THEN 5
             ELSE 0 END,
         CASE NEW.stage WHEN 'new' THEN 1 WHEN 'continuing' THEN 2 ELSE 0 END,
         NEW.town_id, NEW.lead_leader_id, NEW.lead_unit_id, NEW.frequency = 'monthly',
-        CAST(julianday(NEW.planned_start) - 2440587.5 AS INTEGER), CAST(julianday(NEW.planned_finish) - 2440587.5 AS INTEGER), NEW.archived)
+        CAST(julianday(NEW.planned_start) - 2440587.5 AS INTEGER),
+        CAST(julianday(NEW.planned_finish) - 2440587.5 AS INTEGER), NEW.archived)
     WHERE id = NEW.id;
 END;
 
@@ -168,10 +177,13 @@ BEGIN
     UPDATE query_projects SET period = NEW.period,
         period_last = CAST(julianday(NEW.period_last) - 2440587.5 AS INTEGER),
         revision = NEW.revision, percent = NEW.percent,
-        settled_on = CAST(julianday(max(NEW.period_first, substr(NEW.submitted_at, 1, 10))) - 2440587.5 AS INTEGER)
+        settled_on = CAST(julianday(max(NEW.period_first, substr(NEW.submitted_at, 1, 10)))
+                          - 2440587.5 AS INTEGER)
     WHERE id = NEW.project_id
-      AND (period_last IS NULL OR period_last < CAST(julianday(NEW.period_last) - 2440587.5 AS INTEGER)
-           OR (period_last = CAST(julianday(NEW.period_last) - 2440587.5 AS INTEGER) AND revision < NEW.revision));
+      AND (period_last IS NULL
+           OR period_last < CAST(julianday(NEW.period_last) - 2440587.5 AS INTEGER)
+           OR (period_last = CAST(julianday(NEW.period_last) - 2440587.5 AS INTEGER)
+               AND revision < NEW.revision));
 END;
 
 -- Updates are only ever added (a revision is a new row), but should one be
@@ -180,19 +192,23 @@ CREATE TRIGGER query_projects_updates_update
 AFTER UPDATE OF project_id, period, period_first, period_last, revision, percent, submitted_at
 ON updates
 BEGIN
-    UPDATE query_projects SET (period, period_last, revision, percent, settled_on) = (SELECT period, CAST(julianday(period_last) - 2440587.5 AS INTEGER), revision, percent,
-            CAST(julianday(max(period_first, substr(submitted_at, 1, 10))) - 2440587.5 AS INTEGER)
-         FROM updates WHERE project_id = query_projects.id
-         ORDER BY period_last DESC, revision DESC LIMIT 1)
+    UPDATE query_projects SET (period, period_last, revision, percent, settled_on) = (
+        SELECT period, CAST(julianday(period_last) - 2440587.5 AS INTEGER), revision, percent,
+            CAST(julianday(max(period_first, substr(submitted_at, 1, 10))) - 2440587.5
+                 AS INTEGER)
+        FROM updates WHERE project_id = query_projects.id
+        ORDER BY period_last DESC, revision DESC LIMIT 1)
     WHERE id IN (OLD.project_id, NEW.project_id);
 END;
 
 CREATE TRIGGER query_projects_updates_delete AFTER DELETE ON updates
 BEGIN
-    UPDATE query_projects SET (period, period_last, revision, percent, settled_on) = (SELECT period, CAST(julianday(period_last) - 2440587.5 AS INTEGER), revision, percent,
-            CAST(julianday(max(period_first, substr(submitted_at, 1, 10))) - 2440587.5 AS INTEGER)
-         FROM updates WHERE project_id = OLD.project_id
-         ORDER BY period_last DESC, revision DESC LIMIT 1)
+    UPDATE query_projects SET (period, period_last, revision, percent, settled_on) = (
+        SELECT period, CAST(julianday(period_last) - 2440587.5 AS INTEGER), revision, percent,
+            CAST(julianday(max(period_first, substr(submitted_at, 1, 10))) - 2440587.5
+                 AS INTEGER)
+        FROM updates WHERE project_id = OLD.project_id
+        ORDER BY period_last DESC, revision DESC LIMIT 1)
     WHERE id = OLD.project_id;
 END;
 
@@ -241,9 +257,10 @@ END;
 -- ---- query_months from updates ----------------------------------------------
 -- For the period an update row is for: m is the month of its last day and
 -- w the first K of inv1..inv5 whose Sunday is on or after that day (6: none,
--- for a last day after the month's last Sunday). progress.c clears the
--- previous revision's latest flag (the update trigger takes it out) and
--- inserts the new one (the insert trigger adds it).
+-- for a last day after the month's last Sunday). A period adds to the rows
+-- of its year (inv, out) and to those of the next (pinv, pout). progress.c
+-- clears the previous revision's latest flag (the update trigger takes it
+-- out) and inserts the new one (the insert trigger adds it).
 
 CREATE TRIGGER query_months_updates_insert AFTER INSERT ON updates
 WHEN NEW.latest = 1 AND substr(NEW.period_last, 1, 4) = printf('%04d', NEW.year)
@@ -466,18 +483,21 @@ END;
 
 INSERT INTO query_projects(id, level, category, stage, town_id, lead_leader_id,
     lead_unit_id, monthly, start_day, finish_day, archived)
-SELECT p.id, CASE p.level WHEN 'city' THEN 1 WHEN 'district' THEN 2 WHEN 'town' THEN 3 ELSE 0 END,
-        CASE p.category WHEN 'industrial' THEN 1 WHEN 'platform' THEN 2
-            WHEN 'infrastructure' THEN 3 WHEN 'livelihood' THEN 4 WHEN 'special_task' THEN 5
-            ELSE 0 END,
-        CASE p.stage WHEN 'new' THEN 1 WHEN 'continuing' THEN 2 ELSE 0 END,
-        p.town_id, p.lead_leader_id, p.lead_unit_id, p.frequency = 'monthly',
-        CAST(julianday(p.planned_start) - 2440587.5 AS INTEGER), CAST(julianday(p.planned_finish) - 2440587.5 AS INTEGER), p.archived
+SELECT p.id,
+    CASE p.level WHEN 'city' THEN 1 WHEN 'district' THEN 2 WHEN 'town' THEN 3 ELSE 0 END,
+    CASE p.category WHEN 'industrial' THEN 1 WHEN 'platform' THEN 2
+        WHEN 'infrastructure' THEN 3 WHEN 'livelihood' THEN 4 WHEN 'special_task' THEN 5
+        ELSE 0 END,
+    CASE p.stage WHEN 'new' THEN 1 WHEN 'continuing' THEN 2 ELSE 0 END,
+    p.town_id, p.lead_leader_id, p.lead_unit_id, p.frequency = 'monthly',
+    CAST(julianday(p.planned_start) - 2440587.5 AS INTEGER),
+    CAST(julianday(p.planned_finish) - 2440587.5 AS INTEGER), p.archived
 FROM projects p;
-UPDATE query_projects SET (period, period_last, revision, percent, settled_on) = (SELECT period, CAST(julianday(period_last) - 2440587.5 AS INTEGER), revision, percent,
-            CAST(julianday(max(period_first, substr(submitted_at, 1, 10))) - 2440587.5 AS INTEGER)
-         FROM updates WHERE project_id = query_projects.id
-         ORDER BY period_last DESC, revision DESC LIMIT 1);
+UPDATE query_projects SET (period, period_last, revision, percent, settled_on) = (
+    SELECT period, CAST(julianday(period_last) - 2440587.5 AS INTEGER), revision, percent,
+        CAST(julianday(max(period_first, substr(submitted_at, 1, 10))) - 2440587.5 AS INTEGER)
+    FROM updates WHERE project_id = query_projects.id
+    ORDER BY period_last DESC, revision DESC LIMIT 1);
 
 INSERT INTO query_months(year, month, project_id, plan_ytd, plan_year)
 SELECT k.year, r.column1, k.project_id,
