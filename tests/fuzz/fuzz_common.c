@@ -13,23 +13,17 @@
 
 ProtobufCService *const *fuzz_impls(size_t *n)
 {
-	static ProtobufCService *impls[16];
-	static size_t count;
-	if (count == 0) {
-		impls[count++] = srv_health_service();
-		impls[count++] = srv_reflection_service();
-		impls[count++] = srv_import_service();
-		impls[count++] = srv_project_service();
-		impls[count++] = srv_schedule_service();
-		impls[count++] = srv_progress_service();
-		impls[count++] = srv_export_service();
-		impls[count++] = srv_reminder_service();
-		impls[count++] = srv_problem_service();
-		impls[count++] = srv_registry_service();
-		impls[count++] = srv_account_service();
-		impls[count++] = srv_admin_service();
-	}
-	*n = count;
+	static ProtobufCService *impls[32];
+	ProtobufCService *list[] = {
+	    srv_health_service(),  srv_reflection_service(),  srv_import_service(),
+	    srv_project_service(), srv_schedule_service(),    srv_progress_service(),
+	    srv_query_service(),   srv_export_service(),      srv_reminder_service(),
+	    srv_problem_service(), srv_supervision_service(), srv_registry_service(),
+	    srv_account_service(), srv_admin_service(),
+	};
+	_Static_assert(sizeof list <= sizeof impls, "fuzz_impls needs a larger array");
+	memcpy(impls, list, sizeof list);
+	*n = sizeof list / sizeof list[0];
 	return impls;
 }
 

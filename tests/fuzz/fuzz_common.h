@@ -27,7 +27,8 @@
 	} while (0)
 
 /* The service implementations, as server/main.c's serve() registers them;
- * *n gets their number. A service added to main.c belongs here too. */
+ * *n gets their number. A service added to main.c belongs here too
+ * (tests/fuzz/run.sh refuses to run while the two lists differ). */
 ProtobufCService *const *fuzz_impls(size_t *n);
 
 /* Every method the protos declare: services in ls_service_descriptors order,

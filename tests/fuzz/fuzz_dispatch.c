@@ -34,8 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* The district: the root unit (1, office) and the admin come from the
  * store's API as `luoshid init` makes them; the rest is inserted here as
  * the end-to-end tests do. Units: two towns, a department, an inspection
- * group, the discipline commission, and a second district (5) with a town
- * (6) outside the office's scope. */
+ * group, the discipline commission, the approval support group, and a
+ * second district (5) with a town (6) outside the office's scope. */
 static const char FIXTURE[] =
     "INSERT INTO units(id, code, name, kind, parent_id, created_at) VALUES"
     " (2, 'WX', '五乡镇', 'town', 1, '2026-01-01'),"
@@ -45,6 +45,8 @@ static const char FIXTURE[] =
     " (6, 'DQ', '大碶街道', 'town', 5, '2026-01-01'),"
     " (7, 'DCZ', '督查组', 'inspection_group', 1, '2026-01-01'),"
     " (8, 'JW', '区纪委', 'discipline', 1, '2026-01-01');"
+    "INSERT INTO units(id, code, name, kind, parent_id, support_group, created_at) VALUES"
+    " (9, 'SPZ', '审批服务组', 'support_group', 1, 'approval', '2026-01-01');"
     "INSERT INTO people(id, code, name, unit_id, created_at) VALUES"
     " (1, 'L01', '张区长', 1, '2026-01-01'),"
     " (2, 'F01', '王科长', 4, '2026-01-01');"

@@ -129,6 +129,35 @@ static const seed seeds[] = {
      "{\"unreadOnly\":true,\"recipient\":\"RECIPIENT_KIND_UNIT\",\"pageSize\":10}"},
     {"ReminderService/Ack", FUZZ_TOWN, 0, "{\"all\":true}"},
     {"ReminderService/GetCursor", FUZZ_LEADER, 0, "{}"},
+    {"ProblemService/RaiseProblem", FUZZ_TOWN, 1,
+     "{\"project\":\"P1\",\"title\":\"用地指标不足\",\"detail\":\"需协调\","
+     "\"group\":\"GROUP_APPROVAL\",\"dueDate\":\"2026-12-31\"}"},
+    {"ProblemService/ListProblems", FUZZ_LEADER, 0,
+     "{\"openOnly\":true,\"town\":\"WX\",\"asOf\":\"2026-11-01\"}"},
+    {"SupervisionService/LogActivity", FUZZ_LEADER, 1,
+     "{\"leader\":\"L01\",\"project\":\"P1\",\"kind\":\"WEEKLY_REVIEW\","
+     "\"date\":\"2026-03-02\",\"notes\":\"现场查看\"}"},
+    {"SupervisionService/RecordInspection", FUZZ_INSPECTOR, 1,
+     "{\"group\":\"DCZ\",\"project\":\"P1\",\"date\":\"2026-03-05\","
+     "\"layer\":\"LAYER_LEAD_LEADER\",\"findings\":\"进度滞后\",\"slow\":true}"},
+    {"SupervisionService/RecordAccountability", FUZZ_DISCIPLINE, 0,
+     "{\"kind\":\"WARNING_TALK\",\"unit\":\"FGJ\",\"project\":\"P1\","
+     "\"date\":\"2026-03-10\",\"text\":\"约谈\"}"},
+    {"SupervisionService/SetApproval", FUZZ_DEPARTMENT, 0,
+     "{\"project\":\"P1\",\"item\":\"施工许可\",\"department\":\"FGJ\","
+     "\"submitted\":\"2026-02-01\",\"approved\":\"2026-02-10\",\"visits\":1}"},
+    {"SupervisionService/SetClearance", FUZZ_ADMIN, 0,
+     "{\"project\":\"P1\",\"month\":\"2026-02\",\"targetM2\":\"5000\","
+     "\"clearedM2\":\"1200\",\"households\":\"3\"}"},
+    {"SupervisionService/AddFunding", FUZZ_ADMIN, 0,
+     "{\"source\":\"国开行\",\"kind\":\"FUNDING_AGREEMENT\",\"project\":\"P1\","
+     "\"amount\":\"660000\",\"signed\":\"2026-01-15\",\"termYears\":5}"},
+    {"QueryService/Summary", FUZZ_VIEWER, 0,
+     "{\"filter\":{\"asOf\":\"2026-06-30\",\"level\":\"LEVEL_DISTRICT\"}}"},
+    {"QueryService/Grouped", FUZZ_LEADER, 0,
+     "{\"filter\":{\"town\":\"WX\"},\"by\":\"GROUP_BY_TOWN\",\"descending\":true}"},
+    {"QueryService/Lagging", FUZZ_ADMIN, 0, "{\"filter\":{\"project\":\"P1\"}}"},
+    {"AdminService/Backup", FUZZ_ADMIN, 0, "{\"file\":\"luoshi-2026-11-29.db\"}"},
 };
 
 /* JSON for fuzz_json: the index into fuzz_json_types and the text. */

@@ -34,6 +34,15 @@ if ! command -v clang >/dev/null; then
 	exit 1
 fi
 
+# fuzz_common.c registers the services as server/main.c does: one added
+# there and not here would go unfuzzed.
+list_services() { grep -o 'srv_[a-z_]*_service()' "$1" | sort -u; }
+if [[ $(list_services "$top/server/main.c") != "$(list_services "$top/tests/fuzz/fuzz_common.c")" ]]; then
+	say "tests/fuzz/fuzz_common.c does not register the services server/main.c does:"
+	diff <(list_services "$top/server/main.c") <(list_services "$top/tests/fuzz/fuzz_common.c") >&2 || true
+	exit 1
+fi
+
 say "building ${build#"$top"/}/"
 mkdir -p -- "$build"
 blog=$build/build.log

@@ -585,9 +585,8 @@ static void errors_one_line(void **state)
 	check_error(f, 0, "nodes.csv", 1, "due date", "unknown column");
 	ls_csv_errors_fini(&f->errs);
 
-	assert_int_equal(parse(f, "units.csv", "code,name,kind\nWX,五乡镇,\"to\r\nwn\"\n",
-	                       LS_CSV_AUTO),
-	                 1);
+	assert_int_equal(
+	    parse(f, "units.csv", "code,name,kind\nWX,五乡镇,\"to\r\nwn\"\n", LS_CSV_AUTO), 1);
 	check_error(f, 0, "units.csv", 2, "kind", "\"to wn\" is not one of");
 	ls_csv_errors_fini(&f->errs);
 
