@@ -97,6 +97,14 @@ bool cli_parse_int(const char *s, long long min, long long max, long long *out);
  * without spaces, 1..128 characters). */
 bool cli_key_valid(const char *key);
 
+/* Takes arg as the idempotency key of --key, or prints the usage error. */
+int cli_key_option(const cli_ctx *ctx, const char *arg, const char **key);
+
+/* The one positional argument left at argv[optind]; what names it in the
+ * usage error when it is missing ("no unit given"). */
+int cli_one_arg(const cli_ctx *ctx, int argc, char **argv, const char *missing,
+                const char **out);
+
 /* Appends " name" to ctx->path as a command is entered. */
 void cli_enter(cli_ctx *ctx, const char *name);
 
@@ -123,6 +131,14 @@ const char *cli_server(void);
 #define CLI_FRESH_KEY ((const char *)1)
 int cli_call(luoshi_client *c, const char *method, const ProtobufCMessage *req, const char *key,
              ProtobufCMessage **resp);
+
+/* Opens, calls method and shows the answer: as JSON under --json, else the
+ * message in the answer's field named field, through show, after the line
+ * done_fmt (a format taking that message's "code"; NULL for none). For the
+ * add, edit and archive commands, whose answers carry the row. */
+int cli_call_show(cli_ctx *ctx, const char *method, const ProtobufCMessage *req, const char *key,
+                  const char *field, const char *done_fmt,
+                  void (*show)(const ProtobufCMessage *row));
 
 /* ---- commands ------------------------------------------------------------- */
 

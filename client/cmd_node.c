@@ -104,15 +104,6 @@ static void node_add_row(cli_table *t, const Luoshi__V1__Node *n)
 
 /* ---- shared option handling ----------------------------------------------------- */
 
-static int key_option(cli_ctx *ctx, const char **key)
-{
-	if (!cli_key_valid(optarg))
-		return cli_usage_error(
-		    ctx, _("--key takes 1 to 128 printable characters without spaces"));
-	*key = optarg;
-	return LS_OK;
-}
-
 /* The one node ID argument at argv[optind]. */
 static int node_id_arg(cli_ctx *ctx, int argc, char **argv, int64_t *id)
 {
@@ -198,7 +189,7 @@ static int run_add(cli_ctx *ctx, int argc, char **argv)
 			req.owner_unit = optarg;
 			break;
 		case CLI_OPT_KEY:
-			if (key_option(ctx, &key) != LS_OK)
+			if (cli_key_option(ctx, optarg, &key) != LS_OK)
 				return CLI_EXIT_USAGE;
 			break;
 		default:
@@ -252,7 +243,7 @@ static int run_edit(cli_ctx *ctx, int argc, char **argv)
 			req.owner_unit = optarg;
 			break;
 		case CLI_OPT_KEY:
-			if (key_option(ctx, &key) != LS_OK)
+			if (cli_key_option(ctx, optarg, &key) != LS_OK)
 				return CLI_EXIT_USAGE;
 			break;
 		default:
@@ -314,7 +305,7 @@ static int run_mark(cli_ctx *ctx, int argc, char **argv, bool done)
 			req.done_date = optarg;
 			break;
 		case CLI_OPT_KEY:
-			if (key_option(ctx, &key) != LS_OK)
+			if (cli_key_option(ctx, optarg, &key) != LS_OK)
 				return CLI_EXIT_USAGE;
 			break;
 		default:
@@ -632,7 +623,7 @@ static int run_plan(cli_ctx *ctx, int argc, char **argv)
 			req.owner_unit = optarg;
 			break;
 		case CLI_OPT_KEY:
-			if (key_option(ctx, &key) != LS_OK)
+			if (cli_key_option(ctx, optarg, &key) != LS_OK)
 				return CLI_EXIT_USAGE;
 			break;
 		default:

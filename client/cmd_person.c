@@ -72,14 +72,9 @@ static void print_person(const Luoshi__V1__Person *p)
 	cli_table_free(t);
 }
 
-/* The person a response carries in its field "person". */
-static const Luoshi__V1__Person *person_of(const ProtobufCMessage *m)
+static void show_person(const ProtobufCMessage *row)
 {
-	const ProtobufCFieldDescriptor *f =
-	    protobuf_c_message_descriptor_get_field_by_name(m->descriptor, "person");
-	if (f == NULL || f->type != PROTOBUF_C_TYPE_MESSAGE)
-		return NULL;
-	return *(const Luoshi__V1__Person *const *)(const void *)((const char *)m + f->offset);
+	print_person((const Luoshi__V1__Person *)row);
 }
 
 /* Calls method and prints the person of the answer, after a line saying
@@ -87,45 +82,13 @@ static const Luoshi__V1__Person *person_of(const ProtobufCMessage *m)
 static int call_and_print(cli_ctx *ctx, const char *method, const ProtobufCMessage *req,
                           const char *key, const char *what)
 {
-	luoshi_client *client;
-	int rc = cli_open(ctx, &client);
-	if (rc != LS_OK)
-		return rc;
-	ProtobufCMessage *m;
-	rc = cli_call(client, method, req, key, &m);
-	luoshi_client_close(client);
-	if (rc != LS_OK)
-		return rc;
-	const Luoshi__V1__Person *p = person_of(m);
-	if (ctx->json) {
-		rc = cli_print_message_json(m);
-	} else if (p != NULL) {
-		if (what != NULL)
-			printf(what, p->code ? p->code : "");
-		print_person(p);
-	}
-	protobuf_c_message_free_unpacked(m, NULL);
-	return rc;
-}
-
-static int key_option(const cli_ctx *ctx, const char *arg, const char **key)
-{
-	if (!cli_key_valid(arg))
-		return cli_usage_error(ctx, _("--key takes 1 to 128 printable characters "
-		                              "without spaces"));
-	*key = arg;
-	return LS_OK;
+	return cli_call_show(ctx, method, req, key, "person", what, show_person);
 }
 
 /* The one positional argument, the person, after the options. */
 static int the_person(const cli_ctx *ctx, int argc, char **argv, const char **person)
 {
-	if (optind >= argc)
-		return cli_usage_error(ctx, _("no person given"));
-	if (argc - optind > 1)
-		return cli_usage_error(ctx, _("unexpected argument '%s'"), argv[optind + 1]);
-	*person = argv[optind];
-	return LS_OK;
+	return cli_one_arg(ctx, argc, argv, _("no person given"), person);
 }
 
 /* ---- add and edit ------------------------------------------------------------------- */
@@ -180,7 +143,7 @@ static int run_add(cli_ctx *ctx, int argc, char **argv)
 			req.phone = optarg;
 			break;
 		case CLI_OPT_KEY:
-			if (key_option(ctx, optarg, &key) != LS_OK)
+			if (cli_key_option(ctx, optarg, &key) != LS_OK)
 				return CLI_EXIT_USAGE;
 			break;
 		default:
@@ -244,7 +207,7 @@ static int run_edit(cli_ctx *ctx, int argc, char **argv)
 			req.phone = optarg;
 			break;
 		case CLI_OPT_KEY:
-			if (key_option(ctx, optarg, &key) != LS_OK)
+			if (cli_key_option(ctx, optarg, &key) != LS_OK)
 				return CLI_EXIT_USAGE;
 			break;
 		default:
@@ -306,7 +269,7 @@ static int run_deactivate(cli_ctx *ctx, int argc, char **argv)
 			    "Options:\n"
 			    "  --key KEY  the idempotency key, to retry an earlier deactivate safely\n"));
 		case CLI_OPT_KEY:
-			if (key_option(ctx, optarg, &key) != LS_OK)
+			if (cli_key_option(ctx, optarg, &key) != LS_OK)
 				return CLI_EXIT_USAGE;
 			break;
 		default:

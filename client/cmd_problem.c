@@ -251,15 +251,6 @@ static void list_row(cli_table *t, const Luoshi__V1__Problem *p)
 
 /* ---- shared option handling -------------------------------------------------------- */
 
-static int key_option(cli_ctx *ctx, const char **key)
-{
-	if (!cli_key_valid(optarg))
-		return cli_usage_error(
-		    ctx, _("--key takes 1 to 128 printable characters without spaces"));
-	*key = optarg;
-	return LS_OK;
-}
-
 /* The problem's ID, the first argument after the options; with text, the
  * one argument after it too (a note). */
 static int id_arg(cli_ctx *ctx, int argc, char **argv, int64_t *id, char **text)
@@ -375,7 +366,7 @@ static int run_raise(cli_ctx *ctx, int argc, char **argv)
 			req.due_date = optarg;
 			break;
 		case CLI_OPT_KEY:
-			if (key_option(ctx, &key) != LS_OK)
+			if (cli_key_option(ctx, optarg, &key) != LS_OK)
 				return CLI_EXIT_USAGE;
 			break;
 		default:
@@ -445,7 +436,7 @@ static int run_assign(cli_ctx *ctx, int argc, char **argv)
 			req.person = optarg;
 			break;
 		case CLI_OPT_KEY:
-			if (key_option(ctx, &key) != LS_OK)
+			if (cli_key_option(ctx, optarg, &key) != LS_OK)
 				return CLI_EXIT_USAGE;
 			break;
 		default:
@@ -489,7 +480,7 @@ static int run_note(cli_ctx *ctx, int argc, char **argv)
 			      "Options:\n"
 			      "  --key KEY  the idempotency key, to retry safely\n"));
 		case CLI_OPT_KEY:
-			if (key_option(ctx, &key) != LS_OK)
+			if (cli_key_option(ctx, optarg, &key) != LS_OK)
 				return CLI_EXIT_USAGE;
 			break;
 		default:
@@ -538,7 +529,7 @@ static int run_text_write(cli_ctx *ctx, int argc, char **argv, const text_write 
 			text = optarg;
 			break;
 		case CLI_OPT_KEY:
-			if (key_option(ctx, &key) != LS_OK)
+			if (cli_key_option(ctx, optarg, &key) != LS_OK)
 				return CLI_EXIT_USAGE;
 			break;
 		default:

@@ -550,33 +550,15 @@ static int parse_form(cli_ctx *ctx, int argc, char **argv, bool edit, form *f)
 
 /* Calls method with req and prints the project of its answer, after
  * done_fmt (which takes the project's code). */
+static void show_project(const ProtobufCMessage *row)
+{
+	print_project((const Luoshi__V1__Project *)row);
+}
+
 static int call_and_print(cli_ctx *ctx, const char *method, const ProtobufCMessage *req,
                           const char *key, const char *done_fmt)
 {
-	luoshi_client *client;
-	int rc = cli_open(ctx, &client);
-	if (rc != LS_OK)
-		return rc;
-	ProtobufCMessage *m;
-	rc = cli_call(client, method, req, key, &m);
-	luoshi_client_close(client);
-	if (rc != LS_OK)
-		return rc;
-	/* The answers of add, edit and archive each hold the project in a
-	 * field named "project". */
-	const ProtobufCFieldDescriptor *fd =
-	    protobuf_c_message_descriptor_get_field_by_name(m->descriptor, "project");
-	const Luoshi__V1__Project *p =
-	    fd != NULL ? *(Luoshi__V1__Project *const *)((const char *)m + fd->offset) : NULL;
-	if (ctx->json) {
-		rc = cli_print_message_json(m);
-	} else if (p != NULL) {
-		printf(done_fmt, p->code);
-		putchar('\n');
-		print_project(p);
-	}
-	protobuf_c_message_free_unpacked(m, NULL);
-	return rc;
+	return cli_call_show(ctx, method, req, key, "project", done_fmt, show_project);
 }
 
 static int run_add(cli_ctx *ctx, int argc, char **argv)
@@ -611,7 +593,7 @@ static int run_add(cli_ctx *ctx, int argc, char **argv)
 	req.land_clearance = f.land == 1;
 	req.has_fast_track = f.fast >= 0;
 	req.fast_track = f.fast == 1;
-	rc = call_and_print(ctx, M_CREATE, &req.base, f.key, _("Project %s is added."));
+	rc = call_and_print(ctx, M_CREATE, &req.base, f.key, _("Project %s is added.\n"));
 	form_free(&f);
 	return rc;
 }
@@ -652,7 +634,7 @@ static int run_edit(cli_ctx *ctx, int argc, char **argv)
 	req.fast_track = f.fast == 1;
 	req.has_fast_track_auto = f.fast == 2;
 	req.fast_track_auto = f.fast == 2;
-	rc = call_and_print(ctx, M_UPDATE, &req.base, f.key, _("Project %s is changed."));
+	rc = call_and_print(ctx, M_UPDATE, &req.base, f.key, _("Project %s is changed.\n"));
 	form_free(&f);
 	return rc;
 }
@@ -698,7 +680,7 @@ static int run_archive(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(ctx, _("unexpected argument '%s'"), argv[optind + 1]);
 	Luoshi__V1__ArchiveProjectRequest req = LUOSHI__V1__ARCHIVE_PROJECT_REQUEST__INIT;
 	req.project = argv[optind];
-	return call_and_print(ctx, M_ARCHIVE, &req.base, key, _("Project %s is archived."));
+	return call_and_print(ctx, M_ARCHIVE, &req.base, key, _("Project %s is archived.\n"));
 }
 
 /* ---- show ----------------------------------------------------------------------------- */

@@ -106,15 +106,6 @@ static void task_add_row(cli_table *t, const Luoshi__V1__Task *k)
 
 /* ---- shared option handling ----------------------------------------------------- */
 
-static int key_option(cli_ctx *ctx, const char **key)
-{
-	if (!cli_key_valid(optarg))
-		return cli_usage_error(
-		    ctx, _("--key takes 1 to 128 printable characters without spaces"));
-	*key = optarg;
-	return LS_OK;
-}
-
 static int status_option(cli_ctx *ctx, protobuf_c_boolean *has, Luoshi__V1__TaskStatus *status)
 {
 	int s = status_from_arg(optarg);
@@ -224,7 +215,7 @@ static int run_add(cli_ctx *ctx, int argc, char **argv)
 			req.due_date = optarg;
 			break;
 		case CLI_OPT_KEY:
-			if (key_option(ctx, &key) != LS_OK)
+			if (cli_key_option(ctx, optarg, &key) != LS_OK)
 				return CLI_EXIT_USAGE;
 			break;
 		default:
@@ -290,7 +281,7 @@ static int run_edit(cli_ctx *ctx, int argc, char **argv)
 				return CLI_EXIT_USAGE;
 			break;
 		case CLI_OPT_KEY:
-			if (key_option(ctx, &key) != LS_OK)
+			if (cli_key_option(ctx, optarg, &key) != LS_OK)
 				return CLI_EXIT_USAGE;
 			break;
 		default:
@@ -331,7 +322,7 @@ static int run_done(cli_ctx *ctx, int argc, char **argv)
 			      "Options:\n"
 			      "  --key KEY  the idempotency key, to retry safely\n"));
 		case CLI_OPT_KEY:
-			if (key_option(ctx, &key) != LS_OK)
+			if (cli_key_option(ctx, optarg, &key) != LS_OK)
 				return CLI_EXIT_USAGE;
 			break;
 		default:

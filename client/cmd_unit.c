@@ -198,60 +198,23 @@ static void print_unit(const Luoshi__V1__Unit *u)
 	cli_table_free(t);
 }
 
-/* The unit a response carries in its field "unit". */
-static const Luoshi__V1__Unit *unit_of(const ProtobufCMessage *m)
+static void show_unit(const ProtobufCMessage *row)
 {
-	const ProtobufCFieldDescriptor *f =
-	    protobuf_c_message_descriptor_get_field_by_name(m->descriptor, "unit");
-	if (f == NULL || f->type != PROTOBUF_C_TYPE_MESSAGE)
-		return NULL;
-	return *(const Luoshi__V1__Unit *const *)(const void *)((const char *)m + f->offset);
+	print_unit((const Luoshi__V1__Unit *)row);
 }
 
-/* Calls method and prints the unit of the answer, after a line saying what
- * happened (a format taking the unit's code; NULL for none). */
+/* Calls method and prints the unit of the answer, after a line saying
+ * what happened (a format taking the unit's code; NULL for none). */
 static int call_and_print(cli_ctx *ctx, const char *method, const ProtobufCMessage *req,
                           const char *key, const char *what)
 {
-	luoshi_client *client;
-	int rc = cli_open(ctx, &client);
-	if (rc != LS_OK)
-		return rc;
-	ProtobufCMessage *m;
-	rc = cli_call(client, method, req, key, &m);
-	luoshi_client_close(client);
-	if (rc != LS_OK)
-		return rc;
-	const Luoshi__V1__Unit *u = unit_of(m);
-	if (ctx->json) {
-		rc = cli_print_message_json(m);
-	} else if (u != NULL) {
-		if (what != NULL)
-			printf(what, u->code ? u->code : "");
-		print_unit(u);
-	}
-	protobuf_c_message_free_unpacked(m, NULL);
-	return rc;
-}
-
-static int key_option(const cli_ctx *ctx, const char *arg, const char **key)
-{
-	if (!cli_key_valid(arg))
-		return cli_usage_error(ctx, _("--key takes 1 to 128 printable characters "
-		                              "without spaces"));
-	*key = arg;
-	return LS_OK;
+	return cli_call_show(ctx, method, req, key, "unit", what, show_unit);
 }
 
 /* The one positional argument, the unit, after the options. */
 static int the_unit(const cli_ctx *ctx, int argc, char **argv, const char **unit)
 {
-	if (optind >= argc)
-		return cli_usage_error(ctx, _("no unit given"));
-	if (argc - optind > 1)
-		return cli_usage_error(ctx, _("unexpected argument '%s'"), argv[optind + 1]);
-	*unit = argv[optind];
-	return LS_OK;
+	return cli_one_arg(ctx, argc, argv, _("no unit given"), unit);
 }
 
 /* ---- add and edit ------------------------------------------------------------------- */
@@ -317,7 +280,7 @@ static int run_add(cli_ctx *ctx, int argc, char **argv)
 				return CLI_EXIT_USAGE;
 			break;
 		case CLI_OPT_KEY:
-			if (key_option(ctx, optarg, &key) != LS_OK)
+			if (cli_key_option(ctx, optarg, &key) != LS_OK)
 				return CLI_EXIT_USAGE;
 			break;
 		default:
@@ -391,7 +354,7 @@ static int run_edit(cli_ctx *ctx, int argc, char **argv)
 				return CLI_EXIT_USAGE;
 			break;
 		case CLI_OPT_KEY:
-			if (key_option(ctx, optarg, &key) != LS_OK)
+			if (cli_key_option(ctx, optarg, &key) != LS_OK)
 				return CLI_EXIT_USAGE;
 			break;
 		default:
@@ -454,7 +417,7 @@ static int run_deactivate(cli_ctx *ctx, int argc, char **argv)
 			    "Options:\n"
 			    "  --key KEY  the idempotency key, to retry an earlier deactivate safely\n"));
 		case CLI_OPT_KEY:
-			if (key_option(ctx, optarg, &key) != LS_OK)
+			if (cli_key_option(ctx, optarg, &key) != LS_OK)
 				return CLI_EXIT_USAGE;
 			break;
 		default:

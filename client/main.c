@@ -306,6 +306,72 @@ bool cli_key_valid(const char *key)
 	return true;
 }
 
+int cli_key_option(const cli_ctx *ctx, const char *arg, const char **key)
+{
+	if (!cli_key_valid(arg))
+		return cli_usage_error(ctx, _("--key takes 1 to 128 printable characters "
+		                              "without spaces"));
+	*key = arg;
+	return LS_OK;
+}
+
+int cli_one_arg(const cli_ctx *ctx, int argc, char **argv, const char *missing,
+                const char **out)
+{
+	if (optind >= argc)
+		return cli_usage_error(ctx, "%s", missing);
+	if (argc - optind > 1)
+		return cli_usage_error(ctx, _("unexpected argument '%s'"), argv[optind + 1]);
+	*out = argv[optind];
+	return LS_OK;
+}
+
+/* The message in m's field named name; NULL when there is none. */
+static const ProtobufCMessage *message_field(const ProtobufCMessage *m, const char *name)
+{
+	const ProtobufCFieldDescriptor *f =
+	    protobuf_c_message_descriptor_get_field_by_name(m->descriptor, name);
+	if (f == NULL || f->type != PROTOBUF_C_TYPE_MESSAGE || f->label == PROTOBUF_C_LABEL_REPEATED)
+		return NULL;
+	return *(const ProtobufCMessage *const *)(const void *)((const char *)m + f->offset);
+}
+
+/* The text field "code" of m; "" when there is none. */
+static const char *code_field(const ProtobufCMessage *m)
+{
+	const ProtobufCFieldDescriptor *f =
+	    protobuf_c_message_descriptor_get_field_by_name(m->descriptor, "code");
+	if (f == NULL || f->type != PROTOBUF_C_TYPE_STRING || f->label == PROTOBUF_C_LABEL_REPEATED)
+		return "";
+	const char *code = *(const char *const *)(const void *)((const char *)m + f->offset);
+	return code != NULL ? code : "";
+}
+
+int cli_call_show(cli_ctx *ctx, const char *method, const ProtobufCMessage *req, const char *key,
+                  const char *field, const char *done_fmt,
+                  void (*show)(const ProtobufCMessage *row))
+{
+	luoshi_client *client;
+	int rc = cli_open(ctx, &client);
+	if (rc != LS_OK)
+		return rc;
+	ProtobufCMessage *m;
+	rc = cli_call(client, method, req, key, &m);
+	luoshi_client_close(client);
+	if (rc != LS_OK)
+		return rc;
+	const ProtobufCMessage *row = message_field(m, field);
+	if (ctx->json) {
+		rc = cli_print_message_json(m);
+	} else if (row != NULL) {
+		if (done_fmt != NULL)
+			printf(done_fmt, code_field(row));
+		show(row);
+	}
+	protobuf_c_message_free_unpacked(m, NULL);
+	return rc;
+}
+
 /* The option argv[optind - 1] named, without any "=value". */
 static const char *option_text(char **argv, char *buf, size_t n)
 {
