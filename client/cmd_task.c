@@ -104,6 +104,11 @@ static void task_add_row(cli_table *t, const Luoshi__V1__Task *k)
 	cli_table_add(t, cells);
 }
 
+static void task_add_row_msg(cli_table *t, const ProtobufCMessage *m)
+{
+	task_add_row(t, (const Luoshi__V1__Task *)m);
+}
+
 /* ---- shared option handling ----------------------------------------------------- */
 
 static int status_option(cli_ctx *ctx, protobuf_c_boolean *has, Luoshi__V1__TaskStatus *status)
@@ -412,67 +417,10 @@ static int run_list(cli_ctx *ctx, int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error(ctx, _("unexpected argument '%s'"), argv[optind]);
 
-	luoshi_client *client;
-	int rc = cli_open(ctx, &client);
-	if (rc != LS_OK)
-		return rc;
 	const char *headers[TASK_COLS];
 	task_headers(headers);
-	cli_table *t = ctx->json ? NULL : cli_table_alloc(TASK_COLS, headers);
-	json_t *rows = ctx->json ? json_array() : NULL;
-	if (ctx->json && rows == NULL)
-		cli_out_of_memory();
-	long long fetched = 0;
-	char *page_token = NULL;
-	do {
-		Luoshi__V1__ListTasksRequest req = base;
-		if (limit > 0) {
-			long long left = limit - fetched;
-			req.has_page_size = 1;
-			req.page_size = (uint32_t)(left < CLI_MAX_PAGE ? left : CLI_MAX_PAGE);
-		}
-		req.page_token = page_token;
-		ProtobufCMessage *m;
-		rc = cli_call(client, M_LIST, &req.base, NULL, &m);
-		if (rc != LS_OK)
-			break;
-		const Luoshi__V1__ListTasksResponse *resp = (Luoshi__V1__ListTasksResponse *)m;
-		for (size_t i = 0; i < resp->n_tasks && (limit == 0 || fetched < limit); i++) {
-			fetched++;
-			if (rows != NULL) {
-				if (json_array_append_new(
-				        rows, cli_message_json(&resp->tasks[i]->base)) != 0)
-					cli_out_of_memory();
-			} else {
-				task_add_row(t, resp->tasks[i]);
-			}
-		}
-		const char *next = resp->next_page_token;
-		char *prev = page_token;
-		page_token = next != NULL && *next != '\0' ? cli_xstrdup(next) : NULL;
-		protobuf_c_message_free_unpacked(m, NULL);
-		if (page_token != NULL && prev != NULL && strcmp(page_token, prev) == 0) {
-			ls_status st;
-			ls_status_set(&st, LS_INTERNAL, _("the server repeated page token '%s'"),
-			              page_token);
-			rc = cli_print_status(&st);
-		}
-		free(prev);
-	} while (rc == LS_OK && page_token != NULL && (limit == 0 || fetched < limit));
-	free(page_token);
-	luoshi_client_close(client);
-
-	if (rc == LS_OK) {
-		if (rows != NULL)
-			rc = cli_print_json(json_incref(rows));
-		else if (cli_table_rows(t) == 0)
-			printf("%s\n", _("No tasks."));
-		else
-			cli_table_print(t, stdout, 0);
-	}
-	json_decref(rows);
-	cli_table_free(t);
-	return rc;
+	return cli_sup_list(ctx, M_LIST, &base.base, "tasks", limit, TASK_COLS, headers,
+	                    task_add_row_msg, _("No tasks."));
 }
 
 /* ---- the group ---------------------------------------------------------------- */
