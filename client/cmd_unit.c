@@ -434,6 +434,26 @@ static int run_deactivate(cli_ctx *ctx, int argc, char **argv)
 
 /* ---- list ------------------------------------------------------------------------- */
 
+/* One unit of a list: the status column shows only when the table has it
+ * (list --all). */
+static void list_row(cli_table *t, const ProtobufCMessage *m)
+{
+	const Luoshi__V1__Unit *u = (const Luoshi__V1__Unit *)m;
+	char parent[512], k[64], kind_cell[160];
+	code_name(u->parent_code, u->parent_name, parent, sizeof parent);
+	snprintf(kind_cell, sizeof kind_cell, "%s",
+	         u->has_kind ? kind_show(u->kind, k, sizeof k) : "");
+	/* A support group's group goes with its kind: "support-group
+	 * (funding)". */
+	if (u->support_group != NULL)
+		snprintf(kind_cell, sizeof kind_cell, cli_pgettext("unit", NC_("unit", "%s (%s)")),
+		         u->has_kind ? kind_show(u->kind, k, sizeof k) : "",
+		         support_group_show(u->support_group));
+	const char *cells[5] = {u->code, u->name, kind_cell, parent,
+	                        label(u->active ? L_ACTIVE : L_INACTIVE)};
+	cli_table_add(t, cells);
+}
+
 static int run_list(cli_ctx *ctx, int argc, char **argv)
 {
 	enum { OPT_KIND = CLI_OPT_FIRST_LOCAL, OPT_PARENT, OPT_SEARCH, OPT_ALL, OPT_LIMIT };
@@ -493,82 +513,11 @@ static int run_list(cli_ctx *ctx, int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error(ctx, _("unexpected argument '%s'"), argv[optind]);
 
-	luoshi_client *client;
-	int rc = cli_open(ctx, &client);
-	if (rc != LS_OK)
-		return rc;
 	const char *headers[] = {label(L_CODE), label(L_NAME), label(L_KIND), label(L_PARENT),
 	                         label(L_STATUS)};
 	size_t ncols = req.include_inactive ? 5 : 4;
-	cli_table *t = ctx->json ? NULL : cli_table_alloc(ncols, headers);
-	json_t *rows = ctx->json ? json_array() : NULL;
-	if (ctx->json && rows == NULL)
-		cli_out_of_memory();
-	long long fetched = 0;
-	char *page_token = NULL;
-	do {
-		if (limit > 0) {
-			long long left = limit - fetched;
-			req.has_page_size = 1;
-			req.page_size = (uint32_t)(left < CLI_MAX_PAGE ? left : CLI_MAX_PAGE);
-		}
-		req.page_token = page_token;
-		ProtobufCMessage *m;
-		rc = cli_call(client, M_LIST, &req.base, NULL, &m);
-		if (rc != LS_OK)
-			break;
-		const Luoshi__V1__ListUnitsResponse *resp = (Luoshi__V1__ListUnitsResponse *)m;
-		for (size_t i = 0; i < resp->n_units && (limit == 0 || fetched < limit); i++) {
-			const Luoshi__V1__Unit *u = resp->units[i];
-			fetched++;
-			if (rows != NULL) {
-				if (json_array_append_new(rows, cli_message_json(&u->base)) != 0)
-					cli_out_of_memory();
-				continue;
-			}
-			char parent[512], k[64], kind_cell[160];
-			code_name(u->parent_code, u->parent_name, parent, sizeof parent);
-			snprintf(kind_cell, sizeof kind_cell, "%s",
-			         u->has_kind ? kind_show(u->kind, k, sizeof k) : "");
-			/* A support group's group goes with its kind: "support-group
-			 * (funding)". */
-			if (u->support_group != NULL)
-				snprintf(kind_cell, sizeof kind_cell,
-				         cli_pgettext("unit", NC_("unit", "%s (%s)")),
-				         u->has_kind ? kind_show(u->kind, k, sizeof k) : "",
-				         support_group_show(u->support_group));
-			const char *cells[5] = {u->code, u->name, kind_cell, parent,
-			                        label(u->active ? L_ACTIVE : L_INACTIVE)};
-			cli_table_add(t, cells);
-		}
-		const char *next = resp->next_page_token;
-		char *prev = page_token;
-		page_token = next != NULL && *next != '\0' ? cli_xstrdup(next) : NULL;
-		protobuf_c_message_free_unpacked(m, NULL);
-		/* A server that hands back the token it was given would keep us
-		 * here for ever. */
-		if (page_token != NULL && prev != NULL && strcmp(page_token, prev) == 0) {
-			ls_status st;
-			ls_status_set(&st, LS_INTERNAL, _("the server repeated page token '%s'"),
-			              page_token);
-			rc = cli_print_status(&st);
-		}
-		free(prev);
-	} while (rc == LS_OK && page_token != NULL && (limit == 0 || fetched < limit));
-	free(page_token);
-	luoshi_client_close(client);
-
-	if (rc == LS_OK) {
-		if (rows != NULL)
-			rc = cli_print_json(json_incref(rows));
-		else if (cli_table_rows(t) == 0)
-			printf("%s\n", _("No units."));
-		else
-			cli_table_print(t, stdout, 0);
-	}
-	json_decref(rows);
-	cli_table_free(t);
-	return rc;
+	return cli_sup_list(ctx, M_LIST, &req.base, "units", limit, ncols, headers, list_row,
+	                    _("No units."));
 }
 
 /* ---- the group -------------------------------------------------------------------- */
