@@ -202,9 +202,9 @@ int cli_sup_group(cli_ctx *ctx, int argc, char **argv, const char *help, const c
                   size_t n);
 int cli_sup_write(cli_ctx *ctx, const char *method, const ProtobufCMessage *req, const char *key,
                   const char *field, cli_sup_rows_fn rows);
-int cli_sup_list(cli_ctx *ctx, const char *method, ProtobufCMessage *req, const char *field,
-                 long long limit, size_t ncols, const char *const *headers, cli_sup_rows_fn row,
-                 const char *none);
+int cli_list(cli_ctx *ctx, const char *method, ProtobufCMessage *req, const char *field,
+             long long limit, size_t ncols, const char *const *headers, cli_sup_rows_fn row,
+             const char *none);
 int cli_sup_enum(const char *arg, const char *const *words, int n);
 int cli_sup_limit(cli_ctx *ctx, long long *limit);
 int cli_sup_key(cli_ctx *ctx, const char **key);

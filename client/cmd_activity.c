@@ -282,8 +282,8 @@ static int run_list(cli_ctx *ctx, int argc, char **argv)
 	                          _("Kind"),
 	                          SUP_L(NC_("supervision", "Problems")),
 	                          SUP_L(NC_("supervision", "Notes"))};
-	return cli_sup_list(ctx, M_LIST, &req.base, "activities", limit, 7, headers, activity_row,
-	                    SUP_L(NC_("supervision", "No activities.")));
+	return cli_list(ctx, M_LIST, &req.base, "activities", limit, 7, headers, activity_row,
+	                SUP_L(NC_("supervision", "No activities.")));
 }
 
 static const cli_command subcommands[] = {

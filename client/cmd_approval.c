@@ -213,8 +213,8 @@ static int run_list(cli_ctx *ctx, int argc, char **argv)
 	                          SUP_L(NC_("supervision", "Approved")),
 	                          SUP_L(NC_("supervision", "Days")),
 	                          SUP_L(NC_("supervision", "Visits"))};
-	return cli_sup_list(ctx, M_LIST, &req.base, "approvals", limit, 8, headers, approval_row,
-	                    SUP_L(NC_("supervision", "No approval items.")));
+	return cli_list(ctx, M_LIST, &req.base, "approvals", limit, 8, headers, approval_row,
+	                SUP_L(NC_("supervision", "No approval items.")));
 }
 
 static const cli_command subcommands[] = {

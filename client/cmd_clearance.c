@@ -196,8 +196,8 @@ static int run_list(cli_ctx *ctx, int argc, char **argv)
 	                          SUP_L(NC_("supervision", "Cleared (m²)")),
 	                          SUP_L(NC_("supervision", "Demolished (m²)")),
 	                          SUP_L(NC_("supervision", "Households"))};
-	return cli_sup_list(ctx, M_LIST, &req.base, "clearance", limit, 6, headers, clearance_row,
-	                    SUP_L(NC_("supervision", "No clearance figures.")));
+	return cli_list(ctx, M_LIST, &req.base, "clearance", limit, 6, headers, clearance_row,
+	                SUP_L(NC_("supervision", "No clearance figures.")));
 }
 
 static const cli_command subcommands[] = {

@@ -231,8 +231,8 @@ static int run_list(cli_ctx *ctx, int argc, char **argv)
 	                          SUP_L(NC_("supervision", "Amount (万元)")),
 	                          SUP_L(NC_("supervision", "Signed")),
 	                          SUP_L(NC_("supervision", "Term (years)"))};
-	return cli_sup_list(ctx, M_LIST, &req.base, "funding", limit, 7, headers, funding_row,
-	                    SUP_L(NC_("supervision", "No funding.")));
+	return cli_list(ctx, M_LIST, &req.base, "funding", limit, 7, headers, funding_row,
+	                SUP_L(NC_("supervision", "No funding.")));
 }
 
 static const cli_command subcommands[] = {

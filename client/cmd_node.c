@@ -412,8 +412,8 @@ static int run_list(cli_ctx *ctx, int argc, char **argv)
 
 	const char *headers[NODE_COLS];
 	node_headers(headers);
-	return cli_sup_list(ctx, M_LIST, &base.base, "nodes", limit, NODE_COLS, headers,
-	                    node_add_row_msg, _("No nodes."));
+	return cli_list(ctx, M_LIST, &base.base, "nodes", limit, NODE_COLS, headers,
+	                node_add_row_msg, _("No nodes."));
 }
 
 /* ---- plan ------------------------------------------------------------------------ */

@@ -353,8 +353,8 @@ static int run_list(cli_ctx *ctx, int argc, char **argv)
 	const char *headers[] = {label(L_CODE), label(L_NAME),  label(L_TITLE),
 	                         label(L_UNIT), label(L_PHONE), label(L_STATUS)};
 	size_t ncols = req.include_inactive ? 6 : 5;
-	return cli_sup_list(ctx, M_LIST, &req.base, "people", limit, ncols, headers, list_row,
-	                    _("No people."));
+	return cli_list(ctx, M_LIST, &req.base, "people", limit, ncols, headers, list_row,
+	                _("No people."));
 }
 
 /* ---- the group -------------------------------------------------------------------- */

@@ -716,8 +716,8 @@ static int run_list(cli_ctx *ctx, int argc, char **argv)
 
 	const char *headers[LIST_COLS];
 	list_headers(headers);
-	return cli_sup_list(ctx, M_LIST, &base.base, "problems", limit, LIST_COLS, headers,
-	                    list_row_msg, _("No problems."));
+	return cli_list(ctx, M_LIST, &base.base, "problems", limit, LIST_COLS, headers,
+	                list_row_msg, _("No problems."));
 }
 
 /* ---- show ------------------------------------------------------------------------------ */

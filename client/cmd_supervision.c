@@ -124,9 +124,9 @@ static void set_page(ProtobufCMessage *req, uint32_t size, char *token)
 		*(char **)((char *)req + f->offset) = token;
 }
 
-int cli_sup_list(cli_ctx *ctx, const char *method, ProtobufCMessage *req, const char *field,
-                 long long limit, size_t ncols, const char *const *headers, cli_sup_rows_fn row,
-                 const char *none)
+int cli_list(cli_ctx *ctx, const char *method, ProtobufCMessage *req, const char *field,
+             long long limit, size_t ncols, const char *const *headers, cli_sup_rows_fn row,
+             const char *none)
 {
 	luoshi_client *client;
 	int rc = cli_open(ctx, &client);
@@ -448,8 +448,8 @@ static int run_inspection_list(cli_ctx *ctx, int argc, char **argv)
 	                          SUP_L(NC_("supervision", "Layer")),
 	                          SUP_L(NC_("supervision", "Slow")),
 	                          SUP_L(NC_("supervision", "Findings"))};
-	return cli_sup_list(ctx, M_SUP "ListInspections", &req.base, "inspections", limit, 7,
-	                    headers, inspection_row, SUP_L(NC_("supervision", "No inspections.")));
+	return cli_list(ctx, M_SUP "ListInspections", &req.base, "inspections", limit, 7, headers,
+	                inspection_row, SUP_L(NC_("supervision", "No inspections.")));
 }
 
 static const cli_command inspection_subs[] = {
@@ -740,9 +740,8 @@ static int run_rect_list(cli_ctx *ctx, int argc, char **argv)
 	const char *headers[7] = {
 	    _("ID"),        _("Project"), SUP_L(NC_("supervision", "Owner unit")), _("Due"),
 	    _("Days left"), _("Status"),  SUP_L(NC_("supervision", "Order"))};
-	return cli_sup_list(ctx, M_SUP "ListRectifications", &req.base, "rectifications", limit, 7,
-	                    headers, rect_row,
-	                    SUP_L(NC_("supervision", "No rectification orders.")));
+	return cli_list(ctx, M_SUP "ListRectifications", &req.base, "rectifications", limit, 7,
+	                headers, rect_row, SUP_L(NC_("supervision", "No rectification orders.")));
 }
 
 static const cli_command rect_subs[] = {
@@ -986,9 +985,8 @@ static int run_acc_list(cli_ctx *ctx, int argc, char **argv)
 	const char *headers[6] = {_("ID"),      SUP_L(NC_("supervision", "Date")),
 	                          _("Kind"),    SUP_L(NC_("supervision", "Against")),
 	                          _("Project"), _("Text")};
-	return cli_sup_list(ctx, M_SUP "ListAccountability", &req.base, "records", limit, 6,
-	                    headers, acc_row,
-	                    SUP_L(NC_("supervision", "No accountability records.")));
+	return cli_list(ctx, M_SUP "ListAccountability", &req.base, "records", limit, 6, headers,
+	                acc_row, SUP_L(NC_("supervision", "No accountability records.")));
 }
 
 static const cli_command acc_subs[] = {

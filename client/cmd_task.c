@@ -419,8 +419,8 @@ static int run_list(cli_ctx *ctx, int argc, char **argv)
 
 	const char *headers[TASK_COLS];
 	task_headers(headers);
-	return cli_sup_list(ctx, M_LIST, &base.base, "tasks", limit, TASK_COLS, headers,
-	                    task_add_row_msg, _("No tasks."));
+	return cli_list(ctx, M_LIST, &base.base, "tasks", limit, TASK_COLS, headers,
+	                task_add_row_msg, _("No tasks."));
 }
 
 /* ---- the group ---------------------------------------------------------------- */

@@ -516,8 +516,8 @@ static int run_list(cli_ctx *ctx, int argc, char **argv)
 	const char *headers[] = {label(L_CODE), label(L_NAME), label(L_KIND), label(L_PARENT),
 	                         label(L_STATUS)};
 	size_t ncols = req.include_inactive ? 5 : 4;
-	return cli_sup_list(ctx, M_LIST, &req.base, "units", limit, ncols, headers, list_row,
-	                    _("No units."));
+	return cli_list(ctx, M_LIST, &req.base, "units", limit, ncols, headers, list_row,
+	                _("No units."));
 }
 
 /* ---- the group -------------------------------------------------------------------- */
