@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "luoshi/v1/schedule.pb-c.h"
+#include "luoshi/v1/supervision.pb-c.h"
 #include "output.h"
 
 #define M_GET "/luoshi.v1.ScheduleService/GetAssignments"
@@ -158,6 +159,37 @@ static void print_problems(const Luoshi__V1__GetAssignmentsResponse *r)
 	section_end(t, r->n_problems, r->problem_count);
 }
 
+static void print_rectifications(const Luoshi__V1__GetAssignmentsResponse *r)
+{
+	printf(_("Open rectification orders (%u)\n"), (unsigned)r->rectification_count);
+	if (r->n_rectifications == 0)
+		return;
+	const char *headers[] = {
+	    _("ID"),        _("Project"), _("Rectification order"), _("Inspection group"), _("Due"),
+	    _("Days left"), _("Status")};
+	cli_table *t = cli_table_alloc(7, headers);
+	for (size_t i = 0; i < r->n_rectifications; i++) {
+		const Luoshi__V1__Rectification *k = r->rectifications[i];
+		char id[24] = "", days[16] = "";
+		if (k->has_id)
+			snprintf(id, sizeof id, "%" PRId64, k->id);
+		if (k->has_days_left)
+			snprintf(days, sizeof days, "%d", (int)k->days_left);
+		const char *status =
+		    k->has_status &&
+		            k->status == LUOSHI__V1__RECTIFICATION_STATUS__RECTIFICATION_DONE
+		        ? _("done")
+		        : _("open");
+		const char *cells[] = {
+		    id,          k->project_name ? k->project_name : k->project_code,
+		    k->text,     k->group_name ? k->group_name : k->group_code,
+		    k->due_date, days,
+		    status};
+		cli_table_add(t, cells);
+	}
+	section_end(t, r->n_rectifications, r->rectification_count);
+}
+
 int cli_cmd_assignments(cli_ctx *ctx, int argc, char **argv)
 {
 	enum { OPT_DAYS = CLI_OPT_FIRST_LOCAL, OPT_AS_OF };
@@ -181,7 +213,8 @@ int cli_cmd_assignments(cli_ctx *ctx, int argc, char **argv)
 			    "you answer for (the town they stand in, lead or contributing unit,\n"
 			    "lead leader), their nodes overdue and due soon, your open tasks, and\n"
 			    "the open problems routed or assigned to you (for a leader also those\n"
-			    "of the projects you lead). Days left are negative when overdue.\n"
+			    "of the projects you lead), and the open rectification orders that\n"
+			    "inspections gave your unit. Days left are negative when overdue.\n"
 			    "\n"
 			    "Options:\n"
 			    "  --days N      the nodes due within N days (1 to 365; by default 14)\n"
@@ -233,6 +266,8 @@ int cli_cmd_assignments(cli_ctx *ctx, int argc, char **argv)
 		print_tasks(r);
 		putchar('\n');
 		print_problems(r);
+		putchar('\n');
+		print_rectifications(r);
 	}
 	protobuf_c_message_free_unpacked(m, NULL);
 	return rc;

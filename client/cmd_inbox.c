@@ -40,6 +40,12 @@ static const struct {
     [LUOSHI__V1__REMINDER_KIND__REMINDER_KIND_RECONCILE_DUE] = {"reconcile_due",
                                                                 N_("reconciliation due")},
     [LUOSHI__V1__REMINDER_KIND__REMINDER_KIND_NOTICE] = {"notice", N_("notice")},
+    [LUOSHI__V1__REMINDER_KIND__REMINDER_KIND_REVIEW_DUE] = {"review_due", N_("review due")},
+    [LUOSHI__V1__REMINDER_KIND__REMINDER_KIND_VISIT_DUE] = {"visit_due", N_("site visit due")},
+    [LUOSHI__V1__REMINDER_KIND__REMINDER_KIND_RECTIFICATION_DUE] = {"rectification_due",
+                                                                    N_("rectification due")},
+    [LUOSHI__V1__REMINDER_KIND__REMINDER_KIND_RECTIFICATION_OVERDUE] =
+        {"rectification_overdue", N_("rectification overdue")},
 };
 
 const char *cli_reminder_kind_name(int kind)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_supervision_query.h"
 #include "luoshi/v1/query.pb-c.h"
 #include "output.h"
 #include "period.h"
@@ -702,6 +703,13 @@ static const cli_command subcommands[] = {
     {"by-unit", run_by_unit, N_("the same figures by lead unit")},
     {"lagging", run_lagging, N_("the lagging projects, why, and who answers for them")},
     {"compliance", run_compliance, N_("which towns and projects have not reported for a week")},
+    {"cadence", cli_supq_cadence,
+     N_("the leaders' weekly reviews and monthly visits, and the gaps")},
+    {"supervision", cli_supq_summary,
+     N_("inspections, rectification, accountability, slow projects")},
+    {"approvals", cli_supq_approvals, N_("approval days, fast-track items over target, one visit")},
+    {"clearance", cli_supq_clearance, N_("land clearance totals and per project (拔钉清零)")},
+    {"funding", cli_supq_funding, N_("financing agreements and loans by source")},
 };
 
 static int group_help(void)
@@ -709,8 +717,9 @@ static int group_help(void)
 	fputs(_("Usage: luoshi query SUBCOMMAND [FILTERS]\n"
 	        "\n"
 	        "What the district office sees: the aggregates of the key projects on a day,\n"
-	        "within your scope. Every subcommand takes --as-of DATE and the filters\n"
-	        "--level --category --stage --town --leader --unit --project.\n"
+	        "within your scope. summary, by-town, by-leader, by-unit, lagging and\n"
+	        "compliance take --as-of DATE and the filters --level --category --stage\n"
+	        "--town --leader --unit --project; the others take what their help says.\n"
 	        "\n"
 	        "Subcommands:\n"),
 	      stdout);

@@ -1,4 +1,5 @@
-/* `luoshi supervise cadence|summary|approvals|clearance|funding`: the
+/* `luoshi query cadence|supervision|approvals|clearance|funding`, also
+ * `luoshi supervise cadence|summary|...` (the first name): the
  * figures of supervision (SupervisionService): the leaders' rhythm and its
  * gaps, inspections and rectification, approvals, land clearance and
  * funding. Each takes the day or months it is computed for, so that any
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_supervision_query.h"
 #include "luoshi/v1/supervision.pb-c.h"
 #include "output.h"
 
@@ -126,7 +128,7 @@ static void print_cadence(const ProtobufCMessage *msg)
 	       r->leaders, r->projects, r->review_gaps, r->visits_missing);
 }
 
-static int run_cadence(cli_ctx *ctx, int argc, char **argv)
+int cli_supq_cadence(cli_ctx *ctx, int argc, char **argv)
 {
 	enum { OPT_MONTH = CLI_OPT_FIRST_LOCAL, OPT_AS_OF, OPT_LEADER, OPT_PROJECT };
 	static const struct option opts[] = {
@@ -140,8 +142,8 @@ static int run_cadence(cli_ctx *ctx, int argc, char **argv)
 	const char *v[4] = {NULL, NULL, NULL, NULL};
 	int rc =
 	    one_option(ctx, argc, argv, opts,
-	               _("Usage: luoshi supervise cadence [--month YYYY-MM] [--as-of DATE]\n"
-	                 "                                [--leader LEADER] [--project PROJECT]\n"
+	               _("Usage: luoshi query cadence [--month YYYY-MM] [--as-of DATE]\n"
+	                 "                            [--leader LEADER] [--project PROJECT]\n"
 	                 "\n"
 	                 "For each lead leader and each project it leads: the ISO weeks of the\n"
 	                 "month with a weekly review, the site visits of the month, and the gaps.\n"
@@ -223,7 +225,7 @@ static void print_summary(const ProtobufCMessage *msg)
 	cli_table_free(t);
 }
 
-static int run_summary(cli_ctx *ctx, int argc, char **argv)
+int cli_supq_summary(cli_ctx *ctx, int argc, char **argv)
 {
 	enum { OPT_AS_OF = CLI_OPT_FIRST_LOCAL };
 	static const struct option opts[] = {
@@ -233,7 +235,7 @@ static int run_summary(cli_ctx *ctx, int argc, char **argv)
 	};
 	const char *v[1] = {NULL};
 	int rc = one_option(ctx, argc, argv, opts,
-	                    _("Usage: luoshi supervise summary [--as-of DATE]\n"
+	                    _("Usage: luoshi query supervision [--as-of DATE]\n"
 	                      "\n"
 	                      "Inspections done, rectification orders open and overdue, the slow\n"
 	                      "projects the inspections named, and (for admin, inspector and\n"
@@ -296,7 +298,7 @@ static void print_approvals(const ProtobufCMessage *msg)
 	cli_table_free(t);
 }
 
-static int run_approvals(cli_ctx *ctx, int argc, char **argv)
+int cli_supq_approvals(cli_ctx *ctx, int argc, char **argv)
 {
 	enum { OPT_AS_OF = CLI_OPT_FIRST_LOCAL, OPT_DEPARTMENT };
 	static const struct option opts[] = {
@@ -308,7 +310,7 @@ static int run_approvals(cli_ctx *ctx, int argc, char **argv)
 	const char *v[2] = {NULL, NULL};
 	int rc =
 	    one_option(ctx, argc, argv, opts,
-	               _("Usage: luoshi supervise approvals [--as-of DATE] [--department UNIT]\n"
+	               _("Usage: luoshi query approvals [--as-of DATE] [--department UNIT]\n"
 	                 "\n"
 	                 "The approval service (审批服务): the average days from submission to\n"
 	                 "approval, the fast-track items over the 100-day target (those approved\n"
@@ -391,7 +393,7 @@ static void print_clearance(const ProtobufCMessage *msg)
 	cli_table_free(t);
 }
 
-static int run_clearance(cli_ctx *ctx, int argc, char **argv)
+int cli_supq_clearance(cli_ctx *ctx, int argc, char **argv)
 {
 	enum { OPT_FROM = CLI_OPT_FIRST_LOCAL, OPT_TO };
 	static const struct option opts[] = {
@@ -403,7 +405,7 @@ static int run_clearance(cli_ctx *ctx, int argc, char **argv)
 	const char *v[2] = {NULL, NULL};
 	int rc = one_option(
 	    ctx, argc, argv, opts,
-	    _("Usage: luoshi supervise clearance [--from YYYY-MM] [--to YYYY-MM]\n"
+	    _("Usage: luoshi query clearance [--from YYYY-MM] [--to YYYY-MM]\n"
 	      "\n"
 	      "Land clearance (征迁清零) for a range of months: per project the target,\n"
 	      "cleared and demolished area, households and progress, the \"拔钉清零\"\n"
@@ -451,7 +453,7 @@ static void print_funding(const ProtobufCMessage *msg)
 	cli_table_free(t);
 }
 
-static int run_funding(cli_ctx *ctx, int argc, char **argv)
+int cli_supq_funding(cli_ctx *ctx, int argc, char **argv)
 {
 	enum { OPT_AS_OF = CLI_OPT_FIRST_LOCAL };
 	static const struct option opts[] = {
@@ -461,7 +463,7 @@ static int run_funding(cli_ctx *ctx, int argc, char **argv)
 	};
 	const char *v[1] = {NULL};
 	int rc = one_option(ctx, argc, argv, opts,
-	                    _("Usage: luoshi supervise funding [--as-of DATE]\n"
+	                    _("Usage: luoshi query funding [--as-of DATE]\n"
 	                      "\n"
 	                      "Funding (资金保障): the financing agreements and loans signed by a\n"
 	                      "day, by source, with their numbers in brackets, in 万元.\n"
@@ -480,12 +482,13 @@ static int run_funding(cli_ctx *ctx, int argc, char **argv)
  */
 
 static const cli_command subcommands[] = {
-    {"cadence", run_cadence, N_("the leaders' weekly reviews and monthly visits, and the gaps")},
-    {"summary", run_summary, N_("inspections, rectification, accountability, slow projects")},
-    {"approvals", run_approvals, N_("approval days, fast-track items over target, one visit")},
-    {"clearance", run_clearance,
+    {"cadence", cli_supq_cadence,
+     N_("the leaders' weekly reviews and monthly visits, and the gaps")},
+    {"summary", cli_supq_summary, N_("inspections, rectification, accountability, slow projects")},
+    {"approvals", cli_supq_approvals, N_("approval days, fast-track items over target, one visit")},
+    {"clearance", cli_supq_clearance,
      NC_("supervision", "land clearance totals and per project (拔钉清零)")},
-    {"funding", run_funding, NC_("supervision", "financing agreements and loans by source")},
+    {"funding", cli_supq_funding, NC_("supervision", "financing agreements and loans by source")},
 };
 
 int cli_cmd_supervise(cli_ctx *ctx, int argc, char **argv)
@@ -496,6 +499,8 @@ int cli_cmd_supervise(cli_ctx *ctx, int argc, char **argv)
 	      "\n"
 	      "The figures of supervision: the leaders' rhythm, inspections and\n"
 	      "accountability, and the approval, funding and land clearance groups.\n"
+	      "The same subcommands belong to 'luoshi query' (summary there is called\n"
+	      "supervision); this group keeps the older names.\n"
 	      "\n"
 	      "Subcommands:\n"),
 	    subcommands, sizeof subcommands / sizeof subcommands[0]);

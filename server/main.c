@@ -49,6 +49,11 @@ static const char usage[] =
     "  --update-overdue WHEN  missing-update reminder the week after (\"mon 09:00\")\n"
     "  --daily-at HH:MM     node, problem and reconciliation reminders (09:00)\n"
     "  --node-overdue-every-days N  repeat overdue reminders every N days (7)\n"
+    "  --review-due-day DAY from this weekday (fri), a leader's week without the\n"
+    "                       weekly review of a led project is reminded\n"
+    "  --visit-due-day N    from this day of the month (20), a month without a\n"
+    "                       site visit is reminded (days off move both)\n"
+    "  --rectification-due-days N  rectification orders due within N days (3)\n"
     "  --push-coalesce N    announce N or more inboxes at once as one \"all/\" (8; 0: never)\n"
     "  --holidays FILE      holidays and working weekend days (deploy/holidays-2026.conf)\n"
     "  --demo               load the Yinzhou demo district before serving (once: a\n"
@@ -238,6 +243,9 @@ static const struct option long_options[] = {
     {"update-overdue", required_argument, NULL, 0},
     {"daily-at", required_argument, NULL, 0},
     {"node-overdue-every-days", required_argument, NULL, 0},
+    {"review-due-day", required_argument, NULL, 0},
+    {"visit-due-day", required_argument, NULL, 0},
+    {"rectification-due-days", required_argument, NULL, 0},
     {"push-coalesce", required_argument, NULL, 0},
     {"holidays", required_argument, NULL, 0},
     {"demo", no_argument, NULL, 0},

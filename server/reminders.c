@@ -31,6 +31,10 @@ static const char *const kind_names[] = {
     [LUOSHI__V1__REMINDER_KIND__REMINDER_KIND_PROBLEM_OVERDUE] = "problem_overdue",
     [LUOSHI__V1__REMINDER_KIND__REMINDER_KIND_RECONCILE_DUE] = "reconcile_due",
     [LUOSHI__V1__REMINDER_KIND__REMINDER_KIND_NOTICE] = "notice",
+    [LUOSHI__V1__REMINDER_KIND__REMINDER_KIND_REVIEW_DUE] = "review_due",
+    [LUOSHI__V1__REMINDER_KIND__REMINDER_KIND_VISIT_DUE] = "visit_due",
+    [LUOSHI__V1__REMINDER_KIND__REMINDER_KIND_RECTIFICATION_DUE] = "rectification_due",
+    [LUOSHI__V1__REMINDER_KIND__REMINDER_KIND_RECTIFICATION_OVERDUE] = "rectification_overdue",
 };
 
 static Luoshi__V1__ReminderKind kind_of(const char *name)

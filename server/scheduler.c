@@ -165,6 +165,9 @@ void srv_sched_config_defaults(srv_sched_config *c)
 	c->overdue_minute = 9 * 60;
 	c->daily_minute = 9 * 60;
 	c->node_overdue_every_days = 7;
+	c->review_wday = 5;
+	c->visit_day = 20;
+	c->rect_due_days = 3;
 	c->push_coalesce = 8;
 }
 
@@ -186,24 +189,33 @@ static bool parse_clock(const char *s, int *minute)
 	return true;
 }
 
-/* "fri 09:00" (or "friday 09:00"). */
-static bool parse_weekly(const char *value, int *wday, int *minute)
+/* "fri" (or "friday", any case) as 1 Monday .. 7 Sunday. */
+static bool parse_wday(const char *value, int *wday)
 {
 	static const char *const names[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 	static const char *const long_names[] = {"monday", "tuesday",  "wednesday", "thursday",
 	                                         "friday", "saturday", "sunday"};
-	char day[16], clock[16], extra;
-	if (sscanf(value, "%15s %15s %c", day, clock, &extra) != 2)
+	char day[16];
+	if (strlen(value) >= sizeof day)
 		return false;
-	for (char *p = day; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
+	for (size_t i = 0; i <= strlen(value); i++)
+		day[i] = (char)tolower((unsigned char)value[i]);
 	for (int i = 0; i < 7; i++) {
 		if (strcmp(day, names[i]) == 0 || strcmp(day, long_names[i]) == 0) {
 			*wday = i + 1;
-			return parse_clock(clock, minute);
+			return true;
 		}
 	}
 	return false;
+}
+
+/* "fri 09:00" (or "friday 09:00"). */
+static bool parse_weekly(const char *value, int *wday, int *minute)
+{
+	char day[16], clock[16], extra;
+	if (sscanf(value, "%15s %15s %c", day, clock, &extra) != 2)
+		return false;
+	return parse_wday(day, wday) && parse_clock(clock, minute);
 }
 
 static bool parse_uint(const char *s, long long lo, long long hi, long long *out)
@@ -255,6 +267,29 @@ int srv_sched_config_set(srv_sched_config *c, const char *key, const char *value
 			                       "%s is a number of days from 1 to 365, not \"%s\"",
 			                       key, value);
 		c->node_overdue_every_days = (int)v;
+		return LS_OK;
+	}
+	if (strcmp(key, "review-due-day") == 0) {
+		if (!parse_wday(value, &c->review_wday))
+			return ls_status_field(st, LS_INVALID_ARGUMENT, key,
+			                       "%s is a weekday such as \"fri\", not \"%s\"", key,
+			                       value);
+		return LS_OK;
+	}
+	if (strcmp(key, "visit-due-day") == 0) {
+		if (!parse_uint(value, 1, 28, &v))
+			return ls_status_field(st, LS_INVALID_ARGUMENT, key,
+			                       "%s is a day of the month from 1 to 28, not \"%s\"",
+			                       key, value);
+		c->visit_day = (int)v;
+		return LS_OK;
+	}
+	if (strcmp(key, "rectification-due-days") == 0) {
+		if (!parse_uint(value, 0, 365, &v))
+			return ls_status_field(st, LS_INVALID_ARGUMENT, key,
+			                       "%s is a number of days from 0 to 365, not \"%s\"",
+			                       key, value);
+		c->rect_due_days = (int)v;
 		return LS_OK;
 	}
 	if (strcmp(key, "push-coalesce") == 0) {
@@ -700,8 +735,184 @@ static int reconcile(rule_ctx *c, int32_t day)
 	return rc;
 }
 
-/* Nodes, problems and reconciliation, once a day at daily-at: the latest
- * such time since the rule last ran, with that time's date. */
+/* -- rectification orders -- */
+
+static void on_rectification(void *arg, const srv_sched_rectification *r)
+{
+	daily_ctx *d = arg;
+	int32_t due;
+	if (d->rc != LS_OK || !ls_date_parse(r->due_date, &due))
+		return;
+	int left = (int)(due - d->day);
+	int soon = d->c->cfg->rect_due_days;
+	if (left > soon)
+		return;
+	char subject[40], window[24], order[512], body[1024];
+	snprintf(subject, sizeof subject, "rectification:%" PRId64, r->id);
+	/* The order's text is the subject of the reminder: a long one is cut. */
+	snprintf(order, sizeof order, "%.120s", r->text);
+	utf8_cut(order);
+	if (strlen(order) < strlen(r->text))
+		snprintf(order + strlen(order), sizeof order - strlen(order), "…");
+	const char *kind;
+	if (left >= 0) {
+		kind = "rectification_due";
+		snprintf(window, sizeof window, "d%d", soon);
+		if (left == 0)
+			snprintf(
+			    body, sizeof body,
+			    "【整改提醒】%s（%s）的整改事项「%s」今天（%s）到期，尚未整改完成。",
+			    r->project_name, r->project_code, order, r->due_date);
+		else
+			snprintf(body, sizeof body,
+			         "【整改提醒】%s（%s）的整改事项「%s」将于%s到期（还有%d天），"
+			         "尚未整改完成。",
+			         r->project_name, r->project_code, order, r->due_date, left);
+	} else {
+		kind = "rectification_overdue";
+		snprintf(window, sizeof window, "o%d",
+		         (-left - 1) / d->c->cfg->node_overdue_every_days);
+		snprintf(body, sizeof body,
+		         "【整改逾期】%s（%s）的整改事项「%s」已于%s到期，逾期%d天，尚未整改完成。",
+		         r->project_name, r->project_code, order, r->due_date, -left);
+	}
+	utf8_cut(body);
+	d->rc = emit(d->c, SRV_RCPT_UNIT, r->owner_unit_id, kind, subject, window, body);
+}
+
+/* -- the leaders' rhythm -- */
+
+typedef struct gap_list {
+	srv_sched_gap *v;
+	size_t n, cap;
+	bool oom;
+} gap_list;
+
+static void gap_collect(void *arg, const srv_sched_gap *g)
+{
+	gap_list *l = arg;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 32;
+		srv_sched_gap *v = realloc(l->v, cap * sizeof *v);
+		if (v == NULL) {
+			l->oom = true;
+			return;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *g;
+}
+
+/* One reminder per leader listing the led projects without an activity of
+ * kind from first to last; window names the week or the month. */
+static int leader_reminders(rule_ctx *c, const char *kind, int32_t first, int32_t last,
+                            const char *window, const char *head, const char *tail)
+{
+	bool review = strcmp(kind, "weekly_review") == 0;
+	char from[11], to[11];
+	ls_date_format(first, from);
+	ls_date_format(last, to);
+	gap_list l = {0};
+	if (srv_store_sched_leader_gaps(c->s, kind, from, to, gap_collect, &l, c->st) < 0) {
+		free(l.v);
+		return c->st->code;
+	}
+	if (l.oom) {
+		free(l.v);
+		return ls_status_set(c->st, LS_RESOURCE_EXHAUSTED, "out of memory");
+	}
+	int rc = LS_OK;
+	text *t = malloc(sizeof *t);
+	if (t == NULL && l.n > 0)
+		rc = ls_status_set(c->st, LS_RESOURCE_EXHAUSTED, "out of memory");
+	for (size_t i = 0; rc == LS_OK && i < l.n;) {
+		size_t j = i;
+		while (j < l.n && l.v[j].person_id == l.v[i].person_id)
+			j++;
+		t->len = 0;
+		t->buf[0] = '\0';
+		text_add(t, "%s%s：%s", review ? "【专题了解提醒】" : "【现场调研提醒】",
+		         l.v[i].person_name, head);
+		size_t shown = 0;
+		for (size_t k = i; k < j; k++) {
+			char item[400];
+			snprintf(item, sizeof item, "%s%s（%s）", shown ? "、" : "",
+			         l.v[k].project_name, l.v[k].project_code);
+			utf8_cut(item);
+			if (!text_fits(t, strlen(item)))
+				break;
+			text_add(t, "%s", item);
+			shown++;
+		}
+		if (shown < j - i)
+			text_add(t, "等%zu个项目", j - i);
+		text_add(t, "%s", tail);
+		char subject[40];
+		snprintf(subject, sizeof subject, "leader:%" PRId64, l.v[i].person_id);
+		rc = emit(c, SRV_RCPT_PERSON, l.v[i].person_id, review ? "review_due" : "visit_due",
+		          subject, window, t->buf);
+		i = j;
+	}
+	free(t);
+	free(l.v);
+	return rc;
+}
+
+/* The week (its Monday) whose review is due by day: from the review
+ * weekday of the week, moved to the next working day; a week whose day
+ * moved into the next counts there. False when none is. */
+static bool review_week(const srv_sched_config *cfg, int32_t day, int32_t *monday)
+{
+	*monday = monday_of(day);
+	if (next_working(cfg->holidays, *monday + cfg->review_wday - 1) <= day)
+		return true;
+	int32_t this_monday = *monday;
+	*monday -= 7;
+	int32_t moved = next_working(cfg->holidays, *monday + cfg->review_wday - 1);
+	return moved >= this_monday && moved <= day;
+}
+
+static int leader_review(rule_ctx *c, int32_t day)
+{
+	int32_t monday;
+	if (!review_week(c->cfg, day, &monday))
+		return LS_OK;
+	char week[16], head[96];
+	week_text(monday, week);
+	snprintf(head, sizeof head, "%s（%s）以下领衔项目尚无每周专题了解记录：",
+	         monday_of(day) == monday ? "本周" : "上周", week);
+	return leader_reminders(c, "weekly_review", monday, monday + 6, week, head,
+	                        "。请及时开展专题了解并登记。");
+}
+
+/* The month whose site visit is due by day, as review_week. */
+static bool visit_month(const srv_sched_config *cfg, int32_t day, ls_period *m)
+{
+	ls_period_of(LS_PERIOD_MONTH, day, m);
+	if (next_working(cfg->holidays, m->first + cfg->visit_day - 1) <= day)
+		return true;
+	ls_period_of(LS_PERIOD_MONTH, m->first - 1, m);
+	int32_t moved = next_working(cfg->holidays, m->first + cfg->visit_day - 1);
+	return moved > m->last && moved <= day;
+}
+
+static int leader_visit(rule_ctx *c, int32_t day)
+{
+	ls_period m;
+	if (!visit_month(c->cfg, day, &m))
+		return LS_OK;
+	char month[16], head[128];
+	snprintf(month, sizeof month, "%04d-%02d", m.year, m.number);
+	snprintf(head, sizeof head, "%d年%d月（应于%d日前）以下领衔项目尚无现场调研指导记录：",
+	         m.year, m.number, c->cfg->visit_day);
+	return leader_reminders(c, "site_visit", m.first, m.last, month, head,
+	                        "。请于本月内安排现场调研。");
+}
+
+/* Nodes, problems, rectification orders, reconciliation and the leaders'
+ * rhythm, once a day at daily-at: the latest such time since the rule last
+ * ran, with that time's date. */
 static int rule_daily(rule_ctx *c, time_t last)
 {
 	int32_t day = day_of(c->now);
@@ -722,7 +933,14 @@ static int rule_daily(rule_ctx *c, time_t last)
 		return c->st->code;
 	if (d.rc != LS_OK)
 		return d.rc;
-	return reconcile(c, day);
+	ls_date_format(day + c->cfg->rect_due_days, through);
+	if (srv_store_sched_open_rectifications(c->s, through, on_rectification, &d, c->st) < 0)
+		return c->st->code;
+	if (d.rc != LS_OK)
+		return d.rc;
+	if (reconcile(c, day) != LS_OK || leader_review(c, day) != LS_OK)
+		return c->st->code;
+	return leader_visit(c, day);
 }
 
 static const struct {

@@ -33,7 +33,15 @@ typedef struct srv_sched_config {
 	int overdue_wday;            /* update-overdue, in the week after (1) */
 	int overdue_minute;          /* (540) */
 	int daily_minute;            /* daily-at: nodes, problems, reconciliation (540) */
-	int node_overdue_every_days; /* node-overdue-every-days (7); problems too */
+	int node_overdue_every_days; /* node-overdue-every-days (7); problems, rectifications too */
+	/* The leaders' rhythm, checked at daily-at: review-due-day, the
+	 * weekday (1 Monday .. 7 Sunday, 5) from which a week without the
+	 * weekly review of a led project is reminded; visit-due-day, the day
+	 * of the month (1..28, 20) from which a month without a site visit is.
+	 * A day off moves either to the next working day. */
+	int review_wday;
+	int visit_day;
+	int rect_due_days; /* rectification-due-days: due soon within (3) */
 	/* push-coalesce (8): this many recipients or more announced at once
 	 * become one "all/" announcement, on which every watcher pulls; 0:
 	 * never. Every announcement costs a write to every subscriber. */
@@ -49,7 +57,8 @@ void srv_sched_config_free(srv_sched_config *c);
 
 /* Applies one configuration key if it is the scheduler's
  * (scheduler-interval-ms, update-due, update-overdue, daily-at,
- * node-overdue-every-days, push-coalesce, holidays): LS_OK, or
+ * node-overdue-every-days, review-due-day, visit-due-day,
+ * rectification-due-days, push-coalesce, holidays): LS_OK, or
  * LS_INVALID_ARGUMENT naming
  * the key. LS_NOT_FOUND, with st untouched, for any other key. A holidays
  * file is read here, so that a bad one stops the server at start. */

@@ -476,6 +476,84 @@ int srv_store_sched_open_problems(srv_store *s, const char *through,
 	return n;
 }
 
+/* The day after to bounds created_at, which may carry a time. */
+static const char SQL_LEADER_GAPS[] =
+    "SELECT pe.id, pe.name, p.code, p.name FROM projects p "
+    "JOIN people pe ON pe.id = p.lead_leader_id "
+    "WHERE p.archived = 0 AND pe.active = 1 AND p.created_at < date(:to, '+1 day') "
+    "AND EXISTS (SELECT 1 FROM accounts a WHERE a.person_id = pe.id AND a.role = 'leader' "
+    "AND a.revoked_at IS NULL) "
+    "AND NOT EXISTS (SELECT 1 FROM leader_activities la WHERE la.person_id = pe.id "
+    "AND la.project_id = p.id AND la.kind = :kind AND la.date BETWEEN :from AND :to) "
+    "ORDER BY pe.id, p.code";
+
+int srv_store_sched_leader_gaps(srv_store *s, const char *kind, const char *from, const char *to,
+                                void (*fn)(void *arg, const srv_sched_gap *g), void *arg,
+                                ls_status *st)
+{
+	sqlite3_stmt *q = srv_stmt(s, SQL_LEADER_GAPS);
+	if (q == NULL) {
+		no_stmt(st);
+		return -1;
+	}
+	bind_text(q, ":kind", kind);
+	bind_text(q, ":from", from);
+	bind_text(q, ":to", to);
+	srv_sched_gap g;
+	int n = 0, rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		memset(&g, 0, sizeof g);
+		g.person_id = sqlite3_column_int64(q, 0);
+		srv_column_text(g.person_name, sizeof g.person_name, q, 1);
+		srv_column_text(g.project_code, sizeof g.project_code, q, 2);
+		srv_column_text(g.project_name, sizeof g.project_name, q, 3);
+		fn(arg, &g);
+		n++;
+	}
+	srv_stmt_done(q);
+	if (rc != SQLITE_DONE) {
+		srv_store_error(s, rc, "leaders' activities", st);
+		return -1;
+	}
+	return n;
+}
+
+static const char SQL_OPEN_RECTIFICATIONS[] =
+    "SELECT r.id, r.text, r.due_date, r.owner_unit_id, p.code, p.name FROM rectifications r "
+    "JOIN inspections i ON i.id = r.inspection_id JOIN projects p ON p.id = i.project_id "
+    "WHERE r.status = 'open' AND r.due_date <= :through AND p.archived = 0 ORDER BY r.id";
+
+int srv_store_sched_open_rectifications(srv_store *s, const char *through,
+                                        void (*fn)(void *arg, const srv_sched_rectification *r),
+                                        void *arg, ls_status *st)
+{
+	sqlite3_stmt *q = srv_stmt(s, SQL_OPEN_RECTIFICATIONS);
+	if (q == NULL) {
+		no_stmt(st);
+		return -1;
+	}
+	bind_text(q, ":through", through);
+	srv_sched_rectification r;
+	int n = 0, rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		memset(&r, 0, sizeof r);
+		r.id = sqlite3_column_int64(q, 0);
+		srv_column_text(r.text, sizeof r.text, q, 1);
+		srv_column_text(r.due_date, sizeof r.due_date, q, 2);
+		r.owner_unit_id = sqlite3_column_int64(q, 3);
+		srv_column_text(r.project_code, sizeof r.project_code, q, 4);
+		srv_column_text(r.project_name, sizeof r.project_name, q, 5);
+		fn(arg, &r);
+		n++;
+	}
+	srv_stmt_done(q);
+	if (rc != SQLITE_DONE) {
+		srv_store_error(s, rc, "open rectifications", st);
+		return -1;
+	}
+	return n;
+}
+
 static const char SQL_MONTH[] = "SELECT EXISTS (SELECT 1 FROM period_locks WHERE month = :month), "
                                 "EXISTS (SELECT 1 FROM updates WHERE month = :month)";
 

@@ -33,7 +33,7 @@ typedef struct srv_reminder {
 	char to_code[64];
 	char to_name[256];
 	int64_t seq;
-	char kind[24];    /* update_due ... notice, as in the schema */
+	char kind[24];    /* update_due ... rectification_overdue, as in the schema */
 	char subject[96]; /* node:12 */
 	char window[48];  /* d7 */
 	char text[SRV_REMINDER_TEXT_MAX + 1];
@@ -168,6 +168,39 @@ int srv_store_sched_open_problems(srv_store *s, const char *through,
  * belongs to it. */
 int srv_store_sched_month(srv_store *s, const char *month, bool *locked, bool *has_updates,
                           ls_status *st);
+
+/* A led project of a leader that lacks an activity in a period. */
+typedef struct srv_sched_gap {
+	int64_t person_id;
+	char person_name[256];
+	char project_code[64];
+	char project_name[256];
+} srv_sched_gap;
+
+/* The unarchived projects, created before to's next day, whose lead leader
+ * is an active person with a live leader account (whoever can read the
+ * reminder) and has logged no activity of kind ("weekly_review",
+ * "site_visit") for the project dated from from to to (YYYY-MM-DD), by
+ * leader and project code. Returns the number given to fn, or -1. */
+int srv_store_sched_leader_gaps(srv_store *s, const char *kind, const char *from, const char *to,
+                                void (*fn)(void *arg, const srv_sched_gap *g), void *arg,
+                                ls_status *st);
+
+/* An open rectification order. */
+typedef struct srv_sched_rectification {
+	int64_t id;
+	char text[512]; /* the order, cut to fit */
+	char due_date[16];
+	int64_t owner_unit_id;
+	char project_code[64];
+	char project_name[256];
+} srv_sched_rectification;
+
+/* The open rectification orders of unarchived projects due on or before
+ * through, by id. Returns the number given to fn, or -1. */
+int srv_store_sched_open_rectifications(srv_store *s, const char *through,
+                                        void (*fn)(void *arg, const srv_sched_rectification *r),
+                                        void *arg, ls_status *st);
 
 /* The active root units (no parent): the district office. *out is malloc'd,
  * *n its length. */

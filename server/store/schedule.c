@@ -398,39 +398,90 @@ int srv_store_schedule_task_list(srv_store *s, const srv_task_filter *f, int lim
 
 /* ---- assignments ---------------------------------------------------------- */
 
-/* The projects (alias p) an assignee answers for; the parameters are
- * :mode, :unit and :person (srv_assign_mode numbers). */
-#define ASSIGNED_PROJECT                                                                                                                                              \
-	"(p.archived = 0 AND ("                                                                                                                                       \
-	"(:mode = 1 AND p.town_id IN " SRV_SUBTREE(                                                                                                                   \
-	    ":unit") ")"                                                                                                                                              \
-	             " OR (:mode = 2 AND (p.lead_unit_id IN " SRV_SUBTREE(":unit") " OR p.id IN (SELECT project_id FROM project_units WHERE unit_id IN " SRV_SUBTREE( \
-	                 ":unit") ")))"                                                                                                                               \
-	                          " OR (:mode = 3 AND :person > 0 AND p.lead_leader_id = :person)))"
+/* One statement per assignee mode, so that each reads through the indexes
+ * of its own rows (a town's projects, a unit's routed rows, a leader's
+ * projects) instead of testing every row of the district against every
+ * mode. Parameters: :unit (the account's unit), :person (its person, 0:
+ * none), and :until for nodes. */
 
-static const char SQL_ASSIGNED_PROJECTS[] =
-    "SELECT p.id, p.code, p.name, p.planned_finish, "
-    "CASE :mode WHEN 1 THEN 'town' WHEN 3 THEN 'lead leader' "
-    "ELSE CASE WHEN p.lead_unit_id IN " SRV_SUBTREE(
-        ":unit") " THEN 'lead unit' "
-                 "ELSE 'contributing unit' END END "
-                 "FROM projects p WHERE " ASSIGNED_PROJECT " ORDER BY p.planned_finish, p.code";
+/* The projects of the town subtree of :unit. */
+#define TOWN_PROJECTS "SELECT id FROM projects WHERE town_id IN " SRV_SUBTREE(":unit")
+/* The projects :unit's subtree leads or contributes to. */
+#define UNIT_PROJECTS                                                 \
+	"SELECT id FROM projects WHERE lead_unit_id IN " SRV_SUBTREE( \
+	    ":unit") " UNION SELECT project_id FROM project_units WHERE unit_id IN " SRV_SUBTREE(":unit")
+#define LEADER_PROJECTS "SELECT id FROM projects WHERE lead_leader_id = :person"
 
-static void bind_assignee(sqlite3_stmt *q, const srv_assignee *a)
+#define PROJECT_COLS "p.id, p.code, p.name, p.planned_finish, "
+#define PROJECT_ORDER " ORDER BY p.planned_finish, p.code"
+
+static const char SQL_ASSIGNED_PROJECTS_TOWN[] =
+    "SELECT " PROJECT_COLS "'town' FROM projects p WHERE p.archived = 0 AND p.id IN "
+    "(" TOWN_PROJECTS ")" PROJECT_ORDER;
+static const char SQL_ASSIGNED_PROJECTS_UNIT[] =
+    "SELECT " PROJECT_COLS "CASE WHEN p.lead_unit_id IN " SRV_SUBTREE(
+        ":unit") " THEN 'lead unit' ELSE 'contributing unit' END "
+                 "FROM projects p WHERE p.archived = 0 AND p.id IN (" UNIT_PROJECTS
+                 ")" PROJECT_ORDER;
+static const char SQL_ASSIGNED_PROJECTS_LEADER[] =
+    "SELECT " PROJECT_COLS "'lead leader' FROM projects p WHERE p.archived = 0 AND "
+    "p.lead_leader_id = :person" PROJECT_ORDER;
+
+/* The nodes of the mode's projects and, for towns and departments, those
+ * their units own, open and due by :until. */
+#define NODES_OF(projects)                                                                    \
+	"SELECT " NODE_COLS "WHERE n.done_date IS NULL AND n.due_date <= :until AND "         \
+	"p.archived = 0 AND n.id IN (SELECT id FROM nodes WHERE project_id IN (" projects ")" \
+	" AND done_date IS NULL AND due_date <= :until"
+#define NODES_OWNED                                                        \
+	" UNION SELECT id FROM nodes WHERE owner_unit_id IN " SRV_SUBTREE( \
+	    ":unit") " AND "                                               \
+	             "due_date <= :until AND done_date IS NULL"
+#define NODE_ORDER ") ORDER BY n.due_date, n.id"
+
+static const char SQL_ASSIGNED_NODES_TOWN[] = NODES_OF(TOWN_PROJECTS) NODES_OWNED NODE_ORDER;
+static const char SQL_ASSIGNED_NODES_UNIT[] = NODES_OF(UNIT_PROJECTS) NODES_OWNED NODE_ORDER;
+static const char SQL_ASSIGNED_NODES_LEADER[] = NODES_OF(LEADER_PROJECTS) NODE_ORDER;
+
+/* A town's or department's: its units' open tasks and those of its
+ * person; a leader's: those of its person. */
+static const char SQL_ASSIGNED_TASKS_UNIT[] =
+    "SELECT " TASK_COLS "WHERE t.status = 'open' AND p.archived = 0 AND t.id IN "
+    "(SELECT id FROM tasks WHERE unit_id IN " SRV_SUBTREE(
+        ":unit") " AND status = 'open' UNION SELECT id FROM tasks WHERE :person > 0 AND "
+                 "person_id = :person) ORDER BY t.due_date, t.id";
+static const char SQL_ASSIGNED_TASKS_LEADER[] =
+    "SELECT " TASK_COLS "WHERE t.status = 'open' AND p.archived = 0 AND :person > 0 AND "
+    "t.person_id = :person ORDER BY t.due_date, t.id";
+
+/* The statement of a's mode among town, unit and leader; NULL for none. */
+static sqlite3_stmt *assigned_stmt(srv_store *s, const srv_assignee *a, const char *town,
+                                   const char *unit, const char *leader)
 {
-	bind_i64(q, ":mode", a->mode);
-	bind_i64(q, ":unit", a->unit);
-	bind_i64(q, ":person", a->person);
+	const char *sql = a->mode == SRV_ASSIGN_TOWN     ? town
+	                  : a->mode == SRV_ASSIGN_UNIT   ? unit
+	                  : a->mode == SRV_ASSIGN_LEADER ? leader
+	                                                 : NULL;
+	if (sql == NULL)
+		return NULL;
+	sqlite3_stmt *q = srv_stmt(s, sql);
+	if (q != NULL) {
+		bind_i64(q, ":unit", a->unit);
+		bind_i64(q, ":person", a->person);
+	}
+	return q;
 }
 
 int srv_store_schedule_assigned_projects(srv_store *s, const srv_assignee *a,
                                          void (*fn)(void *arg, const srv_assigned_project *p),
                                          void *arg)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_ASSIGNED_PROJECTS);
+	if (a->mode == SRV_ASSIGN_NONE)
+		return 0;
+	sqlite3_stmt *q = assigned_stmt(s, a, SQL_ASSIGNED_PROJECTS_TOWN,
+	                                SQL_ASSIGNED_PROJECTS_UNIT, SQL_ASSIGNED_PROJECTS_LEADER);
 	if (q == NULL)
 		return -1;
-	bind_assignee(q, a);
 	srv_assigned_project p;
 	int rc, count = 0;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -450,37 +501,27 @@ int srv_store_schedule_assigned_projects(srv_store *s, const srv_assignee *a,
 	return count;
 }
 
-static const char SQL_ASSIGNED_NODES[] =
-    "SELECT " NODE_COLS "WHERE n.done_date IS NULL AND n.due_date <= :until"
-    " AND p.archived = 0 AND (" ASSIGNED_PROJECT
-    " OR (:mode IN (1, 2) AND n.owner_unit_id IN " SRV_SUBTREE(
-        ":unit") "))"
-                 " ORDER BY n.due_date, n.id";
-
 int srv_store_schedule_assigned_nodes(srv_store *s, const srv_assignee *a, const char *until,
                                       void (*fn)(void *arg, const srv_node *n), void *arg)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_ASSIGNED_NODES);
+	if (a->mode == SRV_ASSIGN_NONE)
+		return 0;
+	sqlite3_stmt *q = assigned_stmt(s, a, SQL_ASSIGNED_NODES_TOWN, SQL_ASSIGNED_NODES_UNIT,
+	                                SQL_ASSIGNED_NODES_LEADER);
 	if (q == NULL)
 		return -1;
-	bind_assignee(q, a);
 	bind_text(q, ":until", until);
 	return each_node(s, q, fn, arg);
 }
 
-static const char SQL_ASSIGNED_TASKS[] =
-    "SELECT " TASK_COLS "WHERE t.status = 'open' AND p.archived = 0 AND ("
-    "(:mode IN (1, 2) AND t.unit_id IN " SRV_SUBTREE(
-        ":unit") ")"
-                 " OR (:mode IN (1, 2, 3) AND :person > 0 AND t.person_id = :person))"
-                 " ORDER BY t.due_date, t.id";
-
 int srv_store_schedule_assigned_tasks(srv_store *s, const srv_assignee *a,
                                       void (*fn)(void *arg, const srv_task *t), void *arg)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_ASSIGNED_TASKS);
+	if (a->mode == SRV_ASSIGN_NONE)
+		return 0;
+	sqlite3_stmt *q = assigned_stmt(s, a, SQL_ASSIGNED_TASKS_UNIT, SQL_ASSIGNED_TASKS_UNIT,
+	                                SQL_ASSIGNED_TASKS_LEADER);
 	if (q == NULL)
 		return -1;
-	bind_assignee(q, a);
 	return each_task(s, q, fn, arg);
 }
