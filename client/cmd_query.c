@@ -260,6 +260,30 @@ static void money_line(cli_table *t, const char *label, Luoshi__V1__Money *const
 	cli_table_add(t, cells);
 }
 
+/* The financing by source, with the total; nothing when none was signed. */
+static void print_funding(const Luoshi__V1__SummaryResponse *r)
+{
+	const Luoshi__V1__FundingFigures *total = r->funding_total;
+	if (total == NULL || r->n_funding == 0)
+		return;
+	putchar('\n');
+	printf("%s\n", _("Financing by source (10,000 yuan):"));
+	const char *headers[] = {_("Source"), _("Agreements"), _("Agreed"), _("Loans"),
+	                         _("Loaned")};
+	cli_table *t = cli_table_alloc(COUNT(headers), headers);
+	for (size_t i = 0; i <= r->n_funding; i++) {
+		const Luoshi__V1__FundingFigures *x = i < r->n_funding ? r->funding[i] : total;
+		char b[4][24];
+		const char *cells[] = {i < r->n_funding ? (x->source ? x->source : "") : _("Total"),
+		                       count_text(x->agreements, b[0]),
+		                       money(true, x->agreed, b[1]), count_text(x->loans, b[2]),
+		                       money(true, x->loaned, b[3])};
+		cli_table_add(t, cells);
+	}
+	cli_table_print(t, stdout, 0);
+	cli_table_free(t);
+}
+
 static void print_summary(const Luoshi__V1__SummaryResponse *r)
 {
 	const Luoshi__V1__Figures *f = r->figures;
@@ -319,6 +343,7 @@ static void print_summary(const Luoshi__V1__SummaryResponse *r)
 		cli_table_print(t, stdout, 0);
 		cli_table_free(t);
 	}
+	print_funding(r);
 }
 
 static int run_summary(cli_ctx *ctx, int argc, char **argv)
@@ -338,8 +363,9 @@ static int run_summary(cli_ctx *ctx, int argc, char **argv)
 			      "and status, the on-track share, investment planned and completed\n"
 			      "to date with the completion rate against the annual plan (new and\n"
 			      "continuing projects apart), growth of investment and output against\n"
-			      "the same period of the previous year, and the problems raised,\n"
-			      "resolved, open and overdue with the resolution rate.\n"));
+			      "the same period of the previous year, the problems raised,\n"
+			      "resolved, open and overdue with the resolution rate, and the\n"
+			      "financing agreed and loans drawn by source.\n"));
 			return cli_help(filter_help());
 		}
 		int r = filter_option(ctx, c, &f);

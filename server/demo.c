@@ -2,22 +2,30 @@
  * handlers as `luoshi import registry` and `luoshi account add`, as the
  * database's first admin, so that the demo is checked and audited like any
  * registry an office would load, and shows no row the server could not
- * have accepted from a client. */
+ * have accepted from a client. Its history (updates and problems since
+ * January 2025) keeps the days it happened on, which no handler takes from
+ * a client: see "the history" below. All of it loads in one transaction. */
 #include "demo.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <csv.h>
 #include <sodium.h>
 
 #include "csvrows.h"
 #include "log.h"
+#include "period.h"
 #include "luoshi/v1/account.pb-c.h"
 #include "luoshi/v1/import.pb-c.h"
 #include "luoshi/v1/supervision.pb-c.h"
 #include "rpc.h"
+#include "store/problems.h"
+#include "store/progress.h"
 #include "store/registry.h"
+#include "store/schedule.h"
 
 /* Where the files live in the repository: what a message about a bad row
  * names, so that a reader can find the line. */
@@ -730,6 +738,566 @@ static int load_supervision(srv_call *as_admin, const made *accounts, ls_status 
 	return rc;
 }
 
+/* ---- the history: progress updates and problems ------------------------------ */
+
+/* updates.csv and problems.csv (written by server/demo/gen_history.py) hold
+ * what the district reported and raised from January 2025 on. History has
+ * its own days: an update was sent, and a problem raised and closed, on the
+ * day its row gives, not today. So these rows are checked here as the
+ * handlers check a client's (the same limits and look-ups), and written
+ * with the store functions the handlers use, dated as the rows say; the
+ * routing of a problem to its support group is the handler's. They carry
+ * no audit rows: the audit log records what was done through this server. */
+#define HIST_MAX_COLUMNS 10
+#define HIST_TEXT_MAX 2000
+#define HIST_TITLE_MAX 200
+#define HIST_MONEY_MAX 1000000000LL
+
+typedef struct hist_reader hist_reader;
+typedef int (*hist_row_fn)(hist_reader *r, void *arg, ls_status *st);
+
+/* One file read through libcsv: the header names columns, each record's
+ * cells are then given by the index of their column in columns[]. */
+struct hist_reader {
+	const char *source;
+	const char *const *columns; /* NULL-terminated */
+	hist_row_fn fn;
+	void *arg;
+	ls_status *st;
+	unsigned line;     /* the physical line being fed */
+	unsigned rec_line; /* the line the record began on */
+	bool rec_open;
+	bool have_header;
+	int map[HIST_MAX_COLUMNS]; /* file column -> index in columns[] */
+	int n_header;
+	/* The record being read: its fields one after another, NUL-ended. */
+	char *buf;
+	size_t used, cap;
+	size_t off[HIST_MAX_COLUMNS + 1];
+	int n_fields;
+	const char *cell[HIST_MAX_COLUMNS]; /* by columns[] index; NULL: empty */
+	size_t rows;
+	bool oom;
+};
+
+static void hist_field(void *s, size_t len, void *arg)
+{
+	hist_reader *r = arg;
+	if (r->oom || r->st->code != LS_OK)
+		return;
+	if (r->n_fields++ >= HIST_MAX_COLUMNS)
+		return;
+	if (r->used + len + 1 > r->cap) {
+		size_t cap = r->cap ? r->cap : 256;
+		while (cap < r->used + len + 1)
+			cap *= 2;
+		char *more = realloc(r->buf, cap);
+		if (more == NULL) {
+			r->oom = true;
+			return;
+		}
+		r->buf = more;
+		r->cap = cap;
+	}
+	r->off[r->n_fields - 1] = r->used;
+	if (len > 0)
+		memcpy(r->buf + r->used, s, len);
+	r->used += len;
+	r->buf[r->used++] = '\0';
+}
+
+static void hist_header(hist_reader *r)
+{
+	r->have_header = true;
+	r->n_header = r->n_fields;
+	for (int i = 0; i < r->n_fields && i < HIST_MAX_COLUMNS; i++) {
+		const char *name = r->buf + r->off[i];
+		int k = 0;
+		while (r->columns[k] != NULL && strcmp(r->columns[k], name) != 0)
+			k++;
+		bool repeated = false;
+		for (int j = 0; j < i; j++)
+			repeated = repeated || r->map[j] == k;
+		if (r->columns[k] == NULL || repeated) {
+			bad_row(r->st, true, LS_INVALID_ARGUMENT, r->source, r->rec_line, name,
+			        "an unknown or repeated column");
+			return;
+		}
+		r->map[i] = k;
+	}
+	if (r->n_fields > HIST_MAX_COLUMNS)
+		bad_row(r->st, true, LS_INVALID_ARGUMENT, r->source, r->rec_line, NULL,
+		        "more columns than the file may have");
+}
+
+static void hist_record(int term, void *arg)
+{
+	(void)term;
+	hist_reader *r = arg;
+	if (!r->oom && r->st->code == LS_OK) {
+		if (!r->have_header) {
+			hist_header(r);
+		} else if (r->n_fields != r->n_header) {
+			bad_row(r->st, true, LS_INVALID_ARGUMENT, r->source, r->rec_line, NULL,
+			        "the row has another number of cells than the header");
+		} else {
+			for (int k = 0; k < HIST_MAX_COLUMNS; k++)
+				r->cell[k] = NULL;
+			for (int i = 0; i < r->n_fields && i < HIST_MAX_COLUMNS; i++)
+				if (r->buf[r->off[i]] != '\0')
+					r->cell[r->map[i]] = r->buf + r->off[i];
+			if (r->fn(r, r->arg, r->st) == LS_OK)
+				r->rows++;
+		}
+	}
+	r->used = 0;
+	r->n_fields = 0;
+	r->rec_open = false;
+}
+
+/* Reads the demo file name, giving each row to fn. Returns LS_OK, or the
+ * code of the first bad row (st names its line and field). */
+static int hist_read(const char *name, const char *const *columns, hist_row_fn fn, void *arg,
+                     size_t *rows, ls_status *st)
+{
+	const srv_demo_file *f = demo_file(name, st);
+	if (f == NULL)
+		return st->code;
+	char source[64];
+	snprintf(source, sizeof source, "%s%s", DEMO_DIR, name);
+	hist_reader r = {
+	    .source = source, .columns = columns, .fn = fn, .arg = arg, .st = st, .line = 1};
+	struct csv_parser cp;
+	if (csv_init(&cp, CSV_STRICT | CSV_STRICT_FINI) != 0)
+		return ls_status_set(st, LS_RESOURCE_EXHAUSTED, "demo: out of memory");
+	const char *at = f->text, *end = f->text + f->len;
+	if (f->len >= 3 && memcmp(at, "\xef\xbb\xbf", 3) == 0)
+		at += 3;
+	/* One physical line at a time, so that a bad row's line is known. */
+	while (at < end && !r.oom && st->code == LS_OK) {
+		const char *eol = memchr(at, '\n', (size_t)(end - at));
+		eol = eol ? eol + 1 : end;
+		if (!r.rec_open && eol - at > 1) {
+			r.rec_open = true;
+			r.rec_line = r.line;
+		}
+		size_t n = (size_t)(eol - at);
+		if (csv_parse(&cp, at, n, hist_field, hist_record, &r) != n) {
+			bad_row(st, true, LS_INVALID_ARGUMENT, source, r.line, NULL, "bad quoting");
+			break;
+		}
+		at = eol;
+		r.line++;
+	}
+	if (st->code == LS_OK && !r.oom && csv_fini(&cp, hist_field, hist_record, &r) != 0)
+		bad_row(st, true, LS_INVALID_ARGUMENT, source, r.rec_line, NULL,
+		        "a quoted field is not closed before the end of the file");
+	csv_free(&cp);
+	free(r.buf);
+	if (r.oom && st->code == LS_OK)
+		ls_status_set(st, LS_RESOURCE_EXHAUSTED, "demo: out of memory");
+	if (st->code == LS_OK && !r.have_header)
+		bad_row(st, true, LS_INVALID_ARGUMENT, source, 1, NULL, "the file has no header");
+	*rows = r.rows;
+	return st->code;
+}
+
+static int hist_bad(const hist_reader *r, const char *field, const char *message, ls_status *st)
+{
+	return bad_row(st, true, LS_INVALID_ARGUMENT, r->source, r->rec_line, field, message);
+}
+
+static int hist_number(const hist_reader *r, int k, const char *field, bool required, long long hi,
+                       int64_t *out, ls_status *st)
+{
+	const char *cell = r->cell[k];
+	*out = 0;
+	if (cell == NULL)
+		return required ? hist_bad(r, field, "a number is required", st) : LS_OK;
+	char *end;
+	errno = 0;
+	long long v = strtoll(cell, &end, 10);
+	if (errno != 0 || *end != '\0' || end == cell || v < 0 || v > hi)
+		return hist_bad(r, field, "not a whole number in range", st);
+	*out = v;
+	return LS_OK;
+}
+
+static int hist_text(const hist_reader *r, int k, const char *field, bool required, size_t max,
+                     ls_status *st)
+{
+	const char *cell = r->cell[k];
+	if (cell == NULL)
+		return required ? hist_bad(r, field, "is required", st) : LS_OK;
+	if (strlen(cell) > max)
+		return hist_bad(r, field, "is too long", st);
+	return LS_OK;
+}
+
+/* A time as the server writes them ("2026-03-06T16:20:00+08:00"), on a day
+ * not after today; *day is that day. Empty cells pass when !required. */
+static int hist_time(const hist_reader *r, int k, const char *field, bool required, int32_t *day,
+                     ls_status *st)
+{
+	const char *cell = r->cell[k];
+	*day = 0;
+	if (cell == NULL)
+		return required ? hist_bad(r, field, "a time is required", st) : LS_OK;
+	char date[11];
+	int hh, mm, ss, n = 0;
+	if (strlen(cell) != 25 || sscanf(cell + 10, "T%2d:%2d:%2d%n", &hh, &mm, &ss, &n) != 3 ||
+	    n != 9 || hh > 23 || mm > 59 || ss > 59 || (cell[19] != '+' && cell[19] != '-') ||
+	    cell[22] != ':')
+		return hist_bad(r, field, "not a time YYYY-MM-DDTHH:MM:SS+HH:MM", st);
+	memcpy(date, cell, 10);
+	date[10] = '\0';
+	if (!ls_date_parse(date, day))
+		return hist_bad(r, field, "not a real date", st);
+	if (*day > ls_today())
+		return hist_bad(r, field, "lies after today", st);
+	return LS_OK;
+}
+
+/* ---- updates.csv ---- */
+
+enum {
+	U_PROJECT,
+	U_PERIOD,
+	U_UNIT,
+	U_INVESTED,
+	U_OUTPUT,
+	U_PERCENT,
+	U_PROGRESS,
+	U_NODES,
+	U_SUBMITTED
+};
+static const char *const update_columns[] = {"project",      "period",  "unit",     "invested",
+                                             "output",       "percent", "progress", "nodes_done",
+                                             "submitted_at", NULL};
+
+typedef struct hist_node {
+	int64_t id;
+	char name[256];
+} hist_node;
+
+typedef struct hist_updates {
+	srv_store *store;
+	const srv_scope *scope;
+	int64_t account;
+	/* The project of the rows before: they come grouped by project. */
+	char code[64];
+	srv_progress_project proj;
+	hist_node *nodes;
+	size_t n_nodes, cap_nodes;
+	bool nodes_oom;
+	char unit_code[64];
+	int64_t unit;
+	int64_t *done; /* node ids of the row */
+} hist_updates;
+
+static void hist_take_node(void *arg, const srv_node *n)
+{
+	hist_updates *u = arg;
+	if (u->n_nodes == u->cap_nodes) {
+		size_t cap = u->cap_nodes ? u->cap_nodes * 2 : 16;
+		hist_node *more = realloc(u->nodes, cap * sizeof *more);
+		if (more == NULL) {
+			u->nodes_oom = true;
+			return;
+		}
+		u->nodes = more;
+		u->cap_nodes = cap;
+	}
+	u->nodes[u->n_nodes].id = n->id;
+	snprintf(u->nodes[u->n_nodes].name, sizeof u->nodes[0].name, "%s", n->name);
+	u->n_nodes++;
+}
+
+/* Makes project code the current one, with its nodes. */
+static int hist_project(hist_reader *r, hist_updates *u, const char *code, ls_status *st)
+{
+	if (strcmp(u->code, code) == 0)
+		return LS_OK;
+	u->code[0] = '\0';
+	int64_t id;
+	if (srv_store_resolve(u->store, SRV_PROJECT, code, "project", &id, st) != LS_OK)
+		return hist_bad(r, "project", "no such project", st);
+	if (srv_store_progress_project(u->store, id, &u->proj, st) != LS_OK)
+		return hist_bad(r, "project", "no such project", st);
+	u->n_nodes = 0;
+	srv_node_filter nf = {.scope = u->scope, .project = id};
+	if (srv_store_schedule_node_list(u->store, &nf, 100000, hist_take_node, u) < 0 ||
+	    u->nodes_oom)
+		return ls_status_set(st, LS_INTERNAL, "demo: cannot read the nodes of %s", code);
+	snprintf(u->code, sizeof u->code, "%s", code);
+	return LS_OK;
+}
+
+/* The nodes a row reports done, names separated by ';', into u->done. */
+static int hist_nodes(hist_reader *r, hist_updates *u, size_t *n, ls_status *st)
+{
+	*n = 0;
+	const char *cell = r->cell[U_NODES];
+	if (cell == NULL)
+		return LS_OK;
+	free(u->done);
+	u->done = malloc((strlen(cell) / 2 + 2) * sizeof *u->done);
+	if (u->done == NULL)
+		return ls_status_set(st, LS_RESOURCE_EXHAUSTED, "demo: out of memory");
+	for (const char *p = cell; *p != '\0';) {
+		size_t len = strcspn(p, ";");
+		size_t i = 0;
+		while (i < u->n_nodes &&
+		       !(strlen(u->nodes[i].name) == len && memcmp(u->nodes[i].name, p, len) == 0))
+			i++;
+		if (i == u->n_nodes)
+			return hist_bad(r, "nodes_done", "names no node of the project", st);
+		size_t j = 0;
+		while (j < *n && u->done[j] != u->nodes[i].id)
+			j++;
+		if (j == *n)
+			u->done[(*n)++] = u->nodes[i].id;
+		p += len;
+		if (*p == ';')
+			p++;
+	}
+	return LS_OK;
+}
+
+static int hist_update(hist_reader *r, void *arg, ls_status *st)
+{
+	hist_updates *u = arg;
+	if (r->cell[U_PROJECT] == NULL)
+		return hist_bad(r, "project", "is required", st);
+	if (hist_project(r, u, r->cell[U_PROJECT], st) != LS_OK)
+		return st->code;
+	if (u->proj.archived)
+		return hist_bad(r, "project", "the project is archived", st);
+	ls_period per;
+	if (r->cell[U_PERIOD] == NULL || !ls_period_parse(r->cell[U_PERIOD], &per) ||
+	    per.kind != (u->proj.monthly ? LS_PERIOD_MONTH : LS_PERIOD_WEEK))
+		return hist_bad(r, "period",
+		                u->proj.monthly ? "the project reports by month: YYYY-MM"
+		                                : "the project reports by week: YYYY-Www",
+		                st);
+	int64_t invested, output, percent;
+	int32_t sent;
+	if (hist_number(r, U_INVESTED, "invested", true, HIST_MONEY_MAX, &invested, st) ||
+	    hist_number(r, U_OUTPUT, "output", false, HIST_MONEY_MAX, &output, st) ||
+	    hist_number(r, U_PERCENT, "percent", true, 100, &percent, st) ||
+	    hist_text(r, U_PROGRESS, "progress", true, HIST_TEXT_MAX, st) ||
+	    hist_time(r, U_SUBMITTED, "submitted_at", true, &sent, st))
+		return st->code;
+	if (sent < per.first)
+		return hist_bad(r, "submitted_at", "lies before the period begins", st);
+	if (r->cell[U_UNIT] == NULL)
+		return hist_bad(r, "unit", "is required", st);
+	if (strcmp(u->unit_code, r->cell[U_UNIT]) != 0) {
+		u->unit_code[0] = '\0';
+		if (srv_store_unit_resolve(u->store, r->cell[U_UNIT], "unit", &u->unit, st) !=
+		    LS_OK)
+			return hist_bad(r, "unit", "no such unit", st);
+		snprintf(u->unit_code, sizeof u->unit_code, "%s", r->cell[U_UNIT]);
+	}
+	size_t n_done;
+	if (hist_nodes(r, u, &n_done, st) != LS_OK)
+		return st->code;
+
+	int m_year = per.year, m_month = per.number;
+	if (per.kind == LS_PERIOD_WEEK)
+		ls_week_month(per.year, per.number, &m_year, &m_month);
+	char period[16], month[16], first[11], last[11], done_date[11];
+	ls_period_format(&per, period);
+	snprintf(month, sizeof month, "%04d-%02d", m_year, m_month);
+	bool locked;
+	if (srv_store_progress_month_locked(u->store, month, &locked, st) != LS_OK)
+		return st->code;
+	if (locked)
+		return bad_row(st, true, LS_FAILED_PRECONDITION, r->source, r->rec_line, "period",
+		               "the month is reconciled: it takes no more updates");
+	ls_date_format(per.first, first);
+	ls_date_format(per.last, last);
+	/* Nodes reported done are done on the period's last day, or on the
+	 * day the update was sent if that came first: as SubmitUpdate dates
+	 * them. */
+	ls_date_format(per.last < sent ? per.last : sent, done_date);
+	srv_update_new nu = {
+	    .project_id = u->proj.id,
+	    .period = period,
+	    .monthly = per.kind == LS_PERIOD_MONTH,
+	    .period_first = first,
+	    .period_last = last,
+	    .month = month,
+	    .year = m_year,
+	    .unit_id = u->unit,
+	    .account_id = u->account,
+	    .invested = invested,
+	    .has_output = r->cell[U_OUTPUT] != NULL,
+	    .output = output,
+	    .percent = (int)percent,
+	    .progress = r->cell[U_PROGRESS],
+	    .submitted_at = r->cell[U_SUBMITTED],
+	    .nodes = u->done,
+	    .n_nodes = n_done,
+	    .done_date = done_date,
+	};
+	int64_t id;
+	if (srv_store_progress_insert(u->store, &nu, &id, st) != LS_OK) {
+		char why[sizeof st->message];
+		snprintf(why, sizeof why, "%s", st->message);
+		return bad_row(st, true, st->code, r->source, r->rec_line, NULL, why);
+	}
+	return LS_OK;
+}
+
+/* ---- problems.csv ---- */
+
+enum {
+	P_PROJECT,
+	P_GROUP,
+	P_TITLE,
+	P_DETAIL,
+	P_ASSIGNEE,
+	P_DUE,
+	P_RAISED,
+	P_ASSIGNED,
+	P_RESOLVED,
+	P_RESOLUTION
+};
+static const char *const problem_columns[] = {
+    "project",   "group",       "title",       "detail",     "assignee", "due_date",
+    "raised_at", "assigned_at", "resolved_at", "resolution", NULL};
+
+typedef struct hist_problems {
+	srv_store *store;
+	int64_t account;
+	size_t open; /* not resolved, for the log */
+} hist_problems;
+
+static int hist_problem(hist_reader *r, void *arg, ls_status *st)
+{
+	hist_problems *h = arg;
+	srv_store *s = h->store;
+	static const char *const groups[] = {"coordination", "approval", "funding", "clearance",
+	                                     "other"};
+	const char *group = r->cell[P_GROUP];
+	size_t g = 0;
+	while (group != NULL && g < 5 && strcmp(group, groups[g]) != 0)
+		g++;
+	if (group == NULL || g == 5)
+		return hist_bad(r, "group",
+		                "group is coordination, approval, funding, clearance or other", st);
+	int32_t raised, assigned, resolved, due = 0;
+	if (hist_text(r, P_TITLE, "title", true, HIST_TITLE_MAX, st) ||
+	    hist_text(r, P_DETAIL, "detail", false, HIST_TEXT_MAX, st) ||
+	    hist_text(r, P_RESOLUTION, "resolution", r->cell[P_RESOLVED] != NULL, HIST_TEXT_MAX,
+	              st) ||
+	    hist_time(r, P_RAISED, "raised_at", true, &raised, st) ||
+	    hist_time(r, P_ASSIGNED, "assigned_at", r->cell[P_ASSIGNEE] != NULL, &assigned, st) ||
+	    hist_time(r, P_RESOLVED, "resolved_at", false, &resolved, st))
+		return st->code;
+	if (r->cell[P_DUE] != NULL && !ls_date_parse(r->cell[P_DUE], &due))
+		return hist_bad(r, "due_date", "not a real date", st);
+	/* What RaiseProblem asks of a due date, on the day it was raised. */
+	if (r->cell[P_DUE] != NULL && due < raised)
+		return hist_bad(r, "due_date", "lies before the problem was raised", st);
+	if ((r->cell[P_ASSIGNED] != NULL && strcmp(r->cell[P_ASSIGNED], r->cell[P_RAISED]) < 0) ||
+	    (r->cell[P_RESOLVED] != NULL && strcmp(r->cell[P_RESOLVED], r->cell[P_RAISED]) < 0))
+		return hist_bad(r, r->cell[P_RESOLVED] ? "resolved_at" : "assigned_at",
+		                "lies before the problem was raised", st);
+	if (r->cell[P_RESOLUTION] != NULL && r->cell[P_RESOLVED] == NULL)
+		return hist_bad(r, "resolved_at", "a resolution needs the time it was resolved",
+		                st);
+
+	int64_t pid;
+	srv_problem_project proj;
+	if (r->cell[P_PROJECT] == NULL ||
+	    srv_store_resolve(s, SRV_PROJECT, r->cell[P_PROJECT], "project", &pid, st) != LS_OK ||
+	    srv_store_problems_project(s, pid, &proj, st) != LS_OK)
+		return hist_bad(r, "project", "no such project", st);
+	int64_t assignee = 0;
+	srv_unit unit;
+	if (r->cell[P_ASSIGNEE] != NULL &&
+	    srv_store_unit_resolve(s, r->cell[P_ASSIGNEE], "assignee", &assignee, st) != LS_OK)
+		return hist_bad(r, "assignee", "no such unit", st);
+
+	/* Routed as RaiseProblem routes: the support group of the group in the
+	 * office over the project's lead unit, or the office itself. */
+	int64_t office, routed;
+	if (srv_store_registry_office_of(s, proj.lead_unit_id, &office, st) != LS_OK)
+		return st->code;
+	if (g == 4) {
+		routed = office;
+	} else if (srv_store_registry_group_unit(s, office, group, 0, &routed, st) != LS_OK) {
+		return bad_row(st, true, LS_FAILED_PRECONDITION, r->source, r->rec_line, "group",
+		               "the office has no support group for it");
+	}
+	if (srv_store_registry_unit_get(s, routed, &unit) != LS_OK)
+		return ls_status_set(st, LS_INTERNAL, "demo: unit %lld cannot be read",
+		                     (long long)routed);
+	char raised_on[11], text[400];
+	memcpy(raised_on, r->cell[P_RAISED], 10);
+	raised_on[10] = '\0';
+	srv_problem_new np = {
+	    .project_id = pid,
+	    .title = r->cell[P_TITLE],
+	    .detail = r->cell[P_DETAIL] ? r->cell[P_DETAIL] : "",
+	    .group = group,
+	    .routed_unit_id = routed,
+	    .office_id = office,
+	    .due_date = r->cell[P_DUE] ? r->cell[P_DUE] : "",
+	    .raised_by = h->account,
+	    .raised_at = r->cell[P_RAISED],
+	    .raised_on = raised_on,
+	};
+	int64_t id;
+	snprintf(text, sizeof text, "unit:%s %s", unit.code, unit.name);
+	if (srv_store_problems_insert(s, &np, &id, st) != LS_OK ||
+	    srv_store_problems_event(s, id, r->cell[P_RAISED], h->account, "raised", text, st) !=
+	        LS_OK)
+		return st->code;
+	if (assignee != 0) {
+		if (srv_store_registry_unit_get(s, assignee, &unit) != LS_OK)
+			return hist_bad(r, "assignee", "no such unit", st);
+		snprintf(text, sizeof text, "unit:%s %s", unit.code, unit.name);
+		if (srv_store_problems_assign(s, id, assignee, 0, st) != LS_OK ||
+		    srv_store_problems_event(s, id, r->cell[P_ASSIGNED], h->account, "assigned",
+		                             text, st) != LS_OK)
+			return st->code;
+	}
+	if (r->cell[P_RESOLVED] == NULL) {
+		h->open++;
+		return LS_OK;
+	}
+	char resolved_on[11];
+	memcpy(resolved_on, r->cell[P_RESOLVED], 10);
+	resolved_on[10] = '\0';
+	if (srv_store_problems_resolve(s, id, r->cell[P_RESOLUTION], r->cell[P_RESOLVED],
+	                               resolved_on, st) != LS_OK ||
+	    srv_store_problems_event(s, id, r->cell[P_RESOLVED], h->account, "resolved",
+	                             r->cell[P_RESOLUTION], st) != LS_OK)
+		return st->code;
+	return LS_OK;
+}
+
+static int load_history(srv_call *as_admin, ls_status *st)
+{
+	srv_store *s = as_admin->srv->store;
+	hist_updates u = {
+	    .store = s, .scope = srv_call_scope(as_admin), .account = as_admin->caller->id};
+	hist_problems p = {.store = s, .account = as_admin->caller->id};
+	size_t n_updates = 0, n_problems = 0;
+	int rc = hist_read("updates.csv", update_columns, hist_update, &u, &n_updates, st);
+	free(u.nodes);
+	free(u.done);
+	if (rc == LS_OK)
+		rc = hist_read("problems.csv", problem_columns, hist_problem, &p, &n_problems, st);
+	if (rc == LS_OK)
+		ls_info("demo: %zu progress updates, %zu problems (%zu open)", n_updates,
+		        n_problems, p.open);
+	return rc;
+}
+
 /* ---- loading ------------------------------------------------------------------ */
 
 int srv_demo_load(srv_server *srv, FILE *out, ls_status *st)
@@ -768,7 +1336,8 @@ int srv_demo_load(srv_server *srv, FILE *out, ls_status *st)
 	srv_call as_admin = {.srv = srv, .method = "luoshid --demo", .caller = admin};
 	if (import_registry(&as_admin, req, st) != LS_OK ||
 	    create_accounts(&as_admin, &accounts, st) != LS_OK ||
-	    load_supervision(&as_admin, &accounts, st) != LS_OK)
+	    load_supervision(&as_admin, &accounts, st) != LS_OK ||
+	    load_history(&as_admin, st) != LS_OK)
 		goto rollback;
 	if (srv_store_commit(s, st) != LS_OK)
 		goto rollback;

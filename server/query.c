@@ -18,6 +18,7 @@
 #include "period.h"
 #include "projstatus.h"
 #include "server.h"
+#include "store/funding.h"
 #include "store/query.h"
 
 #define PAGE_DEFAULT 100
@@ -295,6 +296,135 @@ static void counts_add(counts *k, int v)
 		k->c[v - 1].count++;
 }
 
+/* ---- Summary: financing ------------------------------------------------------ */
+
+typedef struct funding_source {
+	Luoshi__V1__FundingFigures m;
+	char *source;
+} funding_source;
+
+typedef struct funding_acc {
+	const srv_qset *set;
+	funding_source *v;
+	size_t n, cap;
+	Luoshi__V1__FundingFigures **ptrs;
+	Luoshi__V1__FundingFigures total;
+	bool oom;
+} funding_acc;
+
+static bool in_set(const srv_qset *set, int64_t id)
+{
+	size_t lo = 0, hi = set->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (set->rows[mid].id == id)
+			return true;
+		if (set->rows[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+static void funding_count(Luoshi__V1__FundingFigures *m, const srv_funding_row *r)
+{
+	if (r->loan) {
+		m->loans++;
+		m->loaned += r->amount;
+	} else {
+		m->agreements++;
+		m->agreed += r->amount;
+	}
+}
+
+static void funding_take(void *arg, const srv_funding_row *r)
+{
+	funding_acc *a = arg;
+	if (a->oom || (r->project != 0 && !in_set(a->set, r->project)))
+		return;
+	size_t i = 0;
+	while (i < a->n && strcmp(a->v[i].source, r->source) != 0)
+		i++;
+	if (i == a->n) {
+		if (a->n == a->cap) {
+			size_t cap = a->cap ? a->cap * 2 : 8;
+			funding_source *more = realloc(a->v, cap * sizeof *more);
+			if (more == NULL) {
+				a->oom = true;
+				return;
+			}
+			a->v = more;
+			a->cap = cap;
+		}
+		funding_source *f = &a->v[a->n];
+		luoshi__v1__funding_figures__init(&f->m);
+		if ((f->source = strdup(r->source)) == NULL) {
+			a->oom = true;
+			return;
+		}
+		a->n++;
+	}
+	funding_count(&a->v[i].m, r);
+	funding_count(&a->total, r);
+}
+
+static int cmp_funding(const void *x, const void *y)
+{
+	const funding_source *a = x, *b = y;
+	int64_t sa = a->m.agreed + a->m.loaned, sb = b->m.agreed + b->m.loaned;
+	if (sa != sb)
+		return sa > sb ? -1 : 1;
+	return strcmp(a->source, b->source);
+}
+
+static void funding_fini(funding_acc *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->v[i].source);
+	free(a->v);
+	free(a->ptrs);
+}
+
+static void funding_flags(Luoshi__V1__FundingFigures *m)
+{
+	m->has_agreements = m->has_agreed = m->has_loans = m->has_loaned = true;
+}
+
+/* The financing of the projects of set, and of the units in scope when f
+ * names no project attribute, signed by f's day, into a (funding_fini it
+ * even on failure). */
+static int summary_funding(srv_call *c, const srv_scope *sc, const srv_query_filter *f,
+                           const srv_qset *set, funding_acc *a)
+{
+	memset(a, 0, sizeof *a);
+	luoshi__v1__funding_figures__init(&a->total);
+	a->set = set;
+	char day[11];
+	ls_date_format(f->as_of, day);
+	srv_funding_scan scan = {
+	    .scope = sc,
+	    .as_of = day,
+	    .units = f->level == 0 && f->category == 0 && f->stage == 0 && f->leader == 0 &&
+	             f->project == 0,
+	    .town = f->town,
+	    .unit = f->unit,
+	};
+	if (srv_store_funding_scan(c->srv->store, &scan, funding_take, a, &c->status) != LS_OK)
+		return c->status.code;
+	if (a->oom || (a->n > 0 && (a->ptrs = malloc(a->n * sizeof *a->ptrs)) == NULL))
+		return srv_fail(c, LS_RESOURCE_EXHAUSTED, NULL, "out of memory");
+	if (a->n > 1)
+		qsort(a->v, a->n, sizeof *a->v, cmp_funding);
+	for (size_t i = 0; i < a->n; i++) {
+		a->v[i].m.source = a->v[i].source;
+		funding_flags(&a->v[i].m);
+		a->ptrs[i] = &a->v[i].m;
+	}
+	funding_flags(&a->total);
+	return LS_OK;
+}
+
 static void query_summary(Luoshi__V1__QueryService_Service *svc,
                           const Luoshi__V1__SummaryRequest *in,
                           Luoshi__V1__SummaryResponse_Closure done, void *arg)
@@ -309,6 +439,13 @@ static void query_summary(Luoshi__V1__QueryService_Service *svc,
 	unsigned char *status;
 	if (gather(c, &sc, &f, &set, &status) != LS_OK)
 		return;
+	funding_acc funding;
+	if (summary_funding(c, &sc, &f, &set, &funding) != LS_OK) {
+		funding_fini(&funding);
+		free(status);
+		srv_store_query_set_free(&set);
+		return;
+	}
 	figures_acc acc = {0};
 	counts level, category, stage, st;
 	counts_init(&level, LEVEL_NAMES, COUNT(LEVEL_NAMES));
@@ -340,7 +477,11 @@ static void query_summary(Luoshi__V1__QueryService_Service *svc,
 	out.by_stage = stage.p;
 	out.n_by_status = st.n;
 	out.by_status = st.p;
+	out.n_funding = funding.n;
+	out.funding = funding.ptrs;
+	out.funding_total = &funding.total;
 	done(&out, arg);
+	funding_fini(&funding);
 	free(status);
 	srv_store_query_set_free(&set);
 }

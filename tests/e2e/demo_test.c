@@ -1,6 +1,8 @@
 /* End to end: `luoshid --demo` loads the Yinzhou demo district of
  * server/demo once, prints the demo accounts' tokens once, and a second
- * start with --demo changes nothing.
+ * start with --demo changes nothing. Its history (updates.csv and
+ * problems.csv) gives, as of 2026-09-30, the figures of the source report,
+ * which the real server computes and the client prints.
  *
  * Every expected figure below was counted by hand in the CSV files of
  * server/demo (awk over the columns), never by asking the server. One
@@ -43,6 +45,17 @@
 #define N_NODES 768
 #define N_TASKS 583
 #define N_DEMO_ACCOUNTS 9
+/* updates.csv: 12518 rows, one update each (awk 'END{print NR-1}'); the
+ * node names of their nodes_done column, 306 in all:
+ *   awk -F, 'NR>1 && $8!=""{n+=split($8,a,";")} END{print n}' updates.csv
+ * problems.csv: 97 problems, 13 with resolved_at empty; their history has
+ * a row for each raising, assignment (assignee set) and resolution, 254:
+ *   awk -F, 'NR>1{e++; if($5!="")e++; if($9!="")e++} END{print e}' */
+#define N_UPDATES 12518
+#define N_NODES_DONE 306
+#define N_PROBLEMS 97
+#define N_PROBLEMS_OPEN 13
+#define N_PROBLEM_EVENTS 254
 
 /* The projects whose town column is wuxiang (五乡镇): 17 rows. */
 static const char *const wuxiang_projects[] = {
@@ -167,6 +180,7 @@ static int teardown_demo(void **state)
 
 typedef struct counts {
 	int64_t projects, units, people, plans, nodes, tasks, accounts, audit;
+	int64_t updates, nodes_done, problems, problems_open, problem_events;
 } counts;
 
 static counts count_rows(const e2e_server *s)
@@ -181,6 +195,13 @@ static counts count_rows(const e2e_server *s)
 	    .tasks = e2e_db_int(db, "SELECT count(*) FROM tasks", NULL, NULL),
 	    .accounts = e2e_db_int(db, "SELECT count(*) FROM accounts", NULL, NULL),
 	    .audit = e2e_db_int(db, "SELECT count(*) FROM audit_log", NULL, NULL),
+	    .updates = e2e_db_int(db, "SELECT count(*) FROM updates", NULL, NULL),
+	    .nodes_done = e2e_db_int(db, "SELECT count(*) FROM nodes WHERE done_date IS NOT NULL",
+	                             NULL, NULL),
+	    .problems = e2e_db_int(db, "SELECT count(*) FROM problems", NULL, NULL),
+	    .problems_open =
+	        e2e_db_int(db, "SELECT count(*) FROM problems WHERE status = 'open'", NULL, NULL),
+	    .problem_events = e2e_db_int(db, "SELECT count(*) FROM problem_events", NULL, NULL),
 	};
 	sqlite3_close(db);
 	return c;
@@ -198,6 +219,11 @@ static void test_counts(void **state)
 	assert_int_equal(c.nodes, N_NODES);
 	assert_int_equal(c.tasks, N_TASKS);
 	assert_int_equal(c.accounts, 1 + N_DEMO_ACCOUNTS);
+	assert_int_equal(c.updates, N_UPDATES);
+	assert_int_equal(c.nodes_done, N_NODES_DONE);
+	assert_int_equal(c.problems, N_PROBLEMS);
+	assert_int_equal(c.problems_open, N_PROBLEMS_OPEN);
+	assert_int_equal(c.problem_events, N_PROBLEM_EVENTS);
 
 	sqlite3 *db = e2e_db_open(&st->s);
 	const char *by_level = "SELECT count(*) FROM projects WHERE level = ?1";
@@ -421,6 +447,261 @@ static void test_tokens_work(void **state)
 	sqlite3_close(db);
 }
 
+/* ---- the report's figures, as the client prints them ----------------------------- */
+
+/* The day of the source report's figures (the end of the third quarter). */
+#define REPORT_DAY "2026-09-30"
+
+/* The object that follows "key": { in json (the first such key at or after
+ * from), as [*start, *end); fails the test when there is none. */
+static void json_object(const char *json, const char *key, const char **start, const char **end)
+{
+	char pattern[96];
+	snprintf(pattern, sizeof pattern, "\"%s\": {", key);
+	const char *p = strstr(json, pattern);
+	if (p == NULL)
+		fail_msg("no object %s in: %.400s", key, json);
+	p += strlen(pattern);
+	int depth = 1;
+	const char *q = p;
+	for (; *q != '\0' && depth > 0; q++)
+		depth += *q == '{' ? 1 : *q == '}' ? -1 : 0;
+	*start = p;
+	*end = q;
+}
+
+/* The number after "key": within [start, end): int64 figures come quoted
+ * in JSON, 32-bit ones bare. Fails the test when it is missing. */
+static long long json_number(const char *start, const char *end, const char *key)
+{
+	char pattern[96];
+	snprintf(pattern, sizeof pattern, "\"%s\": ", key);
+	size_t n = strlen(pattern);
+	for (const char *p = start; p + n <= end; p++) {
+		if (memcmp(p, pattern, n) != 0)
+			continue;
+		p += n;
+		if (*p == '"')
+			p++;
+		char *stop;
+		long long v = strtoll(p, &stop, 10);
+		if (stop == p)
+			fail_msg("%s is not a number: %.40s", key, p);
+		return v;
+	}
+	fail_msg("no %s in: %.*s", key, (int)(end - start > 400 ? 400 : end - start), start);
+	return 0;
+}
+
+/* The number key of the object name (a path of objects, outermost first,
+ * NULL-terminated) in json. */
+static long long figure(const char *json, const char *const *path, const char *key)
+{
+	const char *start = json, *end = json + strlen(json);
+	for (size_t i = 0; path[i] != NULL; i++) {
+		const char *s, *e;
+		json_object(start, path[i], &s, &e);
+		if (e > end)
+			fail_msg("object %s runs past its parent", path[i]);
+		start = s;
+		end = e;
+	}
+	return json_number(start, end, key);
+}
+
+/* Runs `luoshi query summary --as-of REPORT_DAY --json` with more args as
+ * the demo's district office admin; the output is the caller's to free. */
+static char *summary_json(const demo_state *st, const char *token, const char *a1, const char *a2)
+{
+	const char *args[] = {"query", "summary", "--as-of", REPORT_DAY, "--json", a1, a2, NULL};
+	e2e_run run;
+	e2e_cli(st->s.dir, st->s.tcp_url, token, NULL, args, &run);
+	if (run.status != 0)
+		fail_msg("query summary %s %s: %d: %s", a1 ? a1 : "", a2 ? a2 : "", run.status,
+		         run.err);
+	char *out = run.out;
+	run.out = NULL;
+	e2e_run_free(&run);
+	return out;
+}
+
+static const char *const FIGURES[] = {"figures", NULL};
+static const char *const MONEY[] = {"figures", "money", NULL};
+static const char *const MONEY_NEW[] = {"figures", "moneyNew", NULL};
+static const char *const MONEY_CONTINUING[] = {"figures", "moneyContinuing", NULL};
+static const char *const PROBLEMS[] = {"figures", "problems", NULL};
+static const char *const FUNDING_TOTAL[] = {"fundingTotal", NULL};
+
+/* The numbers of the report (seed/000_c9d40a2c3fcc081d.txt): 66 key
+ * district-level projects, 83% progressing smoothly; completion rates of
+ * 51% (new) and 89% (continuing) by the third quarter; 72 problems solved,
+ * a rate of 81.6% (72 of 88 is 81.8%, the nearest whole problems allow).
+ * Rates come in per mille: a report's whole percent p is p*10-5 .. p*10+4. */
+static void test_report_figures(void **state)
+{
+	demo_state *st = *state;
+	const printed *admin = printed_account(st, "admin", "office");
+
+	char *all = summary_json(st, admin->token, NULL, NULL);
+	assert_int_equal(figure(all, FIGURES, "projects"), N_PROJECTS);
+	assert_in_range(figure(all, MONEY_NEW, "completionPermille"), 505, 514);
+	assert_in_range(figure(all, MONEY_CONTINUING, "completionPermille"), 885, 894);
+	assert_int_equal(figure(all, PROBLEMS, "raised"), 88);
+	assert_int_equal(figure(all, PROBLEMS, "resolved"), 72);
+	assert_int_equal(figure(all, PROBLEMS, "open"), 16);
+	assert_int_equal(figure(all, PROBLEMS, "ratePermille"), 818);
+	free(all);
+
+	char *district = summary_json(st, admin->token, "--level", "district");
+	assert_int_equal(figure(district, FIGURES, "projects"), N_DISTRICT);
+	assert_int_equal(figure(district, FIGURES, "onTrack"), 55);
+	assert_int_equal(figure(district, FIGURES, "lagging") +
+	                     figure(district, FIGURES, "seriouslyLagging"),
+	                 11);
+	assert_in_range(figure(district, FIGURES, "onTrackPermille"), 825, 834);
+	free(district);
+
+	/* The table a person reads. */
+	const char *args[] = {"query",   "summary",  "--as-of", REPORT_DAY,
+	                      "--level", "district", NULL};
+	e2e_run run;
+	e2e_cli(st->s.dir, st->s.tcp_url, admin->token, "zh_CN.UTF-8", args, &run);
+	assert_int_equal(run.status, 0);
+	assert_non_null(strstr(run.out, "推进顺利"));
+	assert_non_null(strstr(run.out, "55 (83."));
+	e2e_run_free(&run);
+}
+
+/* The CRRC base (中车产业基地, C01), January to September: 5.4 亿元 invested,
+ * up 35%; output 19.3 亿元, up 32%. In 万元: 54000 and 193000. */
+static void test_crrc_figures(void **state)
+{
+	demo_state *st = *state;
+	const printed *admin = printed_account(st, "admin", "office");
+	const char *refs[] = {"C01", "中车产业基地"};
+	for (size_t i = 0; i < 2; i++) {
+		char *j = summary_json(st, admin->token, "--project", refs[i]);
+		assert_int_equal(figure(j, FIGURES, "projects"), 1);
+		assert_int_equal(figure(j, MONEY, "completedYtd"), 54000);
+		assert_in_range(figure(j, MONEY, "growthPermille"), 345, 354);
+		assert_int_equal(figure(j, MONEY, "outputYtd"), 193000);
+		assert_in_range(figure(j, MONEY, "outputGrowthPermille"), 315, 324);
+		free(j);
+	}
+	const char *args[] = {"query", "summary", "--as-of", REPORT_DAY, "--project", "C01", NULL};
+	e2e_run run;
+	e2e_cli(st->s.dir, st->s.tcp_url, admin->token, NULL, args, &run);
+	assert_int_equal(run.status, 0);
+	assert_non_null(strstr(run.out, "54000"));
+	assert_non_null(strstr(run.out, "193000"));
+	assert_non_null(strstr(run.out, "+35."));
+	assert_non_null(strstr(run.out, "+32."));
+	e2e_run_free(&run);
+}
+
+/* 五乡镇 (wuxiang), counted in server/demo with
+ *   awk -F, 'FNR==1{f++; next}
+ *     f==1{if($9=="wuxiang") wx[$1]=1; next}
+ *     f==2{if(($1 in wx) && $2==2026) plan+=$4; next}
+ *     f==3{if(!($1 in wx)) next; p=$2
+ *          if(p ~ /^2026-W/ && substr(p,7)+0<=39 || p ~ /^2026-0[1-9]$/) {inv+=$4; out+=$5}
+ *          if(p ~ /^2025-W/ && substr(p,7)+0<=39 || p ~ /^2025-0[1-9]$/) prev+=$4; next}
+ *     f==4{if(!($1 in wx)) next
+ *          if(substr($7,1,10)<="2026-09-30") {r++
+ *            if($9!="" && substr($9,1,10)<="2026-09-30") s++}}
+ *     END{print plan, inv, prev, out, r, s}' \
+ *     projects.csv plans.csv updates.csv problems.csv
+ * which prints 292396 202669 50819 193000 6 4: the 2026 plan of its 17
+ * projects, what they invested in the weeks 2026-W01..W39 (the last one
+ * ending by 2026-09-30; W40 ends on 2026-10-04) and months 2026-01..09, the
+ * same of 2025 (2025-W39 ends on 2025-09-28), their output (C01's alone),
+ * and the problems raised and resolved by 2026-09-30. */
+static void test_town_figures(void **state)
+{
+	demo_state *st = *state;
+	const printed *admin = printed_account(st, "admin", "office");
+	const char *args[] = {"query", "by-town", "--as-of", REPORT_DAY, "--json", NULL};
+	e2e_run run;
+	e2e_cli(st->s.dir, st->s.tcp_url, admin->token, NULL, args, &run);
+	assert_int_equal(run.status, 0);
+	const char *row = strstr(run.out, "\"code\": \"wuxiang\"");
+	assert_non_null(row);
+	assert_int_equal(figure(row, FIGURES, "projects"), N_WUXIANG);
+	assert_int_equal(figure(row, MONEY, "annualPlan"), 292396);
+	assert_int_equal(figure(row, MONEY, "completedYtd"), 202669);
+	assert_int_equal(figure(row, MONEY, "previousYtd"), 50819);
+	assert_int_equal(figure(row, MONEY, "outputYtd"), 193000);
+	assert_int_equal(figure(row, PROBLEMS, "raised"), 6);
+	assert_int_equal(figure(row, PROBLEMS, "resolved"), 4);
+	e2e_run_free(&run);
+}
+
+/* The financing of funding.csv, by hand: 国家开发银行 agreed 660000 for the
+ * office (signed 2026-04-15) and lent 120000 to C05 (2026-08-20); loans of
+ * 150000 to C01 (中国工商银行, 2026-03-20, C01 stands in 五乡镇), 200000 to
+ * C04, 80000 to C07 and 30000 to D01 (the only district-level one). */
+static void test_funding_figures(void **state)
+{
+	demo_state *st = *state;
+	const printed *admin = printed_account(st, "admin", "office");
+	char *j = summary_json(st, admin->token, NULL, NULL);
+	assert_int_equal(figure(j, FUNDING_TOTAL, "agreements"), 1);
+	assert_int_equal(figure(j, FUNDING_TOTAL, "agreed"), 660000);
+	assert_int_equal(figure(j, FUNDING_TOTAL, "loans"), 5);
+	assert_int_equal(figure(j, FUNDING_TOTAL, "loaned"), 580000);
+	/* The largest source first: 国家开发银行 with 780000 in all. */
+	const char *first = strstr(j, "\"funding\": [");
+	assert_non_null(first);
+	const char *cdb = strstr(first, "国家开发银行"), *abc = strstr(first, "中国农业银行");
+	assert_non_null(cdb);
+	assert_non_null(abc);
+	assert_true(cdb < abc);
+	assert_int_equal(json_number(cdb, abc, "agreed"), 660000);
+	assert_int_equal(json_number(cdb, abc, "loaned"), 120000);
+	free(j);
+
+	/* A project filter leaves the office's own agreement out. */
+	j = summary_json(st, admin->token, "--level", "district");
+	assert_int_equal(figure(j, FUNDING_TOTAL, "agreed"), 0);
+	assert_int_equal(figure(j, FUNDING_TOTAL, "loaned"), 30000);
+	free(j);
+	j = summary_json(st, admin->token, "--town", "五乡镇");
+	assert_int_equal(figure(j, FUNDING_TOTAL, "agreed"), 0);
+	assert_int_equal(figure(j, FUNDING_TOTAL, "loaned"), 150000);
+	free(j);
+	/* 区发改局 contributes to C01 and C05 (projects.csv): their loans; the
+	 * office's agreement lies outside its subtree. */
+	j = summary_json(st, admin->token, "--unit", "fgj");
+	assert_int_equal(figure(j, FUNDING_TOTAL, "agreements"), 0);
+	assert_int_equal(figure(j, FUNDING_TOTAL, "loans"), 2);
+	assert_int_equal(figure(j, FUNDING_TOTAL, "loaned"), 270000);
+	free(j);
+
+	/* The town's own account sees its projects' loan only; the viewer the
+	 * whole office, as the admin. */
+	const printed *wx = printed_account(st, "town", "wuxiang");
+	j = summary_json(st, wx->token, NULL, NULL);
+	assert_int_equal(figure(j, FUNDING_TOTAL, "agreements"), 0);
+	assert_int_equal(figure(j, FUNDING_TOTAL, "loans"), 1);
+	assert_int_equal(figure(j, FUNDING_TOTAL, "loaned"), 150000);
+	free(j);
+	const printed *viewer = printed_account(st, "viewer", "office");
+	j = summary_json(st, viewer->token, NULL, NULL);
+	assert_int_equal(figure(j, FUNDING_TOTAL, "agreed"), 660000);
+	assert_int_equal(figure(j, FUNDING_TOTAL, "loaned"), 580000);
+	free(j);
+
+	/* As of 2026-04-01 only the loan of 2026-03-20 was signed. */
+	const char *early[] = {"query", "summary", "--as-of", "2026-04-01", NULL};
+	e2e_run run;
+	e2e_cli(st->s.dir, st->s.tcp_url, admin->token, "zh_CN.UTF-8", early, &run);
+	assert_int_equal(run.status, 0);
+	assert_non_null(strstr(run.out, "中国工商银行宁波鄞州支行"));
+	assert_null(strstr(run.out, "国家开发银行"));
+	assert_non_null(strstr(run.out, "150000"));
+	e2e_run_free(&run);
+}
+
 /* ---- loading twice --------------------------------------------------------------------- */
 
 static void test_second_load_changes_nothing(void **state)
@@ -505,12 +786,20 @@ static void test_conflict_aborts(void **state)
 
 int main(void)
 {
+	/* The demo district, with its history, loads before the server
+	 * serves: give its start longer than a bare server's, unless the run
+	 * sets the scale itself (sanitizer builds do). */
+	setenv("LUOSHI_TEST_TIMEOUT_SCALE", "6", 0);
 	/* The restart runs last: the others read the first load's output. */
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_counts),
 	    cmocka_unit_test(test_named_projects),
 	    cmocka_unit_test(test_town_sees_its_projects),
 	    cmocka_unit_test(test_tokens_work),
+	    cmocka_unit_test(test_report_figures),
+	    cmocka_unit_test(test_crrc_figures),
+	    cmocka_unit_test(test_town_figures),
+	    cmocka_unit_test(test_funding_figures),
 	    cmocka_unit_test(test_second_load_changes_nothing),
 	};
 	const struct CMUnitTest failing[] = {

@@ -1644,6 +1644,7 @@ static void test_demo(void **state)
 
 int main(void)
 {
+	setenv("LUOSHI_TEST_TIMEOUT_SCALE", "6", 0); /* the demo loads before serving */
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_cadence, setup, e2e_teardown),
 	    cmocka_unit_test_setup_teardown(test_activities, setup, e2e_teardown),
