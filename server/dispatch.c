@@ -461,7 +461,7 @@ static void run_one(srv_server *srv, srv_request *r, srv_clock_fn clock)
 		              r->env->timeout_ms);
 		return;
 	}
-	if (m->needs_token) {
+	if (m->needs_token || r->token_required) {
 		int retry_s;
 		if (srv_auth_peer_blocked(r->peer, now_ns, &retry_s)) {
 			ls_status_set(st, LS_RESOURCE_EXHAUSTED,

@@ -25,6 +25,7 @@ typedef struct srv_request {
 	size_t body_len;
 	bool wrote;                /* changed rows: OK only once committed */
 	char peer[SRV_PEER_SIZE];  /* the caller's address ("10.0.0.7", "ipc"), for auth */
+	bool token_required;       /* even for methods that need none (the HTTP gateway) */
 } srv_request;
 
 /* Builds the method table from every generated service descriptor and the

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "demo.h"
 #include "dispatch.h"
+#include "http_gateway.h"
 #include "log.h"
 #include "push.h"
 #include "rpc.h"
@@ -63,6 +64,7 @@ static const char usage[] =
     "  --tls-key FILE       its private key (PEM)\n"
     "  --tls-ca FILE        the CA (PEM) that signs client certificates\n"
     "  --tls-verify-clients require a client certificate signed by --tls-ca\n"
+    "  --http URL           serve the dashboard and the JSON API on URL (http://HOST:PORT)\n"
     "  --backup-dir DIR     where AdminService/Backup writes (default: backups/\n"
     "                       beside the database)\n"
     "  --restore FILE       copy the backup FILE over --db and exit; refuses while a\n"
@@ -106,6 +108,7 @@ static void config_free(srv_config *c)
 	free(c->tls_key);
 	free(c->tls_ca);
 	free(c->backup_dir);
+	free(c->http);
 	memset(c, 0, sizeof *c);
 }
 
@@ -219,6 +222,8 @@ static int config_set(void *arg, const char *key, const char *value, ls_status *
 	}
 	if (strcmp(key, "backup-dir") == 0)
 		return set_string(&c->backup_dir, value, st);
+	if (strcmp(key, "http") == 0)
+		return set_string(&c->http, value, st);
 	int sched = srv_sched_config_set(&c->sched, key, value, st);
 	if (sched != LS_NOT_FOUND)
 		return sched;
@@ -254,6 +259,7 @@ static const struct option long_options[] = {
     {"tls-ca", required_argument, NULL, 0},
     {"tls-verify-clients", no_argument, NULL, 0},
     {"backup-dir", required_argument, NULL, 0},
+    {"http", required_argument, NULL, 0},
     {"restore", required_argument, NULL, 0},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -399,6 +405,7 @@ typedef struct srv_daemon {
 	uv_loop_t loop;
 	uv_signal_t sigterm, sigint, sighup;
 	uv_timer_t purge;
+	srv_http *http;
 	int argc;
 	char **argv;
 } srv_daemon;
@@ -432,6 +439,8 @@ static void on_drained(srv_server *srv)
 	srv->store = NULL;
 	if (pthread_create(&watchdog, NULL, stop_watchdog, NULL) == 0)
 		pthread_detach(watchdog);
+	srv_http_close(d->http); /* feeds the rpc queue: closed before it */
+	d->http = NULL;
 	srv_rpc_close(srv->rpc);
 	srv->rpc = NULL;
 	srv_push_close(srv->push);
@@ -555,6 +564,10 @@ static int serve(srv_daemon *d)
 		ls_error("%s", st.message);
 		goto fail_push;
 	}
+	if (srv->cfg.http && srv_http_open(srv, srv->cfg.http, &d->http, &st) != LS_OK) {
+		ls_error("%s", st.message);
+		goto fail_http;
+	}
 	uv_signal_init(srv->loop, &d->sigterm);
 	uv_signal_init(srv->loop, &d->sigint);
 	uv_signal_init(srv->loop, &d->sighup);
@@ -575,6 +588,8 @@ static int serve(srv_daemon *d)
 	rc = 0;
 	goto done;
 
+fail_http:
+	srv_push_close(srv->push);
 fail_push:
 	srv_rpc_close(srv->rpc);
 	uv_run(srv->loop, UV_RUN_DEFAULT); /* lets the closed handles finish */

@@ -41,6 +41,7 @@ struct srv_rpc {
 
 	nng_mtx *mtx; /* guards the queue and closing */
 	srv_ctx *head, *tail;
+	srv_rpc_job *jhead, *jtail; /* from other front ends */
 	atomic_bool closing;
 	atomic_int busy; /* contexts holding a request, from receipt to sent */
 
@@ -198,26 +199,67 @@ static void ctx_cb(void *arg)
 	nng_mtx_unlock(rpc->mtx);
 }
 
+bool srv_rpc_submit(srv_rpc *rpc, srv_rpc_job *job)
+{
+	nng_mtx_lock(rpc->mtx);
+	if (atomic_load(&rpc->closing)) {
+		nng_mtx_unlock(rpc->mtx);
+		return false;
+	}
+	atomic_fetch_add(&rpc->busy, 1);
+	job->next = NULL;
+	if (rpc->jtail)
+		rpc->jtail->next = job;
+	else
+		rpc->jhead = job;
+	rpc->jtail = job;
+	uv_async_send(&rpc->async);
+	nng_mtx_unlock(rpc->mtx);
+	return true;
+}
+
+/* Hands a job its answer; the job may be gone afterwards. Loop thread. */
+static void job_answer(srv_rpc *rpc, srv_rpc_job *job)
+{
+	atomic_fetch_sub(&rpc->busy, 1);
+	job->answered(job);
+}
+
 /* Runs everything queued, in batches, and sends the answers. Loop thread. */
 static void run_queue(srv_rpc *rpc)
 {
 	nng_mtx_lock(rpc->mtx);
 	srv_ctx *list = rpc->head;
+	srv_rpc_job *jobs = rpc->jhead;
 	rpc->head = rpc->tail = NULL;
+	rpc->jhead = rpc->jtail = NULL;
 	nng_mtx_unlock(rpc->mtx);
 
 	srv_request *batch[BATCH_MAX];
 	srv_ctx *ctxs[BATCH_MAX];
-	while (list != NULL) {
+	srv_rpc_job *js[BATCH_MAX];
+	while (list != NULL || jobs != NULL) {
 		size_t n = 0;
-		while (list != NULL && n < BATCH_MAX) {
-			ctxs[n] = list;
-			batch[n++] = &list->req;
-			list = list->next;
+		while (n < BATCH_MAX && (list != NULL || jobs != NULL)) {
+			if (list != NULL) {
+				ctxs[n] = list;
+				js[n] = NULL;
+				batch[n++] = &list->req;
+				list = list->next;
+			} else {
+				ctxs[n] = NULL;
+				js[n] = jobs;
+				batch[n++] = &jobs->req;
+				jobs = jobs->next;
+			}
 		}
 		srv_dispatch_batch(rpc->srv, batch, n, srv_clock_ns);
-		for (size_t i = 0; i < n; i++)
-			send_answer(ctxs[i]);
+		for (size_t i = 0; i < n; i++) {
+			if (ctxs[i] != NULL)
+				send_answer(ctxs[i]);
+			else
+				job_answer(rpc, js[i]);
+		}
 	}
 }
 
@@ -265,7 +307,7 @@ static char *read_pem(const char *path, const char *key, size_t *len, ls_status 
 /* The TLS configuration every tls+tcp:// listener shares: the server's
  * certificate and key and, for mutual TLS, the CA that signs the clients'
  * certificates. On success *out holds one reference. */
-static int tls_server_config(const srv_config *cfg, nng_tls_config **out, ls_status *st)
+int srv_tls_server_config(const srv_config *cfg, nng_tls_config **out, ls_status *st)
 {
 	*out = NULL;
 	if (cfg->tls_cert == NULL)
@@ -330,7 +372,7 @@ static int listen_on(srv_rpc *r, const char *url, nng_tls_config **tls, ls_statu
 	nng_listener l;
 	int rv = nng_listener_create(&l, r->sock, url);
 	if (rv == 0 && is_tls(url)) {
-		if (*tls == NULL && tls_server_config(&r->srv->cfg, tls, st) != LS_OK) {
+		if (*tls == NULL && srv_tls_server_config(&r->srv->cfg, tls, st) != LS_OK) {
 			nng_listener_close(l);
 			return st->code;
 		}
@@ -476,6 +518,16 @@ void srv_rpc_close(srv_rpc *r)
 	}
 	free(r->ctxs);
 	r->ctxs = NULL;
+	/* Jobs are refused once closing is set, and drain ran those before it;
+	 * any left are answered rather than forgotten. */
+	srv_rpc_job *job = r->jhead;
+	r->jhead = r->jtail = NULL;
+	while (job != NULL) {
+		srv_rpc_job *next = job->next;
+		ls_status_set(&job->req.status, LS_UNAVAILABLE, "the server is shutting down");
+		job_answer(r, job);
+		job = next;
+	}
 	uv_close((uv_handle_t *)&r->async, free_rpc);
 	uv_close((uv_handle_t *)&r->drain_timer, free_rpc);
 }

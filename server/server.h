@@ -34,6 +34,7 @@ typedef struct srv_config {
 	char *tls_cert, *tls_key, *tls_ca; /* PEM files of the tls+tcp:// listeners */
 	bool tls_verify_clients; /* mutual TLS: clients show a certificate of tls_ca */
 	char *backup_dir; /* where Backup writes; NULL: "backups" beside the database */
+	char *http; /* the dashboard and JSON gateway's URL (http://HOST:PORT); NULL: none */
 } srv_config;
 
 typedef struct srv_rpc srv_rpc;
