@@ -180,6 +180,7 @@ int cli_cmd_admin(cli_ctx *ctx, int argc, char **argv); /* cmd_admin.c */
 int cli_cmd_query(cli_ctx *ctx, int argc, char **argv); /* cmd_query.c */
 int cli_cmd_reconcile(cli_ctx *ctx, int argc, char **argv); /* cmd_reconcile.c */
 int cli_cmd_disclose(cli_ctx *ctx, int argc, char **argv); /* cmd_disclose.c */
+int cli_cmd_webhook(cli_ctx *ctx, int argc, char **argv); /* cmd_webhook.c */
 /* Supervision: cmd_activity.c, cmd_supervision.c (inspection, rectification,
  * accountability, and the helpers below), cmd_approval.c, cmd_clearance.c,
  * cmd_funding.c, cmd_supervision_query.c (supervise). */

@@ -55,6 +55,7 @@ static const cli_command commands[] = {
     {"ack", cli_cmd_ack, N_("mark reminders as read")},
     {"watch", cli_cmd_watch, N_("show reminders as they arrive")},
     {"notice", cli_cmd_notice, N_("send a notice to units or people")},
+    {"webhook", cli_cmd_webhook, N_("post reminders to DingTalk, WeCom or other robots")},
     {"export", cli_cmd_export, N_("export the battle map and the five tables")},
     {"problem", cli_cmd_problem, N_("raise, assign and close problems (销号)")},
     {"activity", cli_cmd_activity, N_("log the leaders' weekly reviews and site visits")},

@@ -25,6 +25,7 @@
 #include "rpc_server.h"
 #include "server.h"
 #include "store/backup.h"
+#include "webhook_deliver.h"
 
 #define PURGE_INTERVAL_MS (3600u * 1000u)
 
@@ -67,6 +68,12 @@ static const char usage[] =
     "  --http URL           serve the dashboard and the JSON API on URL (http://HOST:PORT)\n"
     "  --backup-dir DIR     where AdminService/Backup writes (default: backups/\n"
     "                       beside the database)\n"
+    "  --webhook-backoff-ms MS  first webhook retry after MS, doubling (30000)\n"
+    "  --webhook-max-attempts N  attempts before a delivery fails (8)\n"
+    "  --webhook-timeout-ms MS  per webhook request (10000)\n"
+    "  --webhook-concurrency N  webhook requests at once (8)\n"
+    "  --webhook-ca-file FILE  CAs for https webhooks (/etc/ssl/certs/ca-certificates.crt)\n"
+    "  --public-url URL     the dashboard's address, linked from webhook messages\n"
     "  --restore FILE       copy the backup FILE over --db and exit; refuses while a\n"
     "                       server uses the database, keeps the old one as\n"
     "                       DB.before-restore\n"
@@ -224,6 +231,8 @@ static int config_set(void *arg, const char *key, const char *value, ls_status *
 		return set_string(&c->backup_dir, value, st);
 	if (strcmp(key, "http") == 0)
 		return set_string(&c->http, value, st);
+	if ((v = srv_webhook_config_set(key, value, st)) != LS_NOT_FOUND)
+		return (int)v;
 	int sched = srv_sched_config_set(&c->sched, key, value, st);
 	if (sched != LS_NOT_FOUND)
 		return sched;
@@ -259,6 +268,12 @@ static const struct option long_options[] = {
     {"tls-ca", required_argument, NULL, 0},
     {"tls-verify-clients", no_argument, NULL, 0},
     {"backup-dir", required_argument, NULL, 0},
+    {"webhook-backoff-ms", required_argument, NULL, 0},
+    {"webhook-max-attempts", required_argument, NULL, 0},
+    {"webhook-timeout-ms", required_argument, NULL, 0},
+    {"webhook-concurrency", required_argument, NULL, 0},
+    {"webhook-ca-file", required_argument, NULL, 0},
+    {"public-url", required_argument, NULL, 0},
     {"http", required_argument, NULL, 0},
     {"restore", required_argument, NULL, 0},
     {"help", no_argument, NULL, 'h'},
@@ -433,6 +448,7 @@ static void on_drained(srv_server *srv)
 	srv_daemon *d = the_daemon(srv);
 	pthread_t watchdog;
 	srv_scheduler_stop(srv);
+	srv_webhook_stop(srv);
 	/* The database closes first: what was acknowledged is on disk whatever
 	 * happens while the sockets close. */
 	srv_store_close(srv->store);
@@ -530,6 +546,7 @@ static int serve(srv_daemon *d)
 	                             srv_supervision_service(),
 	                             srv_registry_service(),
 	                             srv_account_service(),
+	                             srv_webhook_service(),
 	                             srv_admin_service()};
 	if (srv_store_open(&srv->store, srv->cfg.db, false, &st) != LS_OK) {
 		ls_error("%s%s", st.message,
@@ -579,6 +596,8 @@ static int serve(srv_daemon *d)
 	uv_timer_start(&d->purge, on_purge, 0, PURGE_INTERVAL_MS);
 	if (srv_scheduler_start(srv, &st) != LS_OK)
 		ls_warn("%s: no reminders will be scheduled", st.message);
+	if (srv_webhook_start(srv, &st) != LS_OK)
+		ls_warn("%s: no reminders will be posted to webhooks", st.message);
 
 	ls_info("luoshid %s serving %s (schema %d, %d contexts, max message %zu bytes)",
 	        LUOSHI_VERSION, srv->cfg.db, srv_store_version(srv->store), srv->cfg.contexts,

@@ -116,6 +116,7 @@ ProtobufCService *srv_export_service(void);
 ProtobufCService *srv_reminder_service(void);
 ProtobufCService *srv_problem_service(void);
 ProtobufCService *srv_supervision_service(void);
+ProtobufCService *srv_webhook_service(void);
 
 /* problems.c, for GetAssignments: the open problems that are the caller's
  * (see srv_store_problems_assigned), at most max of them, as messages whose

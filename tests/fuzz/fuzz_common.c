@@ -19,7 +19,7 @@ ProtobufCService *const *fuzz_impls(size_t *n)
 	    srv_project_service(), srv_schedule_service(),    srv_progress_service(),
 	    srv_query_service(),   srv_export_service(),      srv_reminder_service(),
 	    srv_problem_service(), srv_supervision_service(), srv_registry_service(),
-	    srv_account_service(), srv_admin_service(),
+	    srv_account_service(), srv_admin_service(),       srv_webhook_service(),
 	};
 	_Static_assert(sizeof list <= sizeof impls, "fuzz_impls needs a larger array");
 	memcpy(impls, list, sizeof list);

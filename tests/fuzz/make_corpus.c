@@ -158,6 +158,12 @@ static const seed seeds[] = {
      "{\"filter\":{\"town\":\"WX\"},\"by\":\"GROUP_BY_TOWN\",\"descending\":true}"},
     {"QueryService/Lagging", FUZZ_ADMIN, 0, "{\"filter\":{\"project\":\"P1\"}}"},
     {"AdminService/Backup", FUZZ_ADMIN, 0, "{\"file\":\"luoshi-2026-11-29.db\"}"},
+    {"WebhookService/AddWebhook", FUZZ_ADMIN, 1,
+     "{\"unit\":\"WX\",\"kind\":\"WEBHOOK_KIND_DINGTALK\","
+     "\"url\":\"https://oapi.dingtalk.com/robot/send?access_token=abc\",\"secret\":\"SEC1\"}"},
+    {"WebhookService/ListWebhooks", FUZZ_ADMIN, 0, "{\"unit\":\"WX\",\"pageSize\":5}"},
+    {"WebhookService/TestWebhook", FUZZ_ADMIN, 0, "{\"id\":\"1\"}"},
+    {"WebhookService/ListFailures", FUZZ_ADMIN, 0, "{\"pageSize\":5}"},
 };
 
 /* JSON for fuzz_json: the index into fuzz_json_types and the text. */
