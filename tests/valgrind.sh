@@ -5,6 +5,8 @@
 #
 #   tests/valgrind.sh [TEST...]      e.g. tests/valgrind.sh accounts rpc
 #
+# LUOSHI_TEST_TIMEOUT_SCALE (default 60) scales the harness's waits.
+#
 # Builds build-valgrind/ (RelWithDebInfo, no sanitizers: valgrind and
 # AddressSanitizer do not mix) and runs each e2e test program (all but crash,
 # whose clients' short deadlines do not survive valgrind's pace, unless it is
@@ -64,6 +66,11 @@ else
 fi
 
 export LUOSHID=$wrapper
+# The harness multiplies its start-up, init, stop and CLI limits by this:
+# under memcheck luoshid runs twenty to fifty times slower, and the demo
+# district's start-up (5,484 rows, ten seconds on a busy two-core machine)
+# needs the most.
+export LUOSHI_TEST_TIMEOUT_SCALE=${LUOSHI_TEST_TIMEOUT_SCALE:-60}
 export LUOSHI=$build/client/luoshi
 export LUOSHI_LOCALEDIR=$build/client/locale
 

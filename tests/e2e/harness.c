@@ -28,10 +28,13 @@
 extern char **environ;
 
 #define START_ATTEMPTS 5
-#define HEALTH_WAIT_MS 10000
-#define STOP_WAIT_MS 15000
-#define CLI_WAIT_MS 30000
-#define INIT_WAIT_MS 30000
+/* Waits that only bound how long the harness gives a process before
+ * declaring it stuck; each is multiplied by e2e_timeout_scale(). */
+#define HEALTH_WAIT_MS scaled(10000)
+#define STOP_WAIT_MS scaled(15000)
+#define CLI_WAIT_MS scaled(30000)
+#define INIT_WAIT_MS scaled(30000)
+#define PROBE_WAIT_MS scaled(1000)
 
 /* ---- sanitizers ---------------------------------------------------------- */
 
@@ -90,6 +93,24 @@ static void child_remove(pid_t pid)
 }
 
 /* ---- time ------------------------------------------------------------------ */
+
+int e2e_timeout_scale(void)
+{
+	static int scale;
+	if (scale == 0) {
+		const char *v = getenv("LUOSHI_TEST_TIMEOUT_SCALE");
+		char *end = NULL;
+		long n = v != NULL ? strtol(v, &end, 10) : 0;
+		scale = end != NULL && end != v && *end == '\0' && n >= 1 && n <= 1000 ? (int)n : 1;
+	}
+	return scale;
+}
+
+static int scaled(int ms)
+{
+	long long n = (long long)ms * e2e_timeout_scale();
+	return n > INT32_MAX ? INT32_MAX : (int)n;
+}
 
 uint64_t e2e_now_ms(void)
 {
@@ -153,7 +174,7 @@ bool e2e_file_contains(const char *path, const char *needle)
 
 bool e2e_wait_file_contains(const char *path, const char *needle, int timeout_ms)
 {
-	uint64_t end = e2e_now_ms() + (uint64_t)timeout_ms;
+	uint64_t end = e2e_now_ms() + (uint64_t)scaled(timeout_ms);
 	for (;;) {
 		if (e2e_file_contains(path, needle))
 			return true;
@@ -273,6 +294,7 @@ int e2e_run_program(char *const *argv, char *const *envp, int timeout_ms, e2e_ru
 	}
 	child_add(pid);
 
+	timeout_ms = scaled(timeout_ms);
 	uint64_t end = e2e_now_ms() + (uint64_t)timeout_ms;
 	bool timed_out = false;
 	while (out[0] >= 0 || err[0] >= 0) {
@@ -567,7 +589,7 @@ static bool serving(const char *url)
 {
 	luoshi_client *c;
 	ls_status st;
-	luoshi_client_opts o = {.url = url, .timeout_ms = 1000};
+	luoshi_client_opts o = {.url = url, .timeout_ms = (uint32_t)PROBE_WAIT_MS};
 	if (luoshi_client_open(&c, &o, &st) != LS_OK)
 		return false;
 	Luoshi__V1__HealthCheckRequest req = LUOSHI__V1__HEALTH_CHECK_REQUEST__INIT;
@@ -672,6 +694,7 @@ int e2e_server_wait(e2e_server *s, int timeout_ms)
 {
 	if (s->pid <= 0)
 		return -1;
+	timeout_ms = scaled(timeout_ms);
 	uint64_t end = e2e_now_ms() + (uint64_t)timeout_ms;
 	int ws = 0;
 	pid_t got;

@@ -46,6 +46,14 @@ uint64_t e2e_now_ms(void);
 /* Pauses between two looks at a condition being polled (a few ms). */
 void e2e_poll_pause(void);
 
+/* The factor (an integer, at least 1) by which the harness multiplies every
+ * wait that only bounds how long a process may take: the start-up, init,
+ * stop and CLI limits and the timeout_ms of e2e_wait_file_contains,
+ * e2e_run_program and e2e_server_wait. From LUOSHI_TEST_TIMEOUT_SCALE (1
+ * when unset), which tests/valgrind.sh sets because memcheck slows luoshid
+ * down twenty to fifty times. */
+int e2e_timeout_scale(void);
+
 /* ---- the server --------------------------------------------------------- */
 
 /* Makes the directory and the database (`luoshid --db DIR/luoshi.db init`)
