@@ -236,13 +236,22 @@ int srv_audit(srv_call *c, const char *entity, int64_t entity_id, int64_t projec
 
 void srv_now_iso(char buf[32])
 {
+	/* A write asks for the time two or three times (the row, its audit),
+	 * and a batch runs within a second or so: localtime_r, which consults
+	 * the time zone each call, runs once a second per thread. */
+	static _Thread_local time_t last = (time_t)-1;
+	static _Thread_local char text[32];
 	time_t t = time(NULL);
-	struct tm tm;
-	char zone[8];
-	localtime_r(&t, &tm);
-	size_t n = strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-	strftime(zone, sizeof zone, "%z", &tm);
-	snprintf(buf + n, 32 - n, "%.3s:%.2s", zone, zone + 3);
+	if (t != last) {
+		struct tm tm;
+		char zone[8];
+		localtime_r(&t, &tm);
+		size_t n = strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
+		strftime(zone, sizeof zone, "%z", &tm);
+		snprintf(text + n, sizeof text - n, "%.3s:%.2s", zone, zone + 3);
+		last = t;
+	}
+	memcpy(buf, text, sizeof text);
 }
 
 const srv_scope *srv_call_scope(srv_call *c)

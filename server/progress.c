@@ -361,10 +361,11 @@ static int audit_nodes(srv_call *c, const srv_progress_project *proj, const srv_
 
 /* Checks and writes one update: the work of SubmitUpdate, and of each
  * element of SubmitUpdates, whose fields are named with prefix
- * ("updates[3]."). On LS_OK *id is the new revision's id; otherwise the
- * call has failed. */
+ * ("updates[3]."). On LS_OK *id is the new revision's id and, when written
+ * is not NULL, *written the row as read back (the caller finis it);
+ * otherwise the call has failed. */
 static int submit_one(srv_call *c, const Luoshi__V1__SubmitUpdateRequest *in, const char *prefix,
-                      int64_t *id)
+                      int64_t *id, srv_update *written)
 {
 	srv_store *store = c->srv->store;
 	char f[FIELD_SIZE];
@@ -493,7 +494,10 @@ static int submit_one(srv_call *c, const Luoshi__V1__SubmitUpdateRequest *in, co
 	update_to_proto(&after, &am);
 	if (srv_audit(c, "update", *id, pid, had_before ? &bm.m.base : NULL, &am.m.base) != LS_OK)
 		goto out;
-	audit_nodes(c, &proj, info, n_nodes, done_date);
+	if (audit_nodes(c, &proj, info, n_nodes, done_date) == LS_OK && written != NULL) {
+		*written = after;
+		memset(&after, 0, sizeof after);
+	}
 out:
 	srv_store_progress_update_fini(&before);
 	srv_store_progress_update_fini(&after);
@@ -509,10 +513,9 @@ static void progress_submit_update(Luoshi__V1__ProgressService_Service *svc,
 	(void)svc;
 	srv_call *c = arg;
 	int64_t id;
-	if (submit_one(c, in, "", &id) != LS_OK)
-		return;
+	/* The row as written is the answer: read once, for the audit and the reply. */
 	srv_update u;
-	if (srv_store_progress_get(c->srv->store, id, &u, &c->status) != LS_OK)
+	if (submit_one(c, in, "", &id, &u) != LS_OK)
 		return;
 	update_msg um;
 	update_to_proto(&u, &um);
@@ -548,7 +551,7 @@ static void progress_submit_updates(Luoshi__V1__ProgressService_Service *svc,
 	for (size_t i = 0; i < n; i++) {
 		char prefix[32];
 		snprintf(prefix, sizeof prefix, "updates[%zu].", i);
-		if (submit_one(c, in->updates[i], prefix, &ids[i]) != LS_OK)
+		if (submit_one(c, in->updates[i], prefix, &ids[i], NULL) != LS_OK)
 			goto out;
 	}
 	/* Read back once all are written: a later element may change an

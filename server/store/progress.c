@@ -241,12 +241,15 @@ int srv_store_progress_insert(srv_store *s, const srv_update_new *u, int64_t *id
 	if (rc != SQLITE_ROW)
 		return srv_store_error(s, rc, "next revision", st);
 
-	if ((q = srv_stmt(s, SQL_CLEAR_LATEST)) == NULL)
-		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, u->project_id);
-	sqlite3_bind_text(q, 2, u->period, -1, SQLITE_STATIC);
-	if (step_done(s, q, "clear latest revision", st) != LS_OK)
-		return st ? st->code : LS_INTERNAL;
+	/* The first revision of a period has no earlier one to clear. */
+	if (revision > 1) {
+		if ((q = srv_stmt(s, SQL_CLEAR_LATEST)) == NULL)
+			return no_stmt(st);
+		sqlite3_bind_int64(q, 1, u->project_id);
+		sqlite3_bind_text(q, 2, u->period, -1, SQLITE_STATIC);
+		if (step_done(s, q, "clear latest revision", st) != LS_OK)
+			return st ? st->code : LS_INTERNAL;
+	}
 
 	if ((q = srv_stmt(s, SQL_INSERT)) == NULL)
 		return no_stmt(st);

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -248,6 +250,109 @@ static int integrity_check(srv_store *s, ls_status *st)
 	return rc;
 }
 
+/* ---- checkpoints ------------------------------------------------------------ */
+
+/* SQLite's own automatic checkpoint runs inside the COMMIT that grows the
+ * WAL past 1000 pages: that request, and the whole batch with it, waits
+ * for the pages to be copied and the database file to be fsync'd. Here a
+ * thread does it instead, with a connection of its own, in PASSIVE mode
+ * (it never waits for nor blocks the writer), at most one pass every
+ * CKPT_PAUSE_MS. A commit is durable once the
+ * WAL is fsync'd (synchronous=FULL), so nothing acknowledged depends on
+ * the checkpoint. Should the thread fall far behind, the writer copies
+ * what it can itself, so the WAL stays bounded. */
+#define CKPT_FRAMES 1000
+#define CKPT_FRAMES_INLINE (4 * CKPT_FRAMES)
+/* Between two passes: under a trickle of commits, each would otherwise
+ * start one, with its two fsyncs, for the few pages it added. */
+#define CKPT_PAUSE_MS 50
+
+static void *checkpointer(void *arg)
+{
+	srv_store *s = arg;
+	sqlite3 *db = NULL;
+	/* Its own name, so that its CPU time shows apart from the loop's. */
+	prctl(PR_SET_NAME, "luoshid-ckpt", 0, 0, 0);
+	int rc = sqlite3_open_v2(s->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	/* The syncs of a checkpoint follow the connection's setting: FULL, so
+	 * the database file is fsync'd before the WAL may be reused. A first
+	 * read opens the WAL. */
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "PRAGMA synchronous = FULL; SELECT count(*) FROM sqlite_schema",
+		                  NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		ls_warn("store: checkpointer: %s; the writer checkpoints instead",
+		        db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		db = NULL;
+	}
+	pthread_mutex_lock(&s->ckpt_mtx);
+	if (db == NULL)
+		s->ckpt_failed = true;
+	while (db != NULL) {
+		while (!s->ckpt_wanted && !s->ckpt_stop)
+			pthread_cond_wait(&s->ckpt_cond, &s->ckpt_mtx);
+		if (s->ckpt_stop)
+			break;
+		s->ckpt_wanted = false;
+		pthread_mutex_unlock(&s->ckpt_mtx);
+		rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY)
+			ls_warn("store: checkpoint: %s", sqlite3_errmsg(db));
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += CKPT_PAUSE_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_mutex_lock(&s->ckpt_mtx);
+		while (!s->ckpt_stop &&
+		       pthread_cond_timedwait(&s->ckpt_cond, &s->ckpt_mtx, &until) == 0)
+			;
+	}
+	pthread_mutex_unlock(&s->ckpt_mtx);
+	sqlite3_close(db);
+	return NULL;
+}
+
+/* Called by SQLite after each commit with the pages now in the WAL. */
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	srv_store *s = arg;
+	if (frames < CKPT_FRAMES)
+		return SQLITE_OK;
+	bool inline_ckpt = frames >= CKPT_FRAMES_INLINE;
+	pthread_mutex_lock(&s->ckpt_mtx);
+	if (!s->ckpt_started && !s->ckpt_failed) {
+		if (pthread_create(&s->ckpt_thread, NULL, checkpointer, s) == 0)
+			s->ckpt_started = true;
+		else
+			s->ckpt_failed = true;
+	}
+	if (s->ckpt_failed)
+		inline_ckpt = true;
+	else {
+		s->ckpt_wanted = true;
+		pthread_cond_signal(&s->ckpt_cond);
+	}
+	pthread_mutex_unlock(&s->ckpt_mtx);
+	if (inline_ckpt)
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return SQLITE_OK;
+}
+
+static void checkpointer_stop(srv_store *s)
+{
+	pthread_mutex_lock(&s->ckpt_mtx);
+	bool started = s->ckpt_started;
+	s->ckpt_stop = true;
+	pthread_cond_signal(&s->ckpt_cond);
+	pthread_mutex_unlock(&s->ckpt_mtx);
+	if (started)
+		pthread_join(s->ckpt_thread, NULL);
+}
+
 int srv_store_open(srv_store **out, const char *path, bool create, ls_status *st)
 {
 	srv_store *s = calloc(1, sizeof *s);
@@ -269,10 +374,23 @@ int srv_store_open(srv_store **out, const char *path, bool create, ls_status *st
 		goto fail;
 	if (integrity_check(s, st) != LS_OK || migrate(s, st) != LS_OK)
 		goto fail;
+	if ((s->path = strdup(path)) == NULL) {
+		ls_status_set(st, LS_RESOURCE_EXHAUSTED, "out of memory");
+		goto fail;
+	}
+	pthread_mutex_init(&s->ckpt_mtx, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->ckpt_cond, &ca);
+	pthread_condattr_destroy(&ca);
+	/* Replaces SQLite's automatic checkpoint. */
+	sqlite3_wal_hook(s->db, wal_hook, s);
 	*out = s;
 	return LS_OK;
 fail:
 	sqlite3_close(s->db);
+	free(s->path);
 	free(s);
 	*out = NULL;
 	return st->code;
@@ -282,12 +400,16 @@ void srv_store_close(srv_store *s)
 {
 	if (s == NULL)
 		return;
+	checkpointer_stop(s);
 	for (size_t i = 0; i < s->cap; i++)
 		sqlite3_finalize(s->slots[i].stmt);
 	free(s->slots);
 	sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	if (sqlite3_close(s->db) != SQLITE_OK)
 		ls_error("store: close: %s", sqlite3_errmsg(s->db));
+	pthread_cond_destroy(&s->ckpt_cond);
+	pthread_mutex_destroy(&s->ckpt_mtx);
+	free(s->path);
 	free(s);
 }
 
@@ -409,13 +531,51 @@ int srv_store_resolve(srv_store *s, srv_entity what, const char *code_or_name,
 
 /* ---- scope ---------------------------------------------------------------- */
 
-static const char SQL_ROOT[] =
-    "WITH RECURSIVE up(id, parent_id, kind, depth) AS ("
-    " SELECT id, parent_id, kind, 0 FROM units WHERE id = ?1"
-    " UNION ALL SELECT u.id, u.parent_id, u.kind, up.depth + 1 FROM units u"
-    " JOIN up ON u.id = up.parent_id) "
-    "SELECT id FROM up ORDER BY (kind IN ('district', 'city')) DESC, "
-    "CASE WHEN kind IN ('district', 'city') THEN depth ELSE -depth END LIMIT 1";
+/* Units are walked upwards, one cached point lookup a level, where the
+ * recursive subqueries (SRV_SUBTREE, a CTE for the root) build temporary
+ * tables on every call: the scope and the visibility of a project are
+ * worked out for most requests. A tree deeper than this is taken as broken
+ * (a cycle) and answers "not within". */
+#define UNIT_DEPTH_MAX 64
+
+static const char SQL_UNIT_UP[] = "SELECT parent_id, kind IN ('district', 'city') FROM units "
+                                  "WHERE id = ?1";
+
+/* One step up: *parent (0 for none) and whether unit is an office. 0, or
+ * LS_NOT_FOUND when there is no such unit, or another code on failure. */
+static int unit_up(srv_store *s, int64_t unit, int64_t *parent, bool *office)
+{
+	sqlite3_stmt *q = srv_stmt(s, SQL_UNIT_UP);
+	if (q == NULL)
+		return LS_INTERNAL;
+	sqlite3_bind_int64(q, 1, unit);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*parent = sqlite3_column_type(q, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(q, 0);
+		*office = sqlite3_column_int(q, 1) != 0;
+	}
+	srv_stmt_done(q);
+	if (rc == SQLITE_ROW)
+		return LS_OK;
+	if (rc != SQLITE_DONE)
+		return srv_store_error(s, rc, "read unit", NULL);
+	return LS_NOT_FOUND;
+}
+
+/* unit IN SRV_SUBTREE(root): root is unit or one of its ancestors. */
+static bool unit_under(srv_store *s, int64_t unit, int64_t root)
+{
+	for (int depth = 0; depth < UNIT_DEPTH_MAX; depth++) {
+		if (unit == root)
+			return true;
+		int64_t parent;
+		bool office;
+		if (unit_up(s, unit, &parent, &office) != LS_OK || parent == 0)
+			return false;
+		unit = parent;
+	}
+	return false;
+}
 
 int srv_store_scope(srv_store *s, const srv_account *a, srv_scope *out, ls_status *st)
 {
@@ -430,16 +590,22 @@ int srv_store_scope(srv_store *s, const srv_account *a, srv_scope *out, ls_statu
 	out->unit = a->unit_id;
 	out->person = a->person_id;
 	out->root = a->unit_id;
-	sqlite3_stmt *q = srv_stmt(s, SQL_ROOT);
-	if (q == NULL)
-		return ls_status_set(st, LS_INTERNAL, "database: cannot prepare");
-	sqlite3_bind_int64(q, 1, a->unit_id);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		out->root = sqlite3_column_int64(q, 0);
-	srv_stmt_done(q);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return srv_store_error(s, rc, "scope", st);
+	/* The root: the nearest district or city office at or above the unit;
+	 * without one, the topmost unit above it. */
+	int64_t unit = a->unit_id;
+	for (int depth = 0; depth < UNIT_DEPTH_MAX; depth++) {
+		int64_t parent;
+		bool office;
+		int rc = unit_up(s, unit, &parent, &office);
+		if (rc == LS_NOT_FOUND)
+			break;
+		if (rc != LS_OK)
+			return ls_status_set(st, rc, "database: cannot read the units");
+		out->root = unit;
+		if (office || parent == 0)
+			break;
+		unit = parent;
+	}
 	return LS_OK;
 }
 
@@ -458,9 +624,43 @@ void srv_scope_bind(sqlite3_stmt *q, const srv_scope *sc)
 
 static const char SQL_VISIBLE[] =
     "SELECT 1 FROM projects p WHERE p.id = :project AND " SRV_PROJECT_VISIBLE;
+static const char SQL_PROJECT_UNITS[] =
+    "SELECT lead_unit_id, town_id, lead_leader_id FROM projects WHERE id = ?1";
 
+/* SRV_PROJECT_VISIBLE for one project. The scopes that look only at the
+ * project's own row are decided in C; a department's, which looks at the
+ * units of its nodes, tasks and contributors, by the SQL. */
 bool srv_store_project_visible(srv_store *s, const srv_scope *sc, int64_t project)
 {
+	if (sc->mode == SRV_SCOPE_ALL || sc->mode == SRV_SCOPE_TOWN ||
+	    sc->mode == SRV_SCOPE_LEADER || sc->mode == SRV_SCOPE_NONE) {
+		sqlite3_stmt *q = srv_stmt(s, SQL_PROJECT_UNITS);
+		if (q == NULL)
+			return false;
+		sqlite3_bind_int64(q, 1, project);
+		if (sqlite3_step(q) != SQLITE_ROW) {
+			srv_stmt_done(q);
+			return false;
+		}
+		/* NULL IN (...) and NULL = x are not true. */
+		bool has_lead = sqlite3_column_type(q, 0) != SQLITE_NULL;
+		bool has_town = sqlite3_column_type(q, 1) != SQLITE_NULL;
+		bool has_leader = sqlite3_column_type(q, 2) != SQLITE_NULL;
+		int64_t lead = sqlite3_column_int64(q, 0), town = sqlite3_column_int64(q, 1);
+		int64_t leader = sqlite3_column_int64(q, 2);
+		srv_stmt_done(q);
+		switch (sc->mode) {
+		case SRV_SCOPE_ALL:
+			return (has_lead && unit_under(s, lead, sc->root)) ||
+			       (has_town && unit_under(s, town, sc->root));
+		case SRV_SCOPE_TOWN:
+			return has_town && unit_under(s, town, sc->unit);
+		case SRV_SCOPE_LEADER:
+			return has_leader && leader == sc->person;
+		default:
+			return false;
+		}
+	}
 	sqlite3_stmt *q = srv_stmt(s, SQL_VISIBLE);
 	if (q == NULL)
 		return false;
@@ -471,18 +671,9 @@ bool srv_store_project_visible(srv_store *s, const srv_scope *sc, int64_t projec
 	return yes;
 }
 
-static const char SQL_WITHIN[] = "SELECT 1 WHERE :unit IN " SRV_SUBTREE(":root");
-
 bool srv_store_unit_within(srv_store *s, int64_t unit, int64_t root)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_WITHIN);
-	if (q == NULL)
-		return false;
-	sqlite3_bind_int64(q, sqlite3_bind_parameter_index(q, ":unit"), unit);
-	sqlite3_bind_int64(q, sqlite3_bind_parameter_index(q, ":root"), root);
-	bool yes = sqlite3_step(q) == SQLITE_ROW;
-	srv_stmt_done(q);
-	return yes;
+	return unit_under(s, unit, root);
 }
 
 /* ---- accounts ------------------------------------------------------------- */

@@ -3,6 +3,8 @@
 #ifndef SRV_STORE_INT_H
 #define SRV_STORE_INT_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +32,14 @@ struct srv_store {
 	sqlite3 *db;
 	srv_stmt_slot *slots; /* the statement cache */
 	size_t cap, n_slots;
+	/* The checkpointer (store.c): a thread with a connection of its own
+	 * that copies the WAL into the database, started on the first WAL
+	 * large enough to want it; the flags are guarded by ckpt_mtx. */
+	char *path;
+	pthread_t ckpt_thread;
+	pthread_mutex_t ckpt_mtx;
+	pthread_cond_t ckpt_cond;
+	bool ckpt_started, ckpt_failed, ckpt_wanted, ckpt_stop;
 };
 
 /* The prepared statement for sql, which must be a string constant: the
