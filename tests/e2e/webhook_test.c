@@ -82,8 +82,8 @@ static const char FIXTURE[] =
 /* ---- the fake robot --------------------------------------------------------------- */
 
 typedef struct hit {
-	char path[256];
-	char query[1024];
+	char path[1400]; /* as long as the request target read */
+	char query[1400];
 	char key[128];  /* X-Luoshi-Delivery */
 	char idem[128]; /* Idempotency-Key */
 	char ts[64];    /* X-Luoshi-Timestamp */
