@@ -125,6 +125,11 @@ int cli_open_status(cli_ctx *ctx, luoshi_client **out, ls_status *st);
 /* The server URL cli_open settled on; NULL before. */
 const char *cli_server(void);
 
+/* The TLS files (CA, certificate, key; each may be NULL) cli_open settled
+ * on, from the options or the config file: for other sockets to the same
+ * server. Call it after cli_open or cli_open_status. */
+void cli_tls_files(const cli_ctx *ctx, const char **ca, const char **cert, const char **key);
+
 /* Calls method with req. key: an idempotency key, NULL for none, or
  * CLI_FRESH_KEY for a new random one. On failure prints the error line
  * and returns its code; *resp is then NULL. */

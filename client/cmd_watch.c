@@ -24,6 +24,7 @@
 #include <jansson.h>
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/sub.h>
+#include <nng/supplemental/tls/tls.h>
 #include <nng/supplemental/util/platform.h>
 
 #include "cli.h"
@@ -246,33 +247,152 @@ static int pull(watch *w, ls_status *st)
 
 /* ---- the push socket --------------------------------------------------------------- */
 
-/* A push URL the server gave with a wildcard host ("tcp://0.0.0.0:7071")
- * means "where you reached me": take the host of the server's URL. */
+/* The scheme of a TCP URL ("tcp://", "tls+tcp://"), or NULL. */
+static const char *tcp_scheme(const char *url)
+{
+	if (url != NULL && strncmp(url, "tcp://", 6) == 0)
+		return "tcp://";
+	if (url != NULL && strncmp(url, "tls+tcp://", 10) == 0)
+		return "tls+tcp://";
+	return NULL;
+}
+
+/* A push URL the server gave with a wildcard host (0.0.0.0, *, [::] or
+ * none, as in "tcp://0.0.0.0:7071") means "where you reached me": take the
+ * host of the server's URL. */
 static char *push_url_for(const char *push, const char *server)
 {
-	static const char *const wild[] = {"tcp://0.0.0.0:", "tcp://*:", "tcp://:", "tcp://[::]:"};
-	for (size_t i = 0; i < sizeof wild / sizeof wild[0]; i++) {
+	static const char *const wild[] = {"0.0.0.0:", "*:", ":", "[::]:"};
+	const char *pscheme = tcp_scheme(push), *sscheme = tcp_scheme(server);
+	if (pscheme == NULL || sscheme == NULL)
+		return cli_xstrdup(push);
+	const char *rest = push + strlen(pscheme), *host = server + strlen(sscheme);
+	const char *colon = strrchr(host, ':');
+	for (size_t i = 0; colon != NULL && i < sizeof wild / sizeof wild[0]; i++) {
 		size_t n = strlen(wild[i]);
-		const char *colon = server ? strrchr(server, ':') : NULL;
-		if (strncmp(push, wild[i], n) != 0 || server == NULL ||
-		    strncmp(server, "tcp://", 6) != 0 || colon == NULL || colon < server + 6)
+		if (strncmp(rest, wild[i], n) != 0)
 			continue;
-		size_t len = (size_t)(colon - server) + 1 + strlen(push + n) + 1;
+		size_t len = strlen(pscheme) + (size_t)(colon - host) + 1 + strlen(rest + n) + 1;
 		char *u = cli_xmalloc(len);
-		snprintf(u, len, "%.*s:%s", (int)(colon - server), server, push + n);
+		snprintf(u, len, "%s%.*s:%s", pscheme, (int)(colon - host), host, rest + n);
 		return u;
 	}
 	return cli_xstrdup(push);
+}
+
+/* The largest certificate or key file read. */
+#define PEM_MAX (1 << 20)
+
+/* Reads a PEM file whole, NUL-terminated, its length in *len; NULL with
+ * the reason in why (of n bytes) when it cannot. */
+static char *read_pem(const char *path, size_t *len, char *why, size_t n)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		snprintf(why, n, _("cannot read %s: %s"), path, strerror(errno));
+		return NULL;
+	}
+	char *buf = cli_xmalloc(PEM_MAX + 1);
+	size_t got = fread(buf, 1, PEM_MAX + 1, f);
+	bool bad = ferror(f) != 0;
+	fclose(f);
+	if (bad || got == 0 || got > PEM_MAX) {
+		memset(buf, 0, got < PEM_MAX + 1 ? got : PEM_MAX + 1);
+		free(buf);
+		snprintf(why, n, _("%s is not a PEM file"), path);
+		return NULL;
+	}
+	buf[got] = '\0';
+	*len = got;
+	return buf;
+}
+
+/* The TLS configuration of the push socket's dialer to url: the same CA
+ * and client certificate as the RPC connection, the certificate to name
+ * url's host. NULL with the reason in why when it cannot be made. */
+static nng_tls_config *push_tls(const watch *w, const char *url, char *why, size_t n)
+{
+	const char *ca, *cert, *key;
+	cli_tls_files(w->ctx, &ca, &cert, &key);
+	if (ca == NULL || *ca == '\0') {
+		snprintf(why, n,
+		         _("%s is a TLS address: give the CA that signed the server's "
+		           "certificate (--ca FILE, or \"ca = FILE\" in the config)"),
+		         url);
+		return NULL;
+	}
+	bool has_cert = cert != NULL && *cert != '\0', has_key = key != NULL && *key != '\0';
+	if (has_cert != has_key) {
+		snprintf(why, n, "%s", _("a client certificate needs both --cert and --key"));
+		return NULL;
+	}
+	nng_tls_config *tls = NULL;
+	nng_url *u = NULL;
+	char *cert_pem = NULL, *key_pem = NULL;
+	size_t cert_len = 0, key_len = 0;
+	int rv = nng_url_parse(&u, url);
+	if (rv == 0)
+		rv = nng_tls_config_alloc(&tls, NNG_TLS_MODE_CLIENT);
+	if (rv == 0)
+		rv = nng_tls_config_ca_file(tls, ca);
+	if (rv == 0 && u->u_hostname != NULL && *u->u_hostname != '\0')
+		rv = nng_tls_config_server_name(tls, u->u_hostname);
+	if (rv == 0 && has_cert) {
+		if ((cert_pem = read_pem(cert, &cert_len, why, n)) == NULL ||
+		    (key_pem = read_pem(key, &key_len, why, n)) == NULL)
+			rv = -1;
+		else
+			rv = nng_tls_config_own_cert(tls, cert_pem, key_pem, NULL);
+	}
+	if (rv > 0)
+		snprintf(why, n, _("TLS: %s"), nng_strerror(rv));
+	if (rv != 0 && tls != NULL) {
+		nng_tls_config_free(tls);
+		tls = NULL;
+	}
+	if (key_pem != NULL)
+		memset(key_pem, 0, key_len);
+	free(key_pem);
+	free(cert_pem);
+	if (u != NULL)
+		nng_url_free(u);
+	return tls;
+}
+
+/* Starts a dialer of the SUB socket on url, with tls for a tls+ URL (may be
+ * NULL otherwise). Returns an nng error. */
+static int dial_push(watch *w, const char *url, nng_tls_config *tls, int flags)
+{
+	nng_dialer d = NNG_DIALER_INITIALIZER;
+	int rv = nng_dialer_create(&d, w->sub, url);
+	if (rv == 0 && tls != NULL)
+		rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, tls);
+	if (rv == 0)
+		rv = nng_dialer_start(d, flags);
+	if (rv != 0 && nng_dialer_id(d) > 0)
+		nng_dialer_close(d);
+	return rv;
 }
 
 /* Opens the SUB socket on the caller's topics. A failure leaves the
  * watcher polling. */
 static void open_push(watch *w, const char *url, char topics[][32], size_t n)
 {
+	char why[512] = "";
+	nng_tls_config *tls = NULL;
+	if (strncmp(url, "tls+", 4) == 0 && (tls = push_tls(w, url, why, sizeof why)) == NULL) {
+		fprintf(stderr,
+		        _("luoshi: watch: cannot listen for announcements on %s: %s; "
+		          "polling instead\n"),
+		        url, why);
+		return;
+	}
 	int rv = nng_sub0_open(&w->sub);
 	if (rv != 0) {
 		fprintf(stderr, _("luoshi: watch: cannot open the push socket: %s\n"),
 		        nng_strerror(rv));
+		if (tls != NULL)
+			nng_tls_config_free(tls);
 		return;
 	}
 	for (size_t i = 0; i < n && rv == 0; i++)
@@ -285,9 +405,19 @@ static void open_push(watch *w, const char *url, char topics[][32], size_t n)
 		rv = nng_socket_set_ms(w->sub, NNG_OPT_RECONNMAXT, 2000);
 	if (rv == 0)
 		rv = nng_pipe_notify(w->sub, NNG_PIPE_EV_ADD_POST, on_pipe, NULL);
+	/* Over TLS, one dial now, so that a certificate the server refuses
+	 * (or one we refuse) is said at once instead of being retried in
+	 * silence; a server that is merely away is dialled again below. */
+	if (rv == 0 && tls != NULL) {
+		rv = dial_push(w, url, tls, 0);
+		if (rv != 0 && rv != NNG_ECRYPTO && rv != NNG_EPEERAUTH)
+			rv = NNG_EAGAIN;
+	}
 	/* Non-blocking: nng keeps dialling until the server is there. */
-	if (rv == 0)
-		rv = nng_dial(w->sub, url, NULL, NNG_FLAG_NONBLOCK);
+	if (rv == NNG_EAGAIN || (rv == 0 && tls == NULL))
+		rv = dial_push(w, url, tls, NNG_FLAG_NONBLOCK);
+	if (tls != NULL)
+		nng_tls_config_free(tls);
 	if (rv != 0) {
 		fprintf(stderr,
 		        _("luoshi: watch: cannot listen for announcements on %s: %s; "

@@ -186,6 +186,14 @@ const char *cli_server(void)
 	return server_url;
 }
 
+void cli_tls_files(const cli_ctx *ctx, const char **ca, const char **cert, const char **key)
+{
+	*ca = ctx->ca ? ctx->ca : config.ca;
+	bool own = ctx->cert != NULL || ctx->key != NULL;
+	*cert = own ? ctx->cert : config.cert;
+	*key = own ? ctx->key : config.key;
+}
+
 int cli_open_status(cli_ctx *ctx, luoshi_client **out, ls_status *st)
 {
 	*out = NULL;

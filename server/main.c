@@ -577,7 +577,7 @@ static int serve(srv_daemon *d)
 		ls_error("%s", st.message);
 		goto fail_rpc;
 	}
-	if (srv_push_open(srv->cfg.publish, &srv->push, &st) != LS_OK) {
+	if (srv_push_open(&srv->cfg, &srv->push, &st) != LS_OK) {
 		ls_error("%s", st.message);
 		goto fail_push;
 	}

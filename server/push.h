@@ -9,9 +9,14 @@
 
 #include "server.h"
 
-/* Opens the PUB socket and listens on url. NULL or "none": no socket, and
- * srv_push_announce does nothing. On success *out belongs to the caller. */
-int srv_push_open(const char *url, srv_push **out, ls_status *st);
+/* Opens the PUB socket and listens on cfg->publish. NULL or "none": no
+ * socket, and srv_push_announce does nothing. A tls+tcp:// URL takes the
+ * same certificate, key and client verification as the RPC listeners
+ * (tls-cert, tls-key, tls-ca, tls-verify-clients): TLS keeps the
+ * announcements from being read or forged on the way, and with
+ * tls-verify-clients only holders of a client certificate may subscribe.
+ * On success *out belongs to the caller. */
+int srv_push_open(const srv_config *cfg, srv_push **out, ls_status *st);
 
 /* Announces "<topic><seq>" (topic like "u/12/"). Never blocks: pub0 drops
  * what a slow subscriber cannot take, and the inbox stays the truth. */

@@ -4,27 +4,42 @@
  * client trusting another CA is refused, and that with client verification
  * a client needs a certificate of the server's CA: through the client
  * library and through the `luoshi` binary's --ca, --cert, --key and its
- * config file. */
+ * config file. The push socket of `luoshi watch` takes tls+tcp:// with the
+ * same files: a watcher over TLS sees the notices announced there, and a
+ * subscriber trusting another CA, or without the client certificate the
+ * server asks for, gets no connection. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/pubsub0/sub.h>
+#include <nng/supplemental/tls/tls.h>
 
 #include "harness.h"
 #include "luoshi/v1/account.pb-c.h"
 #include "luoshi/v1/health.pb-c.h"
+#include "luoshi/v1/reminders.pb-c.h"
 
 extern char **environ;
 
 #define M_CHECK "/luoshi.v1.HealthService/Check"
 #define M_WHOAMI "/luoshi.v1.AccountService/WhoAmI"
+#define M_NOTICE "/luoshi.v1.ReminderService/SendNotice"
+/* How long a watcher or a subscriber may take to see a notice. */
+#define SEE_WAIT_MS 20000
 #define OPENSSL "/usr/bin/openssl"
 
 /* The files of the group, made once by group_setup. */
@@ -418,6 +433,255 @@ static void test_server_config_errors(void **state)
 	refuses(s, bad_switch, 2, "tls-verify-clients");
 }
 
+/* ---- the push socket over TLS ---------------------------------------------------- */
+
+/* Starts s with mutual TLS on an RPC listener (rpc) and on the push socket
+ * (pub), both on free ports. */
+static void start_tls_push(e2e_server *s, char *rpc, char *pub, size_t n)
+{
+	snprintf(rpc, n, "tls+tcp://127.0.0.1:%d", e2e_free_port());
+	snprintf(pub, n, "tls+tcp://127.0.0.1:%d", e2e_free_port());
+	const char *extra[] = {
+	    "--listen",  rpc,        "--publish", pub,    "--tls-cert",           server_crt,
+	    "--tls-key", server_key, "--tls-ca",  ca_crt, "--tls-verify-clients", NULL};
+	assert_int_equal(e2e_server_start(s, extra), 0);
+	char line[128];
+	snprintf(line, sizeof line, "publishing on %s (subscribers need a certificate)", pub);
+	assert_true(e2e_file_contains(s->log, line));
+}
+
+/* Sends a notice to every unit, the init admin's office among them. */
+static void notice(luoshi_client *c, const char *text)
+{
+	Luoshi__V1__SendNoticeRequest req = LUOSHI__V1__SEND_NOTICE_REQUEST__INIT;
+	req.to = (char *)"all";
+	req.text = (char *)text;
+	ProtobufCMessage *m;
+	ls_status st;
+	int rc = e2e_call(c, M_NOTICE, &req.base, NULL, &m, &st);
+	if (rc != LS_OK)
+		fail_msg("SendNotice: %s %s", ls_code_name(rc), st.message);
+	protobuf_c_message_free_unpacked(m, NULL);
+}
+
+/* A SUB socket dialled once, synchronously, to url with the TLS files
+ * given (cert and key may be NULL). Returns the nng error of the dial; on
+ * 0 *sock is open and subscribed to every topic. */
+static int subscribe(const char *url, const char *ca, const char *cert, const char *key,
+                     nng_socket *sock)
+{
+	nng_tls_config *tls = NULL;
+	nng_dialer d;
+	char *cert_pem = NULL, *key_pem = NULL;
+	assert_int_equal(nng_sub0_open(sock), 0);
+	assert_int_equal(nng_socket_set(*sock, NNG_OPT_SUB_SUBSCRIBE, "", 0), 0);
+	assert_int_equal(nng_socket_set_ms(*sock, NNG_OPT_RECVTIMEO, 500), 0);
+	assert_int_equal(nng_tls_config_alloc(&tls, NNG_TLS_MODE_CLIENT), 0);
+	assert_int_equal(nng_tls_config_ca_file(tls, ca), 0);
+	assert_int_equal(nng_tls_config_server_name(tls, "127.0.0.1"), 0);
+	if (cert != NULL) {
+		cert_pem = e2e_read_file(cert, NULL);
+		key_pem = e2e_read_file(key, NULL);
+		assert_non_null(cert_pem);
+		assert_non_null(key_pem);
+		assert_int_equal(nng_tls_config_own_cert(tls, cert_pem, key_pem, NULL), 0);
+	}
+	assert_int_equal(nng_dialer_create(&d, *sock, url), 0);
+	assert_int_equal(nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, tls), 0);
+	nng_tls_config_free(tls);
+	free(cert_pem);
+	free(key_pem);
+	int rv = nng_dialer_start(d, 0);
+	if (rv != 0)
+		nng_close(*sock);
+	return rv;
+}
+
+/* Sends notices until sock receives an announcement (the subscriber's side
+ * of the pipe may be up a moment before the server's). Returns it. */
+static char *announcement(luoshi_client *admin, nng_socket sock)
+{
+	uint64_t end = e2e_now_ms() + (uint64_t)SEE_WAIT_MS * (uint64_t)e2e_timeout_scale();
+	while (e2e_now_ms() < end) {
+		notice(admin, "推送测试");
+		char *buf;
+		size_t len;
+		if (nng_recv(sock, &buf, &len, NNG_FLAG_ALLOC) == 0) {
+			char *text = strndup(buf, len);
+			nng_free(buf, len);
+			assert_non_null(text);
+			return text;
+		}
+	}
+	fail_msg("no announcement reached the subscriber in %d ms", SEE_WAIT_MS);
+	return NULL;
+}
+
+static void test_push_subscribers(void **state)
+{
+	e2e_server *s = *state;
+	char rpc[64], pub[64];
+	start_tls_push(s, rpc, pub, sizeof rpc);
+	luoshi_client *admin;
+	ls_status st;
+	assert_int_equal(tls_open(rpc, s->admin_token, ca_crt, client_crt, client_key, &admin, &st),
+	                 LS_OK);
+
+	/* Trusting another CA: the handshake fails. */
+	nng_socket sock;
+	int rv = subscribe(pub, other_ca_crt, client_crt, client_key, &sock);
+	if (rv == 0)
+		fail_msg("a subscriber trusting another CA got a connection");
+	/* No client certificate where the server asks for one. */
+	rv = subscribe(pub, ca_crt, NULL, NULL, &sock);
+	if (rv == 0) {
+		/* mbedTLS may finish the client's side of the handshake before the
+		 * server refuses: then nothing may ever arrive. */
+		char *buf;
+		size_t len;
+		notice(admin, "不应收到");
+		assert_int_not_equal(nng_recv(sock, &buf, &len, NNG_FLAG_ALLOC), 0);
+		nng_close(sock);
+	}
+	/* A certificate of another CA. */
+	rv = subscribe(pub, ca_crt, stranger_crt, stranger_key, &sock);
+	if (rv == 0) {
+		char *buf;
+		size_t len;
+		notice(admin, "不应收到");
+		assert_int_not_equal(nng_recv(sock, &buf, &len, NNG_FLAG_ALLOC), 0);
+		nng_close(sock);
+	}
+
+	/* The right CA and certificate: announcements, a topic and a number
+	 * only ("u/1/7" or "all/3"). */
+	rv = subscribe(pub, ca_crt, client_crt, client_key, &sock);
+	if (rv != 0)
+		fail_msg("subscribing over TLS: %s", nng_strerror(rv));
+	char *a = announcement(admin, sock);
+	assert_true(strncmp(a, "u/", 2) == 0 || strncmp(a, "all/", 4) == 0);
+	assert_null(strstr(a, "推送测试"));
+	free(a);
+	nng_close(sock);
+	luoshi_client_close(admin);
+}
+
+/* Starts `luoshi watch` as the init admin on rpc with the TLS files given,
+ * polling once an hour only, so that what it shows after start-up came
+ * through the push socket; --exec appends each text to out, and its own
+ * output goes to log. */
+static pid_t watcher(const e2e_server *s, const char *rpc, const char *ca, const char *out,
+                     const char *log)
+{
+	const char *luoshi = getenv("LUOSHI");
+	assert_non_null(luoshi);
+	char cmd[E2E_PATH_MAX + 64];
+	snprintf(cmd, sizeof cmd, "printf '%%s\\n' \"$LUOSHI_REMINDER_TEXT\" >> '%s'", out);
+	char *argv[] = {(char *)luoshi,
+	                (char *)"--server",
+	                (char *)rpc,
+	                (char *)"--ca",
+	                (char *)ca,
+	                (char *)"--cert",
+	                client_crt,
+	                (char *)"--key",
+	                client_key,
+	                (char *)"watch",
+	                (char *)"--poll",
+	                (char *)"3600000",
+	                (char *)"--exec",
+	                cmd,
+	                NULL};
+	char tok[192], home[E2E_PATH_MAX + 8], xdg[E2E_PATH_MAX + 24], ld[E2E_PATH_MAX + 32];
+	char kept[3][512];
+	char *env[16];
+	int n = 0;
+	env[n++] = (char *)"PATH=/usr/local/bin:/usr/bin:/bin";
+	env[n++] = (char *)"LANG=C";
+	snprintf(tok, sizeof tok, "LUOSHI_TOKEN=%s", s->admin_token);
+	env[n++] = tok;
+	snprintf(home, sizeof home, "HOME=%s", s->dir);
+	env[n++] = home;
+	snprintf(xdg, sizeof xdg, "XDG_CONFIG_HOME=%s", s->dir);
+	env[n++] = xdg;
+	if (getenv("LUOSHI_LOCALEDIR") != NULL) {
+		snprintf(ld, sizeof ld, "LUOSHI_LOCALEDIR=%s", getenv("LUOSHI_LOCALEDIR"));
+		env[n++] = ld;
+	}
+	static const char *const keep[] = {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"};
+	for (int i = 0; i < 3; i++) {
+		if (getenv(keep[i]) != NULL) {
+			snprintf(kept[i], sizeof kept[i], "%s=%s", keep[i], getenv(keep[i]));
+			env[n++] = kept[i];
+		}
+	}
+	env[n] = NULL;
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	posix_spawn_file_actions_adddup2(&fa, 1, 2);
+	pid_t pid;
+	int rc = posix_spawn(&pid, luoshi, &fa, NULL, argv, env);
+	posix_spawn_file_actions_destroy(&fa);
+	assert_int_equal(rc, 0);
+	return pid;
+}
+
+/* Stops a watcher with SIGTERM; returns its exit status. */
+static int watcher_stop(pid_t pid)
+{
+	kill(pid, SIGTERM);
+	int ws;
+	while (waitpid(pid, &ws, 0) < 0)
+		;
+	return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+}
+
+static void test_watch_over_tls(void **state)
+{
+	e2e_server *s = *state;
+	char rpc[64], pub[64];
+	start_tls_push(s, rpc, pub, sizeof rpc);
+	luoshi_client *admin;
+	ls_status st;
+	assert_int_equal(tls_open(rpc, s->admin_token, ca_crt, client_crt, client_key, &admin, &st),
+	                 LS_OK);
+	char out[E2E_PATH_MAX + 16], log[E2E_PATH_MAX + 16];
+	snprintf(out, sizeof out, "%s/watch.out", s->dir);
+	snprintf(log, sizeof log, "%s/watch.log", s->dir);
+
+	pid_t w = watcher(s, rpc, ca_crt, out, log);
+	notice(admin, "第一条提醒");
+	if (!e2e_wait_file_contains(out, "第一条提醒\n", SEE_WAIT_MS)) {
+		watcher_stop(w);
+		char *l = e2e_read_file(log, NULL);
+		fail_msg("the watcher did not show the first notice:\n%s", l ? l : "");
+	}
+	/* The watcher polls once an hour: what it shows now came through the
+	 * TLS push socket, whether as an announcement or as the pull that
+	 * follows its subscription's connection, which needs a handshake. */
+	notice(admin, "第二条提醒");
+	bool seen = e2e_wait_file_contains(out, "第二条提醒\n", SEE_WAIT_MS);
+	assert_int_equal(watcher_stop(w), 0);
+	if (!seen) {
+		char *l = e2e_read_file(log, NULL);
+		fail_msg("the watcher did not show the announced notice:\n%s", l ? l : "");
+	}
+	assert_false(e2e_file_contains(log, "polling instead"));
+
+	/* Trusting another CA, the watcher gets no connection and says why. */
+	char log2[E2E_PATH_MAX + 16], out2[E2E_PATH_MAX + 16];
+	snprintf(out2, sizeof out2, "%s/watch2.out", s->dir);
+	snprintf(log2, sizeof log2, "%s/watch2.log", s->dir);
+	w = watcher(s, rpc, other_ca_crt, out2, log2);
+	bool said = e2e_wait_file_contains(log2, "TLS handshake failed", SEE_WAIT_MS);
+	watcher_stop(w);
+	assert_true(said);
+	assert_false(e2e_file_contains(out2, "提醒"));
+	luoshi_client_close(admin);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -428,6 +692,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_cli, e2e_setup_init, e2e_teardown),
 	    cmocka_unit_test_setup_teardown(test_server_config_errors, e2e_setup_init,
 	                                    e2e_teardown),
+	    cmocka_unit_test_setup_teardown(test_push_subscribers, e2e_setup_init, e2e_teardown),
+	    cmocka_unit_test_setup_teardown(test_watch_over_tls, e2e_setup_init, e2e_teardown),
 	};
 	return cmocka_run_group_tests_name("e2e_tls", tests, group_setup, group_teardown);
 }
