@@ -1088,14 +1088,17 @@ static void sup_update_rectification(Luoshi__V1__SupervisionService_Service *svc
 	}
 	if (rc != LS_OK)
 		goto out;
-	/* The unit that must act closes its order; an admin of the project's
-	 * office may too. */
+	/* The unit that must act closes its order, as a task's unit closes the
+	 * task: a town or department account of that unit or of one above it
+	 * (never one below it: an order to the office is not every town's to
+	 * close); an admin of the project's office may too. */
 	bool allowed;
 	if (c->caller->role == SRV_ROLE_ADMIN)
 		allowed = srv_store_project_visible(s, srv_call_scope(c), before->project_id);
 	else
-		allowed = c->caller->role != SRV_ROLE_VIEWER &&
-		          srv_store_unit_within(s, c->caller->unit_id, before->owner_unit_id);
+		allowed = (c->caller->role == SRV_ROLE_TOWN ||
+		           c->caller->role == SRV_ROLE_DEPARTMENT) &&
+		          srv_store_unit_within(s, before->owner_unit_id, c->caller->unit_id);
 	if (!allowed) {
 		srv_fail(c, LS_PERMISSION_DENIED, "id",
 		         "order %" PRId64 " is %s's to close (or an admin's)", in->id,
