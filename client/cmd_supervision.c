@@ -525,7 +525,7 @@ static void rect_row(cli_table *t, const ProtobufCMessage *msg)
 static int rect_id_arg(cli_ctx *ctx, int argc, char **argv, int64_t *id)
 {
 	if (optind >= argc)
-		return cli_usage_error(ctx, SUP_L(NC_("supervision", "no order ID given")));
+		return cli_usage_error(ctx, "%s", SUP_L(NC_("supervision", "no order ID given")));
 	if (argc - optind > 1)
 		return cli_usage_error(ctx, _("unexpected argument '%s'"), argv[optind + 1]);
 	long long v;
