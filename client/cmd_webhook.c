@@ -20,7 +20,6 @@
 #define M_GET "/luoshi.v1.WebhookService/GetDelivery"
 #define M_FAILURES "/luoshi.v1.WebhookService/ListFailures"
 
-#define CLI_MAX_PAGE 1000
 /* How often `test` asks whether the robot has answered. */
 #define TEST_POLL_MS 200
 #define TEST_WAIT_DEFAULT_S 30
@@ -195,6 +194,19 @@ static int run_add(cli_ctx *ctx, int argc, char **argv)
 
 /* ---- list ----------------------------------------------------------------------------- */
 
+/* One webhook of `list`. */
+static void webhook_row(cli_table *t, const ProtobufCMessage *m)
+{
+	const Luoshi__V1__Webhook *w = (const Luoshi__V1__Webhook *)m;
+	char id[24], who[320];
+	snprintf(id, sizeof id, "%" PRId64, w->id);
+	recipient_text(w->recipient_code, w->recipient_name, who, sizeof who);
+	const char *cells[6] = {
+	    id,           kind_name(w->kind), who, w->url, w->secret_set ? _("set") : _("none"),
+	    w->created_at};
+	cli_table_add(t, cells);
+}
+
 static int run_list(cli_ctx *ctx, int argc, char **argv)
 {
 	enum { OPT_UNIT = CLI_OPT_FIRST_LOCAL, OPT_LIMIT };
@@ -235,77 +247,13 @@ static int run_list(cli_ctx *ctx, int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error(ctx, _("unexpected argument '%s'"), argv[optind]);
 
-	luoshi_client *client;
-	int rc = cli_open(ctx, &client);
-	if (rc != LS_OK)
-		return rc;
 	const char *headers[] = {_("ID"),  _("Kind"),   _("Recipient"),
 	                         _("URL"), _("Secret"), _("Created")};
-	cli_table *t = ctx->json ? NULL : cli_table_alloc(6, headers);
-	json_t *rows = ctx->json ? json_array() : NULL;
-	if (ctx->json && rows == NULL)
-		cli_out_of_memory();
-	long long fetched = 0;
-	char *page_token = NULL;
-	do {
-		Luoshi__V1__ListWebhooksRequest req = LUOSHI__V1__LIST_WEBHOOKS_REQUEST__INIT;
-		req.unit = (char *)unit;
-		if (limit > 0) {
-			long long left = limit - fetched;
-			req.has_page_size = 1;
-			req.page_size = (uint32_t)(left < CLI_MAX_PAGE ? left : CLI_MAX_PAGE);
-		}
-		req.page_token = page_token;
-		ProtobufCMessage *m;
-		rc = cli_call(client, M_LIST, &req.base, NULL, &m);
-		if (rc != LS_OK)
-			break;
-		const Luoshi__V1__ListWebhooksResponse *resp =
-		    (Luoshi__V1__ListWebhooksResponse *)m;
-		for (size_t i = 0; i < resp->n_webhooks && (limit == 0 || fetched < limit); i++) {
-			const Luoshi__V1__Webhook *w = resp->webhooks[i];
-			fetched++;
-			if (rows != NULL) {
-				if (json_array_append_new(rows, cli_message_json(&w->base)) != 0)
-					cli_out_of_memory();
-				continue;
-			}
-			char id[24], who[320];
-			snprintf(id, sizeof id, "%" PRId64, w->id);
-			recipient_text(w->recipient_code, w->recipient_name, who, sizeof who);
-			const char *cells[6] = {id,
-			                        kind_name(w->kind),
-			                        who,
-			                        w->url,
-			                        w->secret_set ? _("set") : _("none"),
-			                        w->created_at};
-			cli_table_add(t, cells);
-		}
-		const char *next = resp->next_page_token;
-		char *prev = page_token;
-		page_token = next != NULL && *next != '\0' ? cli_xstrdup(next) : NULL;
-		protobuf_c_message_free_unpacked(m, NULL);
-		if (page_token != NULL && prev != NULL && strcmp(page_token, prev) == 0) {
-			ls_status st;
-			ls_status_set(&st, LS_INTERNAL, _("the server repeated page token '%s'"),
-			              page_token);
-			rc = cli_print_status(&st);
-		}
-		free(prev);
-	} while (rc == LS_OK && page_token != NULL && (limit == 0 || fetched < limit));
-	free(page_token);
-	luoshi_client_close(client);
-	if (rc == LS_OK) {
-		if (rows != NULL)
-			rc = cli_print_json(json_incref(rows));
-		else if (cli_table_rows(t) == 0)
-			printf("%s\n", _("No webhooks."));
-		else
-			cli_table_print(t, stdout, 0);
-	}
-	json_decref(rows);
-	cli_table_free(t);
-	return rc;
+	Luoshi__V1__ListWebhooksRequest req = LUOSHI__V1__LIST_WEBHOOKS_REQUEST__INIT;
+	req.unit = (char *)unit;
+	return cli_list(ctx, M_LIST, &req.base, "webhooks", limit,
+	                sizeof headers / sizeof headers[0], headers, webhook_row,
+	                _("No webhooks."));
 }
 
 /* ---- remove and test ---------------------------------------------------------------------- */
@@ -489,6 +437,29 @@ static int run_test(cli_ctx *ctx, int argc, char **argv)
 
 /* ---- failures ----------------------------------------------------------------------------- */
 
+/* One failed delivery of `failures`. */
+static void failure_row(cli_table *t, const ProtobufCMessage *m)
+{
+	const Luoshi__V1__WebhookDelivery *d = (const Luoshi__V1__WebhookDelivery *)m;
+	char id[24], hook[64], who[320], reminder[24] = "", attempts[16];
+	snprintf(id, sizeof id, "%" PRId64, d->id);
+	snprintf(hook, sizeof hook, "%" PRId64 " %s", d->webhook_id, kind_name(d->kind));
+	recipient_text(d->recipient_code, d->recipient_name, who, sizeof who);
+	if (d->has_reminder_id)
+		snprintf(reminder, sizeof reminder, "%" PRId64, d->reminder_id);
+	else
+		snprintf(reminder, sizeof reminder, "%s", _("test"));
+	snprintf(attempts, sizeof attempts, "%u", d->attempts);
+	const char *cells[7] = {id,
+	                        hook,
+	                        who,
+	                        reminder,
+	                        attempts,
+	                        d->last ? d->last->at : "",
+	                        d->last && d->last->error ? d->last->error : ""};
+	cli_table_add(t, cells);
+}
+
 static int run_failures(cli_ctx *ctx, int argc, char **argv)
 {
 	enum { OPT_LIMIT = CLI_OPT_FIRST_LOCAL };
@@ -523,84 +494,12 @@ static int run_failures(cli_ctx *ctx, int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error(ctx, _("unexpected argument '%s'"), argv[optind]);
 
-	luoshi_client *client;
-	int rc = cli_open(ctx, &client);
-	if (rc != LS_OK)
-		return rc;
 	const char *headers[] = {_("ID"),       _("Webhook"),      _("Recipient"), _("Reminder"),
 	                         _("Attempts"), _("Last attempt"), _("Error")};
-	cli_table *t = ctx->json ? NULL : cli_table_alloc(7, headers);
-	json_t *rows = ctx->json ? json_array() : NULL;
-	if (ctx->json && rows == NULL)
-		cli_out_of_memory();
-	long long fetched = 0;
-	char *page_token = NULL;
-	do {
-		Luoshi__V1__ListFailuresRequest req = LUOSHI__V1__LIST_FAILURES_REQUEST__INIT;
-		if (limit > 0) {
-			long long left = limit - fetched;
-			req.has_page_size = 1;
-			req.page_size = (uint32_t)(left < CLI_MAX_PAGE ? left : CLI_MAX_PAGE);
-		}
-		req.page_token = page_token;
-		ProtobufCMessage *m;
-		rc = cli_call(client, M_FAILURES, &req.base, NULL, &m);
-		if (rc != LS_OK)
-			break;
-		const Luoshi__V1__ListFailuresResponse *resp =
-		    (Luoshi__V1__ListFailuresResponse *)m;
-		for (size_t i = 0; i < resp->n_deliveries && (limit == 0 || fetched < limit); i++) {
-			const Luoshi__V1__WebhookDelivery *d = resp->deliveries[i];
-			fetched++;
-			if (rows != NULL) {
-				if (json_array_append_new(rows, cli_message_json(&d->base)) != 0)
-					cli_out_of_memory();
-				continue;
-			}
-			char id[24], hook[64], who[320], reminder[24] = "", attempts[16];
-			snprintf(id, sizeof id, "%" PRId64, d->id);
-			snprintf(hook, sizeof hook, "%" PRId64 " %s", d->webhook_id,
-			         kind_name(d->kind));
-			recipient_text(d->recipient_code, d->recipient_name, who, sizeof who);
-			if (d->has_reminder_id)
-				snprintf(reminder, sizeof reminder, "%" PRId64, d->reminder_id);
-			else
-				snprintf(reminder, sizeof reminder, "%s", _("test"));
-			snprintf(attempts, sizeof attempts, "%u", d->attempts);
-			const char *cells[7] = {id,
-			                        hook,
-			                        who,
-			                        reminder,
-			                        attempts,
-			                        d->last ? d->last->at : "",
-			                        d->last && d->last->error ? d->last->error : ""};
-			cli_table_add(t, cells);
-		}
-		const char *next = resp->next_page_token;
-		char *prev = page_token;
-		page_token = next != NULL && *next != '\0' ? cli_xstrdup(next) : NULL;
-		protobuf_c_message_free_unpacked(m, NULL);
-		if (page_token != NULL && prev != NULL && strcmp(page_token, prev) == 0) {
-			ls_status st;
-			ls_status_set(&st, LS_INTERNAL, _("the server repeated page token '%s'"),
-			              page_token);
-			rc = cli_print_status(&st);
-		}
-		free(prev);
-	} while (rc == LS_OK && page_token != NULL && (limit == 0 || fetched < limit));
-	free(page_token);
-	luoshi_client_close(client);
-	if (rc == LS_OK) {
-		if (rows != NULL)
-			rc = cli_print_json(json_incref(rows));
-		else if (cli_table_rows(t) == 0)
-			printf("%s\n", _("No failed deliveries."));
-		else
-			cli_table_print(t, stdout, 0);
-	}
-	json_decref(rows);
-	cli_table_free(t);
-	return rc;
+	Luoshi__V1__ListFailuresRequest req = LUOSHI__V1__LIST_FAILURES_REQUEST__INIT;
+	return cli_list(ctx, M_FAILURES, &req.base, "deliveries", limit,
+	                sizeof headers / sizeof headers[0], headers, failure_row,
+	                _("No failed deliveries."));
 }
 
 /* ---- the group ---------------------------------------------------------------------------- */
