@@ -15,7 +15,6 @@
 #define M_LIST "/luoshi.v1.RegistryService/ListAudit"
 
 /* The most rows one ListAudit page may ask for. */
-#define CLI_MAX_PAGE 1000
 
 /* The longest change text a table cell shows, in bytes. */
 #define CHANGE_MAX 120
@@ -152,6 +151,24 @@ static const char *method_text(const char *method)
 
 /* ---- the command ------------------------------------------------------------------ */
 
+/* One audit row of the list. */
+static void audit_row(cli_table *t, const ProtobufCMessage *m)
+{
+	const Luoshi__V1__AuditEntry *e = (const Luoshi__V1__AuditEntry *)m;
+	char when[32], who[320], eid[24] = "", change[CHANGE_MAX + 16];
+	time_text(e->at, when, sizeof when);
+	if (e->has_account_id)
+		snprintf(who, sizeof who, "#%" PRId64 " %s", e->account_id,
+		         e->account_name ? e->account_name : "");
+	else
+		snprintf(who, sizeof who, "%s", label(L_SERVER));
+	if (e->has_entity_id)
+		snprintf(eid, sizeof eid, "%" PRId64, e->entity_id);
+	change_text(e->before, e->after, change, sizeof change);
+	const char *cells[6] = {when, who, method_text(e->method), e->entity, eid, change};
+	cli_table_add(t, cells);
+}
+
 int cli_cmd_audit(cli_ctx *ctx, int argc, char **argv)
 {
 	enum { OPT_PROJECT = CLI_OPT_FIRST_LOCAL, OPT_ENTITY, OPT_ID, OPT_LIMIT };
@@ -211,76 +228,8 @@ int cli_cmd_audit(cli_ctx *ctx, int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error(ctx, _("unexpected argument '%s'"), argv[optind]);
 
-	luoshi_client *client;
-	int rc = cli_open(ctx, &client);
-	if (rc != LS_OK)
-		return rc;
 	const char *headers[] = {label(L_TIME),   label(L_ACCOUNT), label(L_METHOD),
 	                         label(L_ENTITY), label(L_ID),      label(L_CHANGE)};
-	cli_table *t = ctx->json ? NULL : cli_table_alloc(6, headers);
-	json_t *rows = ctx->json ? json_array() : NULL;
-	if (ctx->json && rows == NULL)
-		cli_out_of_memory();
-	long long fetched = 0;
-	char *page_token = NULL;
-	do {
-		if (limit > 0) {
-			long long left = limit - fetched;
-			req.has_page_size = 1;
-			req.page_size = (uint32_t)(left < CLI_MAX_PAGE ? left : CLI_MAX_PAGE);
-		}
-		req.page_token = page_token;
-		ProtobufCMessage *m;
-		rc = cli_call(client, M_LIST, &req.base, NULL, &m);
-		if (rc != LS_OK)
-			break;
-		const Luoshi__V1__ListAuditResponse *resp = (Luoshi__V1__ListAuditResponse *)m;
-		for (size_t i = 0; i < resp->n_entries && (limit == 0 || fetched < limit); i++) {
-			const Luoshi__V1__AuditEntry *e = resp->entries[i];
-			fetched++;
-			if (rows != NULL) {
-				if (json_array_append_new(rows, cli_message_json(&e->base)) != 0)
-					cli_out_of_memory();
-				continue;
-			}
-			char when[32], who[320], eid[24] = "", change[CHANGE_MAX + 16];
-			time_text(e->at, when, sizeof when);
-			if (e->has_account_id)
-				snprintf(who, sizeof who, "#%" PRId64 " %s", e->account_id,
-				         e->account_name ? e->account_name : "");
-			else
-				snprintf(who, sizeof who, "%s", label(L_SERVER));
-			if (e->has_entity_id)
-				snprintf(eid, sizeof eid, "%" PRId64, e->entity_id);
-			change_text(e->before, e->after, change, sizeof change);
-			const char *cells[6] = {when,      who, method_text(e->method),
-			                        e->entity, eid, change};
-			cli_table_add(t, cells);
-		}
-		const char *next = resp->next_page_token;
-		char *prev = page_token;
-		page_token = next != NULL && *next != '\0' ? cli_xstrdup(next) : NULL;
-		protobuf_c_message_free_unpacked(m, NULL);
-		if (page_token != NULL && prev != NULL && strcmp(page_token, prev) == 0) {
-			ls_status st;
-			ls_status_set(&st, LS_INTERNAL, _("the server repeated page token '%s'"),
-			              page_token);
-			rc = cli_print_status(&st);
-		}
-		free(prev);
-	} while (rc == LS_OK && page_token != NULL && (limit == 0 || fetched < limit));
-	free(page_token);
-	luoshi_client_close(client);
-
-	if (rc == LS_OK) {
-		if (rows != NULL)
-			rc = cli_print_json(json_incref(rows));
-		else if (cli_table_rows(t) == 0)
-			printf("%s\n", _("No audit rows."));
-		else
-			cli_table_print(t, stdout, 0);
-	}
-	json_decref(rows);
-	cli_table_free(t);
-	return rc;
+	return cli_list(ctx, M_LIST, &req.base, "entries", limit, 6, headers, audit_row,
+	                _("No audit rows."));
 }
