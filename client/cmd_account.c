@@ -17,7 +17,6 @@
 #define M_REVOKE "/luoshi.v1.AccountService/RevokeAccount"
 
 /* The most rows one ListAccounts page may ask for (account.proto). */
-#define CLI_MAX_PAGE 1000
 
 /* ---- roles ----------------------------------------------------------------- */
 
@@ -222,6 +221,21 @@ static int run_add(cli_ctx *ctx, int argc, char **argv)
 
 /* ---- list ------------------------------------------------------------------ */
 
+/* One account of the list. */
+static void account_row(cli_table *t, const ProtobufCMessage *m)
+{
+	const Luoshi__V1__Account *a = (const Luoshi__V1__Account *)m;
+	char id[24] = "", unit[256], person[320];
+	if (a->has_id)
+		snprintf(id, sizeof id, "%" PRId64, a->id);
+	unit_text(a, unit, sizeof unit);
+	person_text(a, person, sizeof person);
+	const char *cells[7] = {id,           a->name, a->has_role ? cli_role_name(a->role) : "",
+	                        unit,         person,  a->created_at,
+	                        a->revoked_at};
+	cli_table_add(t, cells);
+}
+
 static int run_list(cli_ctx *ctx, int argc, char **argv)
 {
 	enum { OPT_ALL = CLI_OPT_FIRST_LOCAL, OPT_LIMIT };
@@ -260,85 +274,16 @@ static int run_list(cli_ctx *ctx, int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error(ctx, _("unexpected argument '%s'"), argv[optind]);
 
-	luoshi_client *client;
-	int rc = cli_open(ctx, &client);
-	if (rc != LS_OK)
-		return rc;
-
 	const char *headers[] = {
 	    _("ID"),      _("Name"),   _("Role"), _("Unit"), cli_pgettext("account", person_label),
 	    _("Created"), _("Revoked")};
-	cli_table *t = ctx->json ? NULL : cli_table_alloc(7, headers);
-	json_t *rows = ctx->json ? json_array() : NULL;
-	if (ctx->json && rows == NULL)
-		cli_out_of_memory();
-	long long fetched = 0;
-	char *page_token = NULL;
-	do {
-		Luoshi__V1__ListAccountsRequest req = LUOSHI__V1__LIST_ACCOUNTS_REQUEST__INIT;
-		if (all) {
-			req.has_include_revoked = 1;
-			req.include_revoked = 1;
-		}
-		if (limit > 0) {
-			long long left = limit - fetched;
-			req.has_page_size = 1;
-			req.page_size = (uint32_t)(left < CLI_MAX_PAGE ? left : CLI_MAX_PAGE);
-		}
-		req.page_token = page_token;
-		ProtobufCMessage *m;
-		rc = cli_call(client, M_LIST, &req.base, NULL, &m);
-		if (rc != LS_OK)
-			break;
-		const Luoshi__V1__ListAccountsResponse *resp =
-		    (Luoshi__V1__ListAccountsResponse *)m;
-		for (size_t i = 0; i < resp->n_accounts && (limit == 0 || fetched < limit); i++) {
-			const Luoshi__V1__Account *a = resp->accounts[i];
-			fetched++;
-			if (rows != NULL) {
-				if (json_array_append_new(rows, cli_message_json(&a->base)) != 0)
-					cli_out_of_memory();
-				continue;
-			}
-			char id[24] = "", unit[256], person[320];
-			if (a->has_id)
-				snprintf(id, sizeof id, "%" PRId64, a->id);
-			unit_text(a, unit, sizeof unit);
-			person_text(a, person, sizeof person);
-			const char *cells[7] = {
-			    id,           a->name, a->has_role ? cli_role_name(a->role) : "",
-			    unit,         person,  a->created_at,
-			    a->revoked_at};
-			cli_table_add(t, cells);
-		}
-		const char *next = resp->next_page_token;
-		char *prev = page_token;
-		page_token = next != NULL && *next != '\0' ? cli_xstrdup(next) : NULL;
-		protobuf_c_message_free_unpacked(m, NULL);
-		/* A server that hands back the token it was given would keep us
-		 * here for ever. */
-		if (page_token != NULL && prev != NULL && strcmp(page_token, prev) == 0) {
-			ls_status st;
-			ls_status_set(&st, LS_INTERNAL, _("the server repeated page token '%s'"),
-			              page_token);
-			rc = cli_print_status(&st);
-		}
-		free(prev);
-	} while (rc == LS_OK && page_token != NULL && (limit == 0 || fetched < limit));
-	free(page_token);
-	luoshi_client_close(client);
-
-	if (rc == LS_OK) {
-		if (rows != NULL)
-			rc = cli_print_json(json_incref(rows));
-		else if (cli_table_rows(t) == 0)
-			printf("%s\n", all ? _("No accounts.") : _("No live accounts."));
-		else
-			cli_table_print(t, stdout, 0);
+	Luoshi__V1__ListAccountsRequest req = LUOSHI__V1__LIST_ACCOUNTS_REQUEST__INIT;
+	if (all) {
+		req.has_include_revoked = 1;
+		req.include_revoked = 1;
 	}
-	json_decref(rows);
-	cli_table_free(t);
-	return rc;
+	return cli_list(ctx, M_LIST, &req.base, "accounts", limit, 7, headers, account_row,
+	                all ? _("No accounts.") : _("No live accounts."));
 }
 
 /* ---- revoke ---------------------------------------------------------------- */
