@@ -34,23 +34,40 @@
  *
  * A second test has the town of 五乡镇 call every write method on a project
  * of 下应街道 with forged ids and codes: PERMISSION_DENIED or NOT_FOUND,
- * and nothing written. */
+ * and nothing written.
+ *
+ * Both tests run over one of two transports, chosen by the command line:
+ * nng (no argument: the client library) or `--http` (the JSON gateway,
+ * POST /api/v1/<Service>/<Method> with the request's JSON and the role's
+ * token; OK is HTTP 200 and its JSON the answer, any other code is the
+ * error body's "code", whose HTTP status and "status" name must agree with
+ * it). The fixture, the rows, the letters and the fingerprints are the
+ * same: the gateway must refuse exactly what the nng side refuses. The one
+ * difference by design, HealthService needing a token over HTTP only, is
+ * checked on its own; the table's calls all carry tokens. */
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <inttypes.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <sodium.h>
 
 #include "harness.h"
 #include "json.h"
+#include "luoshi/v1/health.pb-c.h"
 #include "rpc.h"
 
 /* ---- the fixture ------------------------------------------------------------------- */
@@ -141,7 +158,12 @@ typedef struct fixture {
 	/* Ids the fixture's RPCs made, as decimal text for the placeholders. */
 	char upd[24], photo[24], insp[24], rect[24], x_upd[24], x_insp[24], x_rect[24];
 	char o_rect[24]; /* an order the district office itself must carry out */
+	int http_port;   /* the gateway's, when the calls go over HTTP */
 } fixture;
+
+/* Set by `--http` on the command line: every call goes through the JSON
+ * gateway instead of nng. */
+static bool over_http;
 
 static void exec_sql(sqlite3 *db, const char *sql)
 {
@@ -224,14 +246,151 @@ static char *expand(const char *tmpl, const char *const vars[][2], size_t n_vars
 	return out;
 }
 
-/* Calls method with the request json; returns the code, and the response
- * (may be NULL) in *resp when resp is not NULL. */
-static int call_json(luoshi_client *c, const char *method, const char *json,
+/* The token account a calls with. */
+static const char *token_of(const fixture *f, int a)
+{
+	return a == R_ADMIN ? f->s.admin_token : accounts[a].token;
+}
+
+/* ---- the same over HTTP --------------------------------------------------------------- */
+
+/* The HTTP status the gateway must give with code (grpc-gateway's
+ * mapping, for the codes the table expects). */
+static int http_status_of(int code)
+{
+	switch (code) {
+	case LS_OK:
+		return 200;
+	case LS_INVALID_ARGUMENT:
+	case LS_FAILED_PRECONDITION:
+		return 400;
+	case LS_UNAUTHENTICATED:
+		return 401;
+	case LS_PERMISSION_DENIED:
+		return 403;
+	case LS_NOT_FOUND:
+		return 404;
+	case LS_ALREADY_EXISTS:
+		return 409;
+	default:
+		return -1;
+	}
+}
+
+/* POSTs body to path on the gateway (one connection, closed after the
+ * answer), with token unless NULL. Returns the HTTP status (0: no
+ * answer), and the answer's body, malloc'd, in *out. */
+static int http_post(int port, const char *path, const char *token, const char *body, char **out)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	char *req = NULL;
+	size_t req_len = 0;
+	FILE *m = open_memstream(&req, &req_len);
+	assert_non_null(m);
+	fprintf(m,
+	        "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+	        "Content-Type: application/json\r\nContent-Length: %zu\r\n",
+	        path, strlen(body));
+	if (token != NULL)
+		fprintf(m, "Authorization: Bearer %s\r\n", token);
+	fprintf(m, "\r\n%s", body);
+	fclose(m);
+	for (size_t off = 0; off < req_len;) {
+		ssize_t w = send(fd, req + off, req_len - off, MSG_NOSIGNAL);
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	free(req);
+	size_t cap = 8192, len = 0;
+	char *buf = malloc(cap);
+	assert_non_null(buf);
+	for (;;) {
+		if (len + 4096 > cap) {
+			buf = realloc(buf, cap *= 2);
+			assert_non_null(buf);
+		}
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, 30000 * e2e_timeout_scale()) != 1)
+			break;
+		ssize_t n = recv(fd, buf + len, cap - len - 1, 0);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	int status = strncmp(buf, "HTTP/1.1 ", 9) == 0 ? atoi(buf + 9) : 0;
+	const char *end = strstr(buf, "\r\n\r\n");
+	*out = strdup(end != NULL ? end + 4 : "");
+	assert_non_null(*out);
+	free(buf);
+	return status;
+}
+
+/* Calls method through the gateway with token (NULL: none); the code and
+ * answer as call_json gives them. An answer that does not follow the gateway's
+ * rules (an error body without its code, a code whose HTTP status or name
+ * disagrees) fails the test. */
+static int call_http(const fixture *f, const char *token, const ls_method *m, const char *method,
+                     const char *json, ProtobufCMessage **resp, ls_status *st)
+{
+	static const char PKG[] = "/luoshi.v1.";
+	char path[256];
+	assert_true(strncmp(method, PKG, strlen(PKG)) == 0);
+	snprintf(path, sizeof path, "/api/v1/%s", method + strlen(PKG));
+	char *body = NULL;
+	int status = http_post(f->http_port, path, token, json, &body);
+	ls_status_clear(st);
+	json_error_t jerr;
+	json_t *j = json_loads(body, 0, &jerr);
+	if (status == 0 || j == NULL || !json_is_object(j))
+		fail_msg("%s: HTTP %d, not a JSON object: %s", path, status, body);
+	int code;
+	if (status == 200) {
+		code = LS_OK;
+		ProtobufCMessage *out = NULL;
+		if (ls_json_to_message(m->method->output, j, &out, st) != LS_OK)
+			fail_msg("%s: the answer does not map back: %s %s: %s", path, st->field,
+			         st->message, body);
+		if (resp != NULL)
+			*resp = out;
+		else
+			protobuf_c_message_free_unpacked(out, NULL);
+	} else {
+		json_t *c = json_object_get(j, "code");
+		const char *name = json_string_value(json_object_get(j, "status"));
+		const char *msg = json_string_value(json_object_get(j, "message"));
+		const char *field = json_string_value(json_object_get(j, "field"));
+		if (!json_is_integer(c) || name == NULL)
+			fail_msg("%s: HTTP %d without code and status: %s", path, status, body);
+		code = (int)json_integer_value(c);
+		if (code == LS_OK || strcmp(name, ls_code_name(code)) != 0 ||
+		    (http_status_of(code) > 0 && http_status_of(code) != status))
+			fail_msg("%s: HTTP %d with code %d (%s): %s", path, status, code, name,
+			         body);
+		ls_status_field(st, code, field != NULL ? field : "", "%s", msg != NULL ? msg : "");
+	}
+	json_decref(j);
+	free(body);
+	return code;
+}
+
+/* Calls method with the request json as account a, over the test's
+ * transport; returns the code, and the response (may be NULL) in *resp
+ * when resp is not NULL. */
+static int call_json(const fixture *f, int a, const char *method, const char *json,
                      ProtobufCMessage **resp, ls_status *st)
 {
 	ls_method m;
 	if (ls_method_find(method, &m) != LS_OK)
 		fail_msg("%s: no such method in the generated descriptors", method);
+	if (resp != NULL)
+		*resp = NULL;
 	json_error_t jerr;
 	json_t *j = json_loads(json, 0, &jerr);
 	if (j == NULL)
@@ -243,8 +402,13 @@ static int call_json(luoshi_client *c, const char *method, const char *json,
 		fail_msg("%s: the table's request does not map: %s %s", method, jst.field,
 		         jst.message);
 	json_decref(j);
+	if (over_http) {
+		/* The text as the table has it: the gateway maps it itself. */
+		protobuf_c_message_free_unpacked(req, NULL);
+		return call_http(f, token_of(f, a), &m, method, json, resp, st);
+	}
 	ProtobufCMessage *out = NULL;
-	int rc = e2e_call(c, method, req, NULL, &out, st);
+	int rc = e2e_call(f->c[a], method, req, NULL, &out, st);
 	protobuf_c_message_free_unpacked(req, NULL);
 	if (resp != NULL)
 		*resp = out;
@@ -254,10 +418,10 @@ static int call_json(luoshi_client *c, const char *method, const char *json,
 }
 
 /* Calls and requires OK: the fixture's own writes. */
-static void must(luoshi_client *c, const char *method, const char *json)
+static void must(const fixture *f, int a, const char *method, const char *json)
 {
 	ls_status st;
-	int rc = call_json(c, method, json, NULL, &st);
+	int rc = call_json(f, a, method, json, NULL, &st);
 	if (rc != LS_OK)
 		fail_msg("fixture %s: %s %s %s", method, ls_code_name(rc), st.field, st.message);
 }
@@ -324,28 +488,49 @@ static int setup(void **state)
 	snprintf(backups, sizeof backups, "%s/backups", f->s.dir);
 	/* No rate limit (several hundred calls), and the scheduler runs once,
 	 * at start, before the fingerprints are taken. */
-	const char *extra[] = {
-	    "--rate-limit", "0", "--scheduler-interval-ms", "86400000", "--backup-dir",
-	    backups,        NULL};
-	if (e2e_server_start(&f->s, extra) != 0)
-		goto fail;
+	char url[64] = "";
+	const char *extra[] = {"--rate-limit",
+	                       "0",
+	                       "--scheduler-interval-ms",
+	                       "86400000",
+	                       "--backup-dir",
+	                       backups,
+	                       "--http",
+	                       url,
+	                       NULL};
+	if (!over_http) {
+		extra[6] = NULL;
+		if (e2e_server_start(&f->s, extra) != 0)
+			goto fail;
+	} else {
+		/* The gateway's port is free when asked for, but another
+		 * process may take it first: a few tries. */
+		for (int attempt = 0; attempt < 5 && f->http_port == 0; attempt++) {
+			f->http_port = e2e_free_port();
+			snprintf(url, sizeof url, "http://127.0.0.1:%d", f->http_port);
+			if (e2e_server_start(&f->s, extra) != 0)
+				f->http_port = 0;
+		}
+		if (f->http_port == 0)
+			goto fail;
+	}
 	for (int a = 0; a < A_COUNT; a++)
 		f->c[a] = e2e_client(f->s.tcp_url,
 		                     a == R_ADMIN ? f->s.admin_token : accounts[a].token, 30000);
 
 	/* The rows the RPCs make: an update with a photo on each project, an
 	 * inspection with an order on each, a reconciled month, a notice. */
-	must(f->c[R_ADMIN], M("ProgressService", "SubmitUpdate"),
+	must(f, R_ADMIN, M("ProgressService", "SubmitUpdate"),
 	     "{\"project\":\"WXP\",\"week\":\"2026-W46\",\"invested\":\"100\",\"percent\":20,"
 	     "\"progress\":\"地下室完工\",\"photos\":[{\"name\":\"a.png\",\"data\":\"" PNG_B64
 	     "\"}]}");
-	must(f->c[A_TOWN_XY], M("ProgressService", "SubmitUpdate"),
+	must(f, A_TOWN_XY, M("ProgressService", "SubmitUpdate"),
 	     "{\"project\":\"XYP\",\"week\":\"2026-W46\",\"invested\":\"50\",\"percent\":10,"
 	     "\"progress\":\"桩基施工\"}");
-	must(f->c[R_INSPECTOR], M("SupervisionService", "RecordInspection"),
+	must(f, R_INSPECTOR, M("SupervisionService", "RecordInspection"),
 	     "{\"group\":\"DC1\",\"project\":\"WXP\",\"date\":\"2026-11-02\","
 	     "\"layer\":\"LAYER_LEADING_GROUP\",\"findings\":\"进度偏慢\",\"slow\":true}");
-	must(f->c[R_INSPECTOR], M("SupervisionService", "RecordInspection"),
+	must(f, R_INSPECTOR, M("SupervisionService", "RecordInspection"),
 	     "{\"group\":\"DC1\",\"project\":\"XYP\",\"date\":\"2026-11-02\","
 	     "\"layer\":\"LAYER_LEADING_GROUP\",\"findings\":\"正常\"}");
 	id_text(&f->s, "SELECT id FROM updates WHERE project_id = 1", f->upd);
@@ -358,12 +543,12 @@ static int setup(void **state)
 	         "{\"inspection\":\"%s\",\"owner_unit\":\"ZJ\",\"due_date\":\"2026-12-31\","
 	         "\"text\":\"加快进度\"}",
 	         f->insp);
-	must(f->c[R_INSPECTOR], M("SupervisionService", "OrderRectification"), json);
+	must(f, R_INSPECTOR, M("SupervisionService", "OrderRectification"), json);
 	snprintf(json, sizeof json,
 	         "{\"inspection\":\"%s\",\"owner_unit\":\"XY\",\"due_date\":\"2026-12-31\","
 	         "\"text\":\"补齐资料\"}",
 	         f->x_insp);
-	must(f->c[R_INSPECTOR], M("SupervisionService", "OrderRectification"), json);
+	must(f, R_INSPECTOR, M("SupervisionService", "OrderRectification"), json);
 	id_text(&f->s,
 	        "SELECT r.id FROM rectifications r JOIN inspections i"
 	        " ON i.id = r.inspection_id WHERE i.project_id = 1",
@@ -376,10 +561,10 @@ static int setup(void **state)
 	         "{\"inspection\":\"%s\",\"owner_unit\":\"office\",\"due_date\":\"2026-12-31\","
 	         "\"text\":\"办公室督办\"}",
 	         f->insp);
-	must(f->c[R_INSPECTOR], M("SupervisionService", "OrderRectification"), json);
+	must(f, R_INSPECTOR, M("SupervisionService", "OrderRectification"), json);
 	id_text(&f->s, "SELECT id FROM rectifications WHERE owner_unit_id = 1", f->o_rect);
-	must(f->c[R_ADMIN], M("QueryService", "Reconcile"), "{\"month\":\"2026-10\"}");
-	must(f->c[R_ADMIN], M("ReminderService", "SendNotice"),
+	must(f, R_ADMIN, M("QueryService", "Reconcile"), "{\"month\":\"2026-10\"}");
+	must(f, R_ADMIN, M("ReminderService", "SendNotice"),
 	     "{\"to\":\"all\",\"text\":\"周五前报送进度\"}");
 	*state = f;
 	return 0;
@@ -716,7 +901,7 @@ static void test_every_method_every_role(void **state)
 			int64_t before = fingerprint(&f->s);
 			ls_status st;
 			ProtobufCMessage *resp = NULL;
-			int got = call_json(f->c[role], ROWS[r].method, json, &resp, &st);
+			int got = call_json(f, role, ROWS[r].method, json, &resp, &st);
 			int64_t after = fingerprint(&f->s);
 			calls++;
 			size_t rows_seen =
@@ -753,8 +938,30 @@ static void test_every_method_every_role(void **state)
 			free(json);
 		}
 	}
-	fprintf(stderr, "roles: %d calls, %d denied, %d wrong\n", calls, denied, wrong);
+	fprintf(stderr, "roles: %d calls over %s, %d denied, %d wrong\n", calls,
+	        over_http ? "HTTP" : "nng", denied, wrong);
 	assert_int_equal(calls, (int)(N_ROWS * R_COUNT));
+
+	/* The one difference by design: over nng HealthService answers
+	 * without a token; the gateway takes no call without one. */
+	ls_method hm;
+	assert_int_equal(ls_method_find(M("HealthService", "Check"), &hm), LS_OK);
+	ls_status st;
+	if (over_http) {
+		assert_int_equal(
+		    call_http(f, NULL, &hm, M("HealthService", "Check"), "{}", NULL, &st),
+		    LS_UNAUTHENTICATED);
+		assert_string_equal(st.field, "authorization");
+	} else {
+		luoshi_client *anon = e2e_client(f->s.tcp_url, NULL, 30000);
+		Luoshi__V1__HealthCheckRequest hreq = LUOSHI__V1__HEALTH_CHECK_REQUEST__INIT;
+		ProtobufCMessage *out = NULL;
+		assert_int_equal(
+		    e2e_call(anon, M("HealthService", "Check"), &hreq.base, NULL, &out, &st),
+		    LS_OK);
+		protobuf_c_message_free_unpacked(out, NULL);
+		luoshi_client_close(anon);
+	}
 	assert_int_equal(wrong, 0);
 }
 
@@ -850,7 +1057,7 @@ static void test_town_forges_another_towns_ids(void **state)
 		char *json = expand(FORGED[i].json, vars, sizeof vars / sizeof vars[0]);
 		int64_t before = fingerprint(&f->s);
 		ls_status st;
-		int got = call_json(f->c[R_TOWN], FORGED[i].method, json, NULL, &st);
+		int got = call_json(f, R_TOWN, FORGED[i].method, json, NULL, &st);
 		int64_t after = fingerprint(&f->s);
 		if (got != LS_PERMISSION_DENIED && got != LS_NOT_FOUND) {
 			fprintf(stderr,
@@ -870,7 +1077,7 @@ static void test_town_forges_another_towns_ids(void **state)
 		const char *const vars[][2] = {{"XUPD", f->x_upd}};
 		char *json = expand(FORGED_READS[i].json, vars, 1);
 		ls_status st;
-		int got = call_json(f->c[R_TOWN], FORGED_READS[i].method, json, NULL, &st);
+		int got = call_json(f, R_TOWN, FORGED_READS[i].method, json, NULL, &st);
 		if (got != LS_NOT_FOUND) {
 			fprintf(stderr, "forged: %s %s: %s (%s), expected NOT_FOUND\n",
 			        FORGED_READS[i].method, json, ls_code_name(got), st.message);
@@ -901,12 +1108,19 @@ static void test_town_forges_another_towns_ids(void **state)
 	assert_int_equal(wrong, 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "--http") == 0) {
+		over_http = true;
+	} else if (argc != 1) {
+		fprintf(stderr, "usage: %s [--http]\n", argv[0]);
+		return 2;
+	}
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_table_covers_every_method),
 	    cmocka_unit_test_setup_teardown(test_every_method_every_role, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_town_forges_another_towns_ids, setup, teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests_name(over_http ? "roles over HTTP" : "roles over nng", tests,
+	                                   NULL, NULL);
 }
