@@ -31,7 +31,6 @@
 #define MAX_PHOTOS 4
 #define PHOTO_MAX_BYTES (2u * 1024u * 1024u)
 #define MAX_NODES 100
-#define CLI_MAX_PAGE 1000
 /* Room left in a message for the envelope around the request. */
 #define ENVELOPE_ROOM 4096u
 
@@ -532,6 +531,24 @@ out:
 
 /* ---- list -------------------------------------------------------------------- */
 
+/* One update of `update list`. */
+static void update_row(cli_table *t, const ProtobufCMessage *m)
+{
+	const Luoshi__V1__Update *u = (const Luoshi__V1__Update *)m;
+	char id[24], rev[16], inv[24], ytd[24], tot[24], pct[8], proj[512], unit[512];
+	snprintf(id, sizeof id, "%" PRId64, u->id);
+	snprintf(rev, sizeof rev, "%u%s", u->revision, u->has_latest && !u->latest ? "*" : "");
+	snprintf(inv, sizeof inv, "%" PRId64, u->invested);
+	snprintf(ytd, sizeof ytd, "%" PRId64, u->ytd_invested);
+	snprintf(tot, sizeof tot, "%" PRId64, u->total_invested);
+	snprintf(pct, sizeof pct, "%u%%", u->percent);
+	project_text(u->project_code, u->project_name, proj, sizeof proj);
+	project_text(u->unit_code, u->unit_name, unit, sizeof unit);
+	const char *cells[10] = {id,  proj, u->period, rev,  inv,
+	                         ytd, tot,  pct,       unit, u->submitted_at};
+	cli_table_add(t, cells);
+}
+
 static int run_list(cli_ctx *ctx, int argc, char **argv)
 {
 	enum {
@@ -596,79 +613,10 @@ static int run_list(cli_ctx *ctx, int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error(ctx, _("unexpected argument '%s'"), argv[optind]);
 
-	luoshi_client *client;
-	int rc = cli_open(ctx, &client);
-	if (rc != LS_OK)
-		return rc;
 	const char *headers[] = {_("ID"),  _("Project"), _("Period"),  _("Rev"),  _("Invested"),
 	                         _("YTD"), _("Total"),   _("Percent"), _("Unit"), _("Submitted")};
-	cli_table *t = ctx->json ? NULL : cli_table_alloc(10, headers);
-	json_t *rows = ctx->json ? json_array() : NULL;
-	if (ctx->json && rows == NULL)
-		cli_out_of_memory();
-	long long fetched = 0;
-	char *page_token = NULL;
-	do {
-		Luoshi__V1__ListUpdatesRequest req = base;
-		if (limit > 0) {
-			long long left = limit - fetched;
-			req.has_page_size = true;
-			req.page_size = (uint32_t)(left < CLI_MAX_PAGE ? left : CLI_MAX_PAGE);
-		}
-		req.page_token = page_token;
-		ProtobufCMessage *m;
-		rc = cli_call(client, M_LIST, &req.base, NULL, &m);
-		if (rc != LS_OK)
-			break;
-		const Luoshi__V1__ListUpdatesResponse *resp = (Luoshi__V1__ListUpdatesResponse *)m;
-		for (size_t i = 0; i < resp->n_updates && (limit == 0 || fetched < limit); i++) {
-			const Luoshi__V1__Update *u = resp->updates[i];
-			fetched++;
-			if (rows != NULL) {
-				if (json_array_append_new(rows, cli_message_json(&u->base)) != 0)
-					cli_out_of_memory();
-				continue;
-			}
-			char id[24], rev[16], inv[24], ytd[24], tot[24], pct[8], proj[512],
-			    unit[512];
-			snprintf(id, sizeof id, "%" PRId64, u->id);
-			snprintf(rev, sizeof rev, "%u%s", u->revision,
-			         u->has_latest && !u->latest ? "*" : "");
-			snprintf(inv, sizeof inv, "%" PRId64, u->invested);
-			snprintf(ytd, sizeof ytd, "%" PRId64, u->ytd_invested);
-			snprintf(tot, sizeof tot, "%" PRId64, u->total_invested);
-			snprintf(pct, sizeof pct, "%u%%", u->percent);
-			project_text(u->project_code, u->project_name, proj, sizeof proj);
-			project_text(u->unit_code, u->unit_name, unit, sizeof unit);
-			const char *cells[10] = {id,  proj, u->period, rev,  inv,
-			                         ytd, tot,  pct,       unit, u->submitted_at};
-			cli_table_add(t, cells);
-		}
-		const char *next = resp->next_page_token;
-		char *prev = page_token;
-		page_token = next != NULL && *next != '\0' ? cli_xstrdup(next) : NULL;
-		protobuf_c_message_free_unpacked(m, NULL);
-		if (page_token != NULL && prev != NULL && strcmp(page_token, prev) == 0) {
-			ls_status st;
-			ls_status_set(&st, LS_INTERNAL, _("the server repeated page token '%s'"),
-			              page_token);
-			rc = cli_print_status(&st);
-		}
-		free(prev);
-	} while (rc == LS_OK && page_token != NULL && (limit == 0 || fetched < limit));
-	free(page_token);
-	luoshi_client_close(client);
-	if (rc == LS_OK) {
-		if (rows != NULL)
-			rc = cli_print_json(json_incref(rows));
-		else if (cli_table_rows(t) == 0)
-			printf("%s\n", _("No updates."));
-		else
-			cli_table_print(t, stdout, 0);
-	}
-	json_decref(rows);
-	cli_table_free(t);
-	return rc;
+	return cli_list(ctx, M_LIST, &base.base, "updates", limit, 10, headers, update_row,
+	                _("No updates."));
 }
 
 /* ---- show ---------------------------------------------------------------------- */
