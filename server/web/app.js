@@ -123,10 +123,23 @@ async function apiAll(method, body, key) {
 	return rows;
 }
 
-/* What a refused or failed call shows in place of its figures. */
+/* The server's status, as the page says it. */
+const REFUSAL = {
+	PERMISSION_DENIED: '无权查看',
+	NOT_FOUND: '未找到或无权查看',
+	UNAUTHENTICATED: '未登录或令牌已失效',
+	INVALID_ARGUMENT: '筛选条件有误',
+	FAILED_PRECONDITION: '当前状态下无法查看',
+	RESOURCE_EXHAUSTED: '请求过于频繁，请稍后再试',
+	DEADLINE_EXCEEDED: '服务器响应超时，请稍后再试',
+	UNAVAILABLE: '服务器暂不可用，请稍后再试',
+};
+
+/* What a refused or failed call shows in place of its figures: the reason
+ * in Chinese, the server's own words (in English) on hover. */
 function refusal(err) {
-	const why = err.http === 403 ? '无权查看' : err.http === 404 ? '未找到或无权查看' : '加载失败';
-	return el('p', { class: 'denied', 'data-error': err.status || 'ERROR' }, why + '：' + err.message);
+	const why = REFUSAL[err.status] || '加载失败';
+	return el('p', { class: 'denied', 'data-error': err.status || 'ERROR', title: err.message }, why + '。');
 }
 
 /* The filter as QueryFilter wants it. */

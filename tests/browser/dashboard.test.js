@@ -343,6 +343,9 @@ async function main() {
 			await page.click('#nav a[data-view=lagging]');
 			await settled(page, 'lagging');
 			await page.waitForSelector('.denied[data-error=PERMISSION_DENIED]');
+			/* Said in Chinese; the server's English words only on hover. */
+			assert.equal(await text(page, '.denied[data-error=PERMISSION_DENIED]'), '无权查看。');
+			assert.match(await page.getAttribute('.denied[data-error=PERMISSION_DENIED]', 'title'), /viewer sees aggregates only/);
 			await page.screenshot({ path: path.join(OUT, 'viewer-lagging.png'), fullPage: true });
 			await page.goto(srv.base + '/#/project/P3');
 			await settled(page, 'project');
