@@ -47,6 +47,7 @@
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
 
+#include "bench_util.h"
 #include "luoshi/v1/health.pb-c.h"
 #include "luoshi/v1/rpc.pb-c.h"
 #include "luoshi_client.h"
@@ -57,10 +58,9 @@
 #endif
 
 #define HEALTH_METHOD "/luoshi.v1.HealthService/Check"
-#define ECHO_CONTEXTS 64
-#define CALL_TIMEOUT_MS 10000u  /* the deadline every call carries */
-#define READY_TIMEOUT_MS 10000  /* how long luoshid may take to answer Health */
-#define STOP_TIMEOUT_MS 10000   /* how long luoshid may take to stop on SIGTERM */
+#define CALL_TIMEOUT_MS 10000u /* the deadline every call carries */
+#define READY_TIMEOUT_MS 10000 /* how long luoshid may take to answer Health */
+#define STOP_TIMEOUT_MS 10000  /* how long luoshid may take to stop on SIGTERM */
 #define MAX_POINTS 16
 #define MAX_RUNS 99
 #define MAX_CLIENTS 1024
@@ -72,21 +72,6 @@ static const char *const target_name[N_TARGETS] = {"luoshid", "echo"};
 enum phase { PH_WARMUP, PH_MEASURE, PH_STOP };
 
 /* ---- small helpers ---------------------------------------------------------- */
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void sleep_until(uint64_t t_ns)
-{
-	struct timespec ts = {.tv_sec = (time_t)(t_ns / 1000000000u),
-	                      .tv_nsec = (long)(t_ns % 1000000000u)};
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		;
-}
 
 /* CPU time of a process's threads, in ns, split between nng's own threads
  * ("nng:task", "nng:poll:epoll", ...) and the others (luoshid's loop thread;
@@ -186,8 +171,8 @@ static cpu_split cpu_delta(cpu_snap *a, cpu_snap *b)
 {
 	cpu_split c = {.known = a->n > 0 && b->n > 0};
 	for (size_t i = 0; i < b->n; i++) {
-		task_cpu *t = &b->t[i], *before = a->n ? bsearch(t, a->t, a->n, sizeof *t, cmp_tid)
-		                                        : NULL;
+		task_cpu *t = &b->t[i],
+		         *before = a->n ? bsearch(t, a->t, a->n, sizeof *t, cmp_tid) : NULL;
 		uint64_t base = before != NULL && before->ns <= t->ns ? before->ns : 0;
 		if (t->nng)
 			c.nng += t->ns - base;
@@ -199,26 +184,10 @@ static cpu_split cpu_delta(cpu_snap *a, cpu_snap *b)
 	return c;
 }
 
-static void sleep_ms(unsigned ms) { sleep_until(now_ns() + (uint64_t)ms * 1000000u); }
-
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 	return (x > y) - (x < y);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(const double *v, int n)
-{
-	double s[MAX_RUNS];
-	memcpy(s, v, (size_t)n * sizeof *s);
-	qsort(s, (size_t)n, sizeof *s, cmp_double);
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
 /* Nearest-rank percentile of sorted v[0..n), in microseconds. */
@@ -259,28 +228,6 @@ static const char usage[] =
     "                   that it crosses processes as the calls to luoshid do\n"
     "  --help\n";
 
-static bool parse_double(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !(v >= lo && v <= hi))
-		return false;
-	*out = v;
-	return true;
-}
-
-static bool parse_int(const char *s, long lo, long hi, int *out)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
-		return false;
-	*out = (int)v;
-	return true;
-}
-
 static bool parse_clients(const char *s, options *o)
 {
 	char buf[256];
@@ -290,7 +237,8 @@ static bool parse_clients(const char *s, options *o)
 	o->n_points = 0;
 	char *save = NULL;
 	for (char *tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-		if (o->n_points == MAX_POINTS || !parse_int(tok, 1, MAX_CLIENTS, &o->clients[o->n_points]))
+		if (o->n_points == MAX_POINTS ||
+		    !bu_parse_int(tok, 1, MAX_CLIENTS, &o->clients[o->n_points]))
 			return false;
 		o->n_points++;
 	}
@@ -300,10 +248,14 @@ static bool parse_clients(const char *s, options *o)
 static int parse_options(int argc, char **argv, options *o)
 {
 	static const struct option longs[] = {
-	    {"luoshid", required_argument, NULL, 'l'}, {"url", required_argument, NULL, 'u'},
-	    {"clients", required_argument, NULL, 'c'}, {"seconds", required_argument, NULL, 's'},
-	    {"warmup", required_argument, NULL, 'w'},  {"runs", required_argument, NULL, 'r'},
-	    {"echo-process", no_argument, NULL, 'e'},  {"help", no_argument, NULL, 'h'},
+	    {"luoshid", required_argument, NULL, 'l'},
+	    {"url", required_argument, NULL, 'u'},
+	    {"clients", required_argument, NULL, 'c'},
+	    {"seconds", required_argument, NULL, 's'},
+	    {"warmup", required_argument, NULL, 'w'},
+	    {"runs", required_argument, NULL, 'r'},
+	    {"echo-process", no_argument, NULL, 'e'},
+	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	*o = (options){.luoshid = LUOSHID_PATH,
@@ -323,28 +275,32 @@ static int parse_options(int argc, char **argv, options *o)
 			break;
 		case 'c':
 			if (!parse_clients(optarg, o)) {
-				fprintf(stderr, "rpc_bench: --clients takes up to %d numbers from 1 to %d, "
-				                "comma-separated, not \"%s\"\n",
+				fprintf(stderr,
+				        "rpc_bench: --clients takes up to %d numbers from 1 to %d, "
+				        "comma-separated, not \"%s\"\n",
 				        MAX_POINTS, MAX_CLIENTS, optarg);
 				return 2;
 			}
 			break;
 		case 's':
-			if (!parse_double(optarg, 0.1, 3600, &o->seconds)) {
-				fprintf(stderr, "rpc_bench: --seconds takes 0.1 to 3600, not \"%s\"\n", optarg);
+			if (!bu_parse_double(optarg, 0.1, 3600, &o->seconds)) {
+				fprintf(stderr,
+				        "rpc_bench: --seconds takes 0.1 to 3600, not \"%s\"\n",
+				        optarg);
 				return 2;
 			}
 			break;
 		case 'w':
-			if (!parse_double(optarg, 0, 600, &o->warmup)) {
-				fprintf(stderr, "rpc_bench: --warmup takes 0 to 600, not \"%s\"\n", optarg);
+			if (!bu_parse_double(optarg, 0, 600, &o->warmup)) {
+				fprintf(stderr, "rpc_bench: --warmup takes 0 to 600, not \"%s\"\n",
+				        optarg);
 				return 2;
 			}
 			break;
 		case 'r':
-			if (!parse_int(optarg, 1, MAX_RUNS, &o->runs)) {
-				fprintf(stderr, "rpc_bench: --runs takes 1 to %d, not \"%s\"\n", MAX_RUNS,
-				        optarg);
+			if (!bu_parse_int(optarg, 1, MAX_RUNS, &o->runs)) {
+				fprintf(stderr, "rpc_bench: --runs takes 1 to %d, not \"%s\"\n",
+				        MAX_RUNS, optarg);
 				return 2;
 			}
 			break;
@@ -461,8 +417,8 @@ static int capture_envelope(uint8_t **msg, size_t *len, size_t *answer_len)
 	}
 	Luoshi__V1__Request *env = luoshi__v1__request__unpack(NULL, n, buf);
 	if (env == NULL) {
-		fprintf(stderr, "rpc_bench: the client library sent %zu bytes that are no envelope\n",
-		        n);
+		fprintf(stderr,
+		        "rpc_bench: the client library sent %zu bytes that are no envelope\n", n);
 		nng_free(buf, n);
 		goto out;
 	}
@@ -495,7 +451,8 @@ static int capture_envelope(uint8_t **msg, size_t *len, size_t *answer_len)
 	uint8_t out[256];
 	*answer_len = luoshi__v1__response__pack(&resp, out);
 	if ((rv = nng_send(rep, out, *answer_len, 0)) != 0) {
-		fprintf(stderr, "rpc_bench: cannot answer the client library: %s\n", nng_strerror(rv));
+		fprintf(stderr, "rpc_bench: cannot answer the client library: %s\n",
+		        nng_strerror(rv));
 		goto out;
 	}
 	result = 0;
@@ -515,146 +472,6 @@ out:
 }
 
 /* ---- the bare echo server --------------------------------------------------- */
-
-typedef struct echo_ctx {
-	nng_ctx ctx;
-	nng_aio *aio;
-	bool sending;
-} echo_ctx;
-
-typedef struct echo_server {
-	nng_socket sock;
-	echo_ctx ctxs[ECHO_CONTEXTS];
-	char url[64];
-} echo_server;
-
-static void echo_cb(void *arg)
-{
-	echo_ctx *e = arg;
-	int rv = nng_aio_result(e->aio);
-	if (e->sending) {
-		e->sending = false;
-		if (rv != 0) {
-			/* A failed send leaves the message with us. */
-			nng_msg_free(nng_aio_get_msg(e->aio));
-			if (rv == NNG_ECLOSED)
-				return;
-		}
-		nng_ctx_recv(e->ctx, e->aio);
-		return;
-	}
-	if (rv != 0) {
-		if (rv != NNG_ECLOSED && rv != NNG_ECANCELED)
-			nng_ctx_recv(e->ctx, e->aio);
-		return;
-	}
-	/* What came in goes straight back: no decoding, no copy. */
-	nng_msg *m = nng_aio_get_msg(e->aio);
-	e->sending = true;
-	nng_aio_set_msg(e->aio, m);
-	nng_ctx_send(e->ctx, e->aio);
-}
-
-/* Listens on a free loopback port. Returns 0 or -1. */
-static int echo_open(echo_server *es)
-{
-	int rv;
-	memset(es, 0, sizeof *es);
-	if ((rv = nng_rep0_open(&es->sock)) != 0) {
-		fprintf(stderr, "rpc_bench: echo: rep socket: %s\n", nng_strerror(rv));
-		return -1;
-	}
-	nng_socket_set_size(es->sock, NNG_OPT_RECVMAXSZ, LS_MAX_MESSAGE_DEFAULT);
-	int n = 0;
-	for (; n < ECHO_CONTEXTS; n++) {
-		echo_ctx *e = &es->ctxs[n];
-		if ((rv = nng_aio_alloc(&e->aio, echo_cb, e)) != 0)
-			break;
-		if ((rv = nng_ctx_open(&e->ctx, es->sock)) != 0) {
-			nng_aio_free(e->aio);
-			break;
-		}
-	}
-	nng_listener l;
-	nng_sockaddr sa;
-	if (rv == 0 && (rv = nng_listen(es->sock, "tcp://127.0.0.1:0", &l, 0)) == 0)
-		rv = nng_listener_get_addr(l, NNG_OPT_LOCADDR, &sa);
-	if (rv != 0) {
-		fprintf(stderr, "rpc_bench: echo: %s\n", nng_strerror(rv));
-		nng_close(es->sock);
-		for (int i = 0; i < n; i++)
-			nng_aio_free(es->ctxs[i].aio);
-		return -1;
-	}
-	snprintf(es->url, sizeof es->url, "tcp://127.0.0.1:%u", (unsigned)ntohs(sa.s_in.sa_port));
-	for (int i = 0; i < ECHO_CONTEXTS; i++)
-		nng_ctx_recv(es->ctxs[i].ctx, es->ctxs[i].aio);
-	return 0;
-}
-
-static void echo_close(echo_server *es)
-{
-	nng_close(es->sock);
-	/* nng_aio_free waits for a callback still running. */
-	for (int i = 0; i < ECHO_CONTEXTS; i++)
-		nng_aio_free(es->ctxs[i].aio);
-}
-
-/* Serves the echo from a child process, forked before this process has
- * touched nng (nng's threads do not survive a fork). Writes the URL into
- * url and returns the child's pid, or -1. The child lives until SIGTERM, or
- * until this process ends. */
-static pid_t echo_fork(char *url, size_t url_size)
-{
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC) != 0) {
-		fprintf(stderr, "rpc_bench: pipe: %s\n", strerror(errno));
-		return -1;
-	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		fprintf(stderr, "rpc_bench: fork: %s\n", strerror(errno));
-		close(fds[0]);
-		close(fds[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		static echo_server es;
-		if (echo_open(&es) != 0)
-			_exit(1);
-		size_t n = strlen(es.url) + 1;
-		if (write(fds[1], es.url, n) != (ssize_t)n)
-			_exit(1);
-		close(fds[1]);
-		for (;;)
-			pause();
-	}
-	close(fds[1]);
-	size_t n = 0;
-	ssize_t r;
-	while (n < url_size - 1 &&
-	       ((r = read(fds[0], url + n, url_size - 1 - n)) > 0 || (r < 0 && errno == EINTR)))
-		if (r > 0)
-			n += (size_t)r;
-	url[n] = '\0';
-	close(fds[0]);
-	if (n == 0 || strncmp(url, "tcp://", 6) != 0) {
-		fprintf(stderr, "rpc_bench: the echo process did not start\n");
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		return -1;
-	}
-	return pid;
-}
-
-static void echo_unfork(pid_t pid)
-{
-	kill(pid, SIGTERM);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-}
 
 /* ---- luoshid, started and stopped --------------------------------------------- */
 
@@ -713,25 +530,6 @@ static void print_tail(const char *what, const char *path)
 	fprintf(stderr, "  last lines of %s (%s):\n", what, path);
 	for (int i = n > 8 ? n - 8 : 0; i < n; i++)
 		fprintf(stderr, "    %s", lines[i % 8]);
-}
-
-/* Removes dir and the files in it (luoshid makes no subdirectories). */
-static void remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (d == NULL)
-		return;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (unlinkat(dirfd(d), e->d_name, 0) != 0)
-			fprintf(stderr, "rpc_bench: cannot remove %s/%s: %s\n", dir, e->d_name,
-			        strerror(errno));
-	}
-	closedir(d);
-	if (rmdir(dir) != 0)
-		fprintf(stderr, "rpc_bench: cannot remove %s: %s\n", dir, strerror(errno));
 }
 
 /* A loopback TCP port nobody listens on right now. */
@@ -805,8 +603,9 @@ static int health_once(const char *url, uint32_t timeout_ms, ls_status *st)
 	if (rc == LS_OK) {
 		Luoshi__V1__HealthCheckResponse *h = (Luoshi__V1__HealthCheckResponse *)resp;
 		if (h->status != LUOSHI__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING)
-			rc = ls_status_set(st, LS_UNAVAILABLE, "Health answered status %d, not SERVING",
-			                   (int)h->status);
+			rc =
+			    ls_status_set(st, LS_UNAVAILABLE,
+			                  "Health answered status %d, not SERVING", (int)h->status);
 		protobuf_c_message_free_unpacked(resp, NULL);
 	}
 	luoshi_client_close(c);
@@ -817,7 +616,7 @@ static int health_once(const char *url, uint32_t timeout_ms, ls_status *st)
  * not 0, stops early if that process exits (*exited is then set). */
 static int wait_ready(const char *url, pid_t pid, bool *exited, int *exit_status)
 {
-	uint64_t deadline = now_ns() + (uint64_t)READY_TIMEOUT_MS * 1000000u;
+	uint64_t deadline = bu_now_ns() + (uint64_t)READY_TIMEOUT_MS * 1000000u;
 	ls_status st;
 	ls_status_clear(&st);
 	*exited = false;
@@ -828,8 +627,8 @@ static int wait_ready(const char *url, pid_t pid, bool *exited, int *exit_status
 		}
 		if (health_once(url, 1000, &st) == LS_OK)
 			return 0;
-		sleep_ms(20);
-	} while (now_ns() < deadline);
+		bu_sleep_ms(20);
+	} while (bu_now_ns() < deadline);
 	fprintf(stderr, "rpc_bench: %s did not answer Health within %d ms: %s\n", url,
 	        READY_TIMEOUT_MS, st.message);
 	return -1;
@@ -842,13 +641,14 @@ static void server_stop(server_proc *s)
 	if (s->pid <= 0)
 		return;
 	kill(s->pid, SIGTERM);
-	uint64_t deadline = now_ns() + (uint64_t)STOP_TIMEOUT_MS * 1000000u;
+	uint64_t deadline = bu_now_ns() + (uint64_t)STOP_TIMEOUT_MS * 1000000u;
 	int status = 0;
 	pid_t r;
-	while ((r = waitpid(s->pid, &status, WNOHANG)) == 0 && now_ns() < deadline)
-		sleep_ms(10);
+	while ((r = waitpid(s->pid, &status, WNOHANG)) == 0 && bu_now_ns() < deadline)
+		bu_sleep_ms(10);
 	if (r == 0) {
-		fprintf(stderr, "rpc_bench: luoshid did not stop within %d ms of SIGTERM; killing it\n",
+		fprintf(stderr,
+		        "rpc_bench: luoshid did not stop within %d ms of SIGTERM; killing it\n",
 		        STOP_TIMEOUT_MS);
 		kill(s->pid, SIGKILL);
 		while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
@@ -905,8 +705,8 @@ static int server_start(server_proc *s, const char *luoshid)
 			break;
 		}
 		snprintf(s->url, sizeof s->url, "tcp://127.0.0.1:%d", port);
-		char *argv[] = {(char *)luoshid, "--db",  s->db, "--listen", s->url, "--publish",
-		                "none",          "--log", s->log, NULL};
+		char *argv[] = {(char *)luoshid, "--db", s->db,   "--listen", s->url,
+		                "--publish",     "none", "--log", s->log,     NULL};
 		s->pid = spawn(argv, out, out);
 		if (s->pid < 0) {
 			fprintf(stderr, "rpc_bench: fork: %s\n", strerror(errno));
@@ -932,7 +732,7 @@ static int server_start(server_proc *s, const char *luoshid)
 	}
 	close(out);
 fail:
-	remove_dir(s->dir);
+	bu_remove_dir(s->dir);
 	return -1;
 }
 
@@ -1014,9 +814,9 @@ static void *luoshid_worker(void *arg)
 	int ph;
 	while (c != NULL && (ph = atomic_load(&ctl->phase)) != PH_STOP) {
 		ProtobufCMessage *resp = NULL;
-		uint64_t t0 = now_ns();
+		uint64_t t0 = bu_now_ns();
 		int rc = luoshi_client_call(c, HEALTH_METHOD, &req.base, NULL, &resp, &st);
-		uint64_t t1 = now_ns();
+		uint64_t t1 = bu_now_ns();
 		if (rc != LS_OK) {
 			note_error(w, "%s: %s", ls_code_name(rc), st.message);
 			continue;
@@ -1053,13 +853,13 @@ static void *echo_worker(void *arg)
 	while (rv == 0 && (ph = atomic_load(&ctl->phase)) != PH_STOP) {
 		void *buf;
 		size_t n;
-		uint64_t t0 = now_ns();
+		uint64_t t0 = bu_now_ns();
 		/* The same calls the client library makes: a copying send and an
 		 * allocating receive. */
 		int r = nng_send(s, (void *)ctl->msg, ctl->msg_len, 0);
 		if (r == 0)
 			r = nng_recv(s, &buf, &n, NNG_FLAG_ALLOC);
-		uint64_t t1 = now_ns();
+		uint64_t t1 = bu_now_ns();
 		if (r != 0) {
 			note_error(w, "echo: %s", nng_strerror(r));
 			continue;
@@ -1067,7 +867,8 @@ static void *echo_worker(void *arg)
 		bool same = n == ctl->msg_len && memcmp(buf, ctl->msg, n) == 0;
 		nng_free(buf, n);
 		if (!same)
-			note_error(w, "echo: %zu bytes came back, not the %zu sent", n, ctl->msg_len);
+			note_error(w, "echo: %zu bytes came back, not the %zu sent", n,
+			           ctl->msg_len);
 		else if (ph == PH_MEASURE)
 			record(w, t1 - t0);
 	}
@@ -1078,8 +879,8 @@ static void *echo_worker(void *arg)
 
 /* Runs n clients against one target: opens them all, warms up, measures,
  * stops them, and reduces what they recorded. Returns 0 or -1. */
-static int run_once(enum target target, const char *url, const uint8_t *msg, size_t msg_len,
-                    int n, pid_t server, const options *o, run_result *res)
+static int run_once(enum target target, const char *url, const uint8_t *msg, size_t msg_len, int n,
+                    pid_t server, const options *o, run_result *res)
 {
 	memset(res, 0, sizeof *res);
 	run_ctl ctl = {.target = target, .url = url, .msg = msg, .msg_len = msg_len, .n = n};
@@ -1112,19 +913,19 @@ static int run_once(enum target target, const char *url, const uint8_t *msg, siz
 		exit(1);
 	}
 	pthread_barrier_wait(&ctl.ready);
-	sleep_until(now_ns() + (uint64_t)(o->warmup * 1e9));
+	bu_sleep_until(bu_now_ns() + (uint64_t)(o->warmup * 1e9));
 	cpu_snap self0 = cpu_snapshot(getpid()), srv0 = {0};
 	if (server > 0)
 		srv0 = cpu_snapshot(server);
-	uint64_t t_start = now_ns();
+	uint64_t t_start = bu_now_ns();
 	atomic_store(&ctl.phase, PH_MEASURE);
-	sleep_until(t_start + (uint64_t)(o->seconds * 1e9));
+	bu_sleep_until(t_start + (uint64_t)(o->seconds * 1e9));
 	/* Before the threads start to end: a thread that ends while /proc is
 	 * read can make the listing skip others. */
 	cpu_snap self1 = cpu_snapshot(getpid()), srv1 = {0};
 	if (server > 0)
 		srv1 = cpu_snapshot(server);
-	uint64_t t_end = now_ns();
+	uint64_t t_end = bu_now_ns();
 	atomic_store(&ctl.phase, PH_STOP);
 	cpu_split self = cpu_delta(&self0, &self1), srv_cpu = cpu_delta(&srv0, &srv1);
 
@@ -1177,7 +978,7 @@ static double median_at(const run_result *runs, int n, size_t offset)
 	double v[MAX_RUNS];
 	for (int r = 0; r < n; r++)
 		memcpy(&v[r], (const char *)&runs[r] + offset, sizeof v[r]);
-	return median(v, n);
+	return bu_median(v, n);
 }
 
 #define MEDIAN(runs, n, field) median_at((runs), (n), offsetof(run_result, field))
@@ -1218,7 +1019,7 @@ int main(int argc, char **argv)
 	/* Before anything touches nng in this process. */
 	char echo_url[64] = "";
 	pid_t echo_pid = 0;
-	if (o.echo_process && (echo_pid = echo_fork(echo_url, sizeof echo_url)) < 0)
+	if (o.echo_process && (echo_pid = bu_echo_fork(echo_url, sizeof echo_url)) < 0)
 		return 1;
 
 	/* The envelope, measured through the library, and as computed here. */
@@ -1233,7 +1034,7 @@ int main(int argc, char **argv)
 	if (url == NULL) {
 		if (server_start(&srv, o.luoshid) != 0) {
 			if (echo_pid > 0)
-				echo_unfork(echo_pid);
+				bu_echo_unfork(echo_pid);
 			return 1;
 		}
 		url = srv.url;
@@ -1242,16 +1043,16 @@ int main(int argc, char **argv)
 		int status;
 		if (wait_ready(url, 0, &exited, &status) != 0) {
 			if (echo_pid > 0)
-				echo_unfork(echo_pid);
+				bu_echo_unfork(echo_pid);
 			return 1;
 		}
 	}
-	static echo_server es;
+	static bu_echo_server es;
 	if (echo_pid == 0) {
-		if (echo_open(&es) != 0) {
+		if (bu_echo_open(&es) != 0) {
 			server_stop(&srv);
 			if (srv.dir[0] != '\0')
-				remove_dir(srv.dir);
+				bu_remove_dir(srv.dir);
 			return 1;
 		}
 		snprintf(echo_url, sizeof echo_url, "%s", es.url);
@@ -1259,7 +1060,7 @@ int main(int argc, char **argv)
 
 	printf("rpc_bench: luoshid %s at %s  vs  bare nng REQ/REP echo at %s (%d contexts, in "
 	       "%s)\n",
-	       o.url ? "(already running)" : o.luoshid, url, echo_url, ECHO_CONTEXTS,
+	       o.url ? "(already running)" : o.luoshid, url, echo_url, BU_ECHO_CONTEXTS,
 	       echo_pid > 0 ? "a child process" : "this process");
 	printf("cores: %ld online, %d usable by this process\n", sysconf(_SC_NPROCESSORS_ONLN),
 	       usable_cores());
@@ -1277,8 +1078,8 @@ int main(int argc, char **argv)
 	       "nng = this process's nng threads%s,\ns-main = the server process's other threads "
 	       "(luoshid: the loop thread), s-nng = the server process's nng threads\n",
 	       echo_pid > 0 ? "" : " (for the echo they also serve it)");
-	printf("%4s %4s %-8s %9s %8s %8s %7s %7s %7s %7s %8s %6s\n", "N", "run", "target",
-	       "req/s", "p50 µs", "p99 µs", "cli", "nng", "s-main", "s-nng", "calls", "errors");
+	printf("%4s %4s %-8s %9s %8s %8s %7s %7s %7s %7s %8s %6s\n", "N", "run", "target", "req/s",
+	       "p50 µs", "p99 µs", "cli", "nng", "s-main", "s-nng", "calls", "errors");
 
 	static run_result res[MAX_POINTS][N_TARGETS][MAX_RUNS];
 	uint64_t total_errors = 0;
@@ -1287,16 +1088,18 @@ int main(int argc, char **argv)
 		for (int r = 0; r < o.runs; r++) {
 			for (int t = 0; t < N_TARGETS; t++) {
 				run_result *x = &res[p][t][r];
-				if (run_once((enum target)t, t == T_LUOSHID ? url : echo_url, msg, msg_len, n,
-				             t == T_LUOSHID ? srv.pid : echo_pid, &o, x) != 0)
+				if (run_once((enum target)t, t == T_LUOSHID ? url : echo_url, msg,
+				             msg_len, n, t == T_LUOSHID ? srv.pid : echo_pid, &o,
+				             x) != 0)
 					goto done;
 				char c[4][16];
-				printf("%4d %4d %-8s %9.0f %8.1f %8.1f %7s %7s %7s %7s %8llu %6llu%s%s\n", n,
-				       r + 1, target_name[t], x->rps, x->p50_us, x->p99_us,
-				       fmt_cpu(x->cli_cpu_us, c[0]), fmt_cpu(x->cli_nng_us, c[1]),
-				       fmt_cpu(x->srv_loop_us, c[2]), fmt_cpu(x->srv_nng_us, c[3]),
-				       (unsigned long long)x->calls, (unsigned long long)x->errors,
-				       x->errors ? "  first: " : "", x->errors ? x->first_error : "");
+				printf(
+				    "%4d %4d %-8s %9.0f %8.1f %8.1f %7s %7s %7s %7s %8llu %6llu%s%s\n",
+				    n, r + 1, target_name[t], x->rps, x->p50_us, x->p99_us,
+				    fmt_cpu(x->cli_cpu_us, c[0]), fmt_cpu(x->cli_nng_us, c[1]),
+				    fmt_cpu(x->srv_loop_us, c[2]), fmt_cpu(x->srv_nng_us, c[3]),
+				    (unsigned long long)x->calls, (unsigned long long)x->errors,
+				    x->errors ? "  first: " : "", x->errors ? x->first_error : "");
 				total_errors += x->errors;
 			}
 		}
@@ -1337,7 +1140,8 @@ int main(int argc, char **argv)
 			       fmt_cpu(MEDIAN(X, o.runs, cli_cpu_us), c[0]),
 			       fmt_cpu(MEDIAN(X, o.runs, cli_nng_us), c[1]),
 			       fmt_cpu(MEDIAN(X, o.runs, srv_loop_us), c[2]),
-			       fmt_cpu(MEDIAN(X, o.runs, srv_nng_us), c[3]), fmt_cpu(median(v, o.runs), c[4]));
+			       fmt_cpu(MEDIAN(X, o.runs, srv_nng_us), c[3]),
+			       fmt_cpu(bu_median(v, o.runs), c[4]));
 		}
 	}
 	if (total_errors > 0)
@@ -1348,12 +1152,12 @@ int main(int argc, char **argv)
 
 done:
 	if (echo_pid > 0)
-		echo_unfork(echo_pid);
+		bu_echo_unfork(echo_pid);
 	else
-		echo_close(&es);
+		bu_echo_close(&es);
 	if (o.url == NULL) {
 		server_stop(&srv);
-		remove_dir(srv.dir);
+		bu_remove_dir(srv.dir);
 	}
 	free(msg);
 	return 0;
