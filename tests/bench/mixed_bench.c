@@ -7,8 +7,7 @@
  * (default 20) are SubmitUpdate for a (project, week) of its town no call
  * has used, with a fresh idempotency key; the others are reads, in equal
  * shares: ScheduleService/GetAssignments, ProjectService/GetProject of a
- * project of its town, and QueryService/Summary when the server implements
- * it (asked through reflection), otherwise ProjectService/ListProjects.
+ * project of its town, and QueryService/Summary in the town's scope.
  * Prints throughput, p50 and p99 per kind and overall, every failed call,
  * and luoshid's resident memory (VmRSS) at the start, every --rss-every
  * seconds and at the end. With --runs R the load runs R times on the same
@@ -32,7 +31,6 @@
 #include "luoshi/v1/progress.pb-c.h"
 #include "luoshi/v1/project.pb-c.h"
 #include "luoshi/v1/query.pb-c.h"
-#include "luoshi/v1/reflection.pb-c.h"
 #include "luoshi/v1/schedule.pb-c.h"
 #include "luoshi_client.h"
 
@@ -44,8 +42,6 @@
 #define M_ASSIGN "/luoshi.v1.ScheduleService/GetAssignments"
 #define M_PROJECT "/luoshi.v1.ProjectService/GetProject"
 #define M_SUMMARY "/luoshi.v1.QueryService/Summary"
-#define M_LIST "/luoshi.v1.ProjectService/ListProjects"
-#define M_SERVICES "/luoshi.v1.ReflectionService/ListServices"
 #define MAX_SERVER_ARGS 16
 #define MAX_SAMPLES 4096
 #define PROGRESS_TEXT "设备进场安装，配套管网同步推进，完成年度计划的七成"
@@ -178,7 +174,6 @@ typedef struct bench {
 	bu_fresh *fresh;
 	const char *url;
 	pid_t server;
-	bool summary; /* QueryService/Summary is implemented */
 	const char *kind_name[N_KINDS];
 	uint64_t t0_ns; /* the first run's start */
 	double run_offset_s;
@@ -274,21 +269,14 @@ static bool check(bench *b, client *s, int kind, const ProtobufCMessage *resp, c
 		}
 		return true;
 	}
-	case K_SUMMARY:
-		if (b->summary) {
-			const Luoshi__V1__SummaryResponse *r = (const void *)resp;
-			if (r->figures == NULL) {
-				snprintf(err, n, "Summary answered no figures");
-				return false;
-			}
-		} else {
-			const Luoshi__V1__ListProjectsResponse *r = (const void *)resp;
-			if (r->n_projects == 0) {
-				snprintf(err, n, "ListProjects listed no project");
-				return false;
-			}
+	case K_SUMMARY: {
+		const Luoshi__V1__SummaryResponse *r = (const void *)resp;
+		if (r->figures == NULL) {
+			snprintf(err, n, "Summary answered no figures");
+			return false;
 		}
 		return true;
+	}
 	default: {
 		const Luoshi__V1__SubmitUpdateResponse *r = (const void *)resp;
 		if (r->update == NULL || r->update->revision != 1) {
@@ -311,7 +299,6 @@ static bool client_call(void *ctx, void *state, int *kind, char *err, size_t n)
 	Luoshi__V1__GetAssignmentsRequest ga = LUOSHI__V1__GET_ASSIGNMENTS_REQUEST__INIT;
 	Luoshi__V1__GetProjectRequest gp = LUOSHI__V1__GET_PROJECT_REQUEST__INIT;
 	Luoshi__V1__SummaryRequest sr = LUOSHI__V1__SUMMARY_REQUEST__INIT;
-	Luoshi__V1__ListProjectsRequest lp = LUOSHI__V1__LIST_PROJECTS_REQUEST__INIT;
 	Luoshi__V1__SubmitUpdateRequest su = LUOSHI__V1__SUBMIT_UPDATE_REQUEST__INIT;
 	const char *method;
 	const ProtobufCMessage *req;
@@ -331,13 +318,8 @@ static bool client_call(void *ctx, void *state, int *kind, char *err, size_t n)
 		break;
 	case K_SUMMARY:
 		project[0] = '\0';
-		if (b->summary) {
-			method = M_SUMMARY;
-			req = &sr.base;
-		} else {
-			method = M_LIST;
-			req = &lp.base;
-		}
+		method = M_SUMMARY;
+		req = &sr.base;
 		break;
 	default:
 		bu_fresh_next(b->fresh, s->town, project, week);
@@ -365,36 +347,6 @@ static bool client_call(void *ctx, void *state, int *kind, char *err, size_t n)
 	bool ok = check(b, s, k, resp, project, err, n);
 	protobuf_c_message_free_unpacked(resp, NULL);
 	return ok;
-}
-
-/* Whether the server implements method, by its reflection. */
-static int implemented(const char *url, const char *token, const char *method, bool *yes)
-{
-	luoshi_client *c;
-	ls_status st;
-	luoshi_client_opts o = {.url = url, .token = token, .timeout_ms = BU_CALL_TIMEOUT_MS};
-	*yes = false;
-	if (luoshi_client_open(&c, &o, &st) != LS_OK) {
-		fprintf(stderr, "mixed_bench: %s\n", st.message);
-		return -1;
-	}
-	Luoshi__V1__ListServicesRequest req = LUOSHI__V1__LIST_SERVICES_REQUEST__INIT;
-	ProtobufCMessage *resp;
-	if (luoshi_client_call(c, M_SERVICES, &req.base, NULL, &resp, &st) != LS_OK) {
-		fprintf(stderr, "mixed_bench: ListServices: %s\n", st.message);
-		luoshi_client_close(c);
-		return -1;
-	}
-	const Luoshi__V1__ListServicesResponse *r = (const void *)resp;
-	for (size_t i = 0; i < r->n_services; i++)
-		for (size_t j = 0; j < r->services[i]->n_methods; j++) {
-			const Luoshi__V1__MethodInfo *m = r->services[i]->methods[j];
-			if (m->full_name && strcmp(m->full_name, method) == 0)
-				*yes = m->has_implemented && m->implemented;
-		}
-	protobuf_c_message_free_unpacked(resp, NULL);
-	luoshi_client_close(c);
-	return 0;
 }
 
 /* ---- main ------------------------------------------------------------------- */
@@ -433,14 +385,12 @@ int main(int argc, char **argv)
 		goto out_district;
 	b.url = srv.url;
 	b.server = srv.pid;
-	if (implemented(srv.url, srv.admin_token, M_SUMMARY, &b.summary) != 0)
-		goto out_district;
 	b.fresh = bu_fresh_alloc(&b.d, 1 + o.history);
 	if (b.fresh == NULL)
 		goto out_district;
 	b.kind_name[K_ASSIGN] = "GetAssignments";
 	b.kind_name[K_PROJECT] = "GetProject";
-	b.kind_name[K_SUMMARY] = b.summary ? "Summary" : "ListProjects";
+	b.kind_name[K_SUMMARY] = "Summary";
 	b.kind_name[K_SUBMIT] = "SubmitUpdate";
 
 	printf("mixed_bench: %d clients (town accounts) against luoshid %s at %s, durable "
@@ -455,10 +405,7 @@ int main(int argc, char **argv)
 	       o.towns, o.projects, bu_projects_per_town(&b.d), o.history, build_s);
 	printf("calls: %d%% SubmitUpdate (a new row each, fresh idempotency key), the rest in "
 	       "equal shares GetAssignments, GetProject (a project of the caller's town), %s\n",
-	       o.writes,
-	       b.summary ? "QueryService/Summary (the town's scope; reflection says it "
-	                   "is implemented)"
-	                 : "ListProjects (QueryService/Summary is not implemented)");
+	       o.writes, "QueryService/Summary (the town's scope)");
 	printf("%d run%s of %.0f s measured after %.1f s warm-up; luoshid's VmRSS every %.0f s\n",
 	       o.runs, o.runs == 1 ? "" : "s", o.seconds, o.warmup, o.rss_every);
 #ifndef __OPTIMIZE__
