@@ -4,9 +4,9 @@
  * reconciliation (月度对账) and the quarterly disclosure (季度亮账).
  *
  * Every figure is defined in README.md ("Aggregates"). The store gathers
- * each project's figures on the as-of day in one pass per table; the
- * status of each is derived here by ls_projstatus_derive, the one place
- * the rule is written; the sums, shares and groups are made here. */
+ * each project's figures on the as-of day in one pass per table, with the
+ * status ls_projstatus_derive (the one place the rule is written) gives
+ * each; the reasons, sums, shares and groups are made here. */
 #include "luoshi/v1/query.pb-c.h"
 
 #include <inttypes.h>
@@ -250,8 +250,8 @@ static void figures_to_proto(const figures_acc *a, figures_msg *out)
 	f->problems = p;
 }
 
-/* Gathers the set and derives each project's status into *status
- * (malloc'd, one per row). Fails the call otherwise. */
+/* Gathers the set and each project's status into *status (malloc'd, one
+ * per row). Fails the call otherwise. */
 static int gather(srv_call *c, const srv_scope *sc, const srv_query_filter *f, srv_qset *set,
                   unsigned char **status)
 {
@@ -262,11 +262,8 @@ static int gather(srv_call *c, const srv_scope *sc, const srv_query_filter *f, s
 		srv_store_query_set_free(set);
 		return srv_fail(c, LS_RESOURCE_EXHAUSTED, NULL, "out of memory");
 	}
-	for (size_t i = 0; i < set->n; i++) {
-		ls_projstatus o;
-		ls_projstatus_derive(&set->rows[i].status, &o);
-		(*status)[i] = (unsigned char)o.status;
-	}
+	for (size_t i = 0; i < set->n; i++)
+		(*status)[i] = set->rows[i].derived;
 	return LS_OK;
 }
 
@@ -644,13 +641,11 @@ static void query_grouped(Luoshi__V1__QueryService_Service *svc,
 		return;
 
 	keyed *ks = malloc((set.n ? set.n : 1) * sizeof *ks);
-	group *groups = calloc(set.n ? set.n : 1, sizeof *groups);
-	Luoshi__V1__GroupRow *rows = calloc(set.n ? set.n : 1, sizeof *rows);
-	Luoshi__V1__GroupRow **ptrs = calloc(set.n ? set.n : 1, sizeof *ptrs);
-	int64_t *ids = malloc((set.n ? set.n : 1) * sizeof *ids);
-	srv_qname *names = calloc(set.n ? set.n : 1, sizeof *names);
-	if (ks == NULL || groups == NULL || rows == NULL || ptrs == NULL || ids == NULL ||
-	    names == NULL) {
+	group *groups = NULL;
+	Luoshi__V1__GroupRow *rows = NULL, **ptrs = NULL;
+	int64_t *ids = NULL;
+	srv_qname *names = NULL;
+	if (ks == NULL) {
 		srv_fail(c, LS_RESOURCE_EXHAUSTED, NULL, "out of memory");
 		goto out;
 	}
@@ -662,6 +657,19 @@ static void query_grouped(Luoshi__V1__QueryService_Service *svc,
 		ks[i].row = i;
 	}
 	qsort(ks, set.n, sizeof *ks, cmp_keyed);
+	size_t n_groups = 0;
+	for (size_t i = 0; i < set.n; i++)
+		n_groups += i == 0 || ks[i].key != ks[i - 1].key;
+	size_t size = n_groups ? n_groups : 1;
+	groups = calloc(size, sizeof *groups);
+	rows = calloc(size, sizeof *rows);
+	ptrs = calloc(size, sizeof *ptrs);
+	ids = malloc(size * sizeof *ids);
+	names = calloc(size, sizeof *names);
+	if (groups == NULL || rows == NULL || ptrs == NULL || ids == NULL || names == NULL) {
+		srv_fail(c, LS_RESOURCE_EXHAUSTED, NULL, "out of memory");
+		goto out;
+	}
 	size_t n = 0, n_ids = 0;
 	for (size_t i = 0; i < set.n; i++) {
 		if (n == 0 || groups[n - 1].key != ks[i].key) {
@@ -810,13 +818,17 @@ static void query_lagging(Luoshi__V1__QueryService_Service *svc,
 	srv_qset set;
 	if (srv_store_query_set(c->srv->store, srv_call_scope(c), &f, &set, &c->status) != LS_OK)
 		return;
-	lag *lags = malloc((set.n ? set.n : 1) * sizeof *lags);
-	int64_t *ids = malloc((set.n ? set.n : 1) * sizeof *ids);
+	size_t behind = 0;
+	for (size_t i = 0; i < set.n; i++)
+		behind += set.rows[i].derived > LS_PROJSTATUS_ON_TRACK;
+	lag *lags = malloc((behind ? behind : 1) * sizeof *lags);
+	int64_t *ids = malloc((behind ? behind : 1) * sizeof *ids);
 	srv_qdetail *details = NULL;
-	srv_qnode *nodes = NULL;
+	char *texts = NULL;
 	lag_msg *msgs = NULL;
 	Luoshi__V1__LaggingProject **ptrs = NULL;
 	Luoshi__V1__OverdueNode *nmsgs = NULL, **nptrs = NULL;
+	char(*dues)[11] = NULL;
 	size_t n = 0, n_nodes = 0;
 	if (lags == NULL || ids == NULL) {
 		srv_fail(c, LS_RESOURCE_EXHAUSTED, NULL, "out of memory");
@@ -825,45 +837,50 @@ static void query_lagging(Luoshi__V1__QueryService_Service *svc,
 	uint32_t counted[4] = {0};
 	for (size_t i = 0; i < set.n; i++) {
 		lag *l = &lags[n];
+		/* The reasons of the projects not on track. */
+		if (set.rows[i].derived <= LS_PROJSTATUS_ON_TRACK)
+			continue;
 		ls_projstatus_derive(&set.rows[i].status, &l->o);
 		if (l->o.status <= LS_PROJSTATUS_ON_TRACK)
 			continue;
 		counted[l->o.status]++;
 		l->row = i;
 		ids[n++] = set.rows[i].id;
+		n_nodes += set.rows[i].status.n_nodes;
 	}
-	details = calloc(n ? n : 1, sizeof *details);
+	details = malloc((n ? n : 1) * sizeof *details);
 	msgs = calloc(n ? n : 1, sizeof *msgs);
 	ptrs = calloc(n ? n : 1, sizeof *ptrs);
 	if (details == NULL || msgs == NULL || ptrs == NULL) {
 		srv_fail(c, LS_RESOURCE_EXHAUSTED, NULL, "out of memory");
 		goto out;
 	}
-	if (srv_store_query_details(c->srv->store, ids, n, details, &c->status) != LS_OK ||
-	    srv_store_query_overdue_nodes(c->srv->store, ids, n, f.as_of, &nodes, &n_nodes,
-	                                  &c->status) != LS_OK)
+	if (srv_store_query_details(c->srv->store, ids, n, details, &texts, &c->status) != LS_OK)
 		goto out;
 	nmsgs = calloc(n_nodes ? n_nodes : 1, sizeof *nmsgs);
 	nptrs = calloc(n_nodes ? n_nodes : 1, sizeof *nptrs);
-	if (nmsgs == NULL || nptrs == NULL) {
+	dues = malloc((n_nodes ? n_nodes : 1) * sizeof *dues);
+	if (nmsgs == NULL || nptrs == NULL || dues == NULL) {
 		srv_fail(c, LS_RESOURCE_EXHAUSTED, NULL, "out of memory");
 		goto out;
 	}
 	char day[11];
 	ls_date_format(f.as_of, day);
-	/* The nodes come in the order of ids, which is the order of lags
-	 * before sorting: hand each lag its own. */
+	/* Each lag's overdue nodes are its row's, oldest first. */
 	for (size_t i = 0, k = 0; i < n; i++) {
-		lag_to_proto(&lags[i], &set.rows[lags[i].row], &details[i], day, &msgs[i]);
+		const srv_qproject *p = &set.rows[lags[i].row];
+		lag_to_proto(&lags[i], p, &details[i], day, &msgs[i]);
 		lags[i].code = details[i].code;
 		msgs[i].np = &nptrs[k];
-		for (; k < n_nodes && nodes[k].project_id == ids[i]; k++) {
+		size_t first = p->status.n_nodes ? (size_t)(p->status.node_due - set.due) : 0;
+		for (size_t j = 0; j < p->status.n_nodes; j++, k++) {
 			Luoshi__V1__OverdueNode *nd = &nmsgs[k];
 			luoshi__v1__overdue_node__init(nd);
-			nd->name = nodes[k].name;
-			nd->due_date = nodes[k].due_date;
+			nd->name = set.names + set.due_name[first + j];
+			ls_date_format(set.due[first + j], dues[k]);
+			nd->due_date = dues[k];
 			nd->has_days = true;
-			nd->days = (uint32_t)(f.as_of - nodes[k].due);
+			nd->days = (uint32_t)(f.as_of - set.due[first + j]);
 			nptrs[k] = nd;
 			msgs[i].m.n_overdue_nodes++;
 		}
@@ -887,7 +904,8 @@ out:
 	free(lags);
 	free(ids);
 	free(details);
-	free(nodes);
+	free(texts);
+	free(dues);
 	free(msgs);
 	free(ptrs);
 	free(nmsgs);

@@ -177,6 +177,12 @@ static const char SQL_SET[] =
     "p.settled_on FROM query_projects p WHERE " PROJECT_FILTER " AND " SRV_PROJECT_VISIBLE
     " ORDER BY p.id";
 
+/* Every project a query may count, for the copy kept in memory. */
+static const char SQL_SET_ALL[] =
+    "SELECT p.id, p.level, p.category, p.stage, coalesce(p.town_id, 0), p.lead_leader_id, "
+    "p.lead_unit_id, p.monthly, p.start_day, p.finish_day, p.percent, p.period_last, "
+    "p.settled_on FROM query_projects p WHERE p.archived = 0 ORDER BY p.id";
+
 /* A year's figures up to a day (:sel, see month_column) and the previous
  * year's up to the same month and day (:psel), of every project with a
  * row for the month, or of one. */
@@ -193,8 +199,9 @@ static const char SQL_SET_LAST_ID[] = "SELECT coalesce(max(id), 0) FROM query_pr
 /* The nodes overdue on :day (due before it, not done by it): those never
  * done, then those done after it, each through its own index. */
 static const char SQL_SET_NODES[] =
-    "SELECT project_id, due_date FROM nodes WHERE done_date IS NULL AND due_date < :day "
-    "UNION ALL SELECT project_id, due_date FROM nodes WHERE done_date > :day "
+    "SELECT project_id, due_date, id, name FROM nodes "
+    "WHERE done_date IS NULL AND due_date < :day "
+    "UNION ALL SELECT project_id, due_date, id, name FROM nodes WHERE done_date > :day "
     "AND due_date < :day";
 
 static const char SQL_SET_PROBLEMS[] =
@@ -203,7 +210,9 @@ static const char SQL_SET_PROBLEMS[] =
 
 typedef struct due_pair {
 	int64_t project;
+	int64_t node;
 	int32_t due;
+	uint32_t name; /* in the set's names */
 } due_pair;
 
 static int cmp_due(const void *a, const void *b)
@@ -211,7 +220,29 @@ static int cmp_due(const void *a, const void *b)
 	const due_pair *x = a, *y = b;
 	if (x->project != y->project)
 		return x->project < y->project ? -1 : 1;
-	return (x->due > y->due) - (x->due < y->due);
+	if (x->due != y->due)
+		return x->due < y->due ? -1 : 1;
+	return (x->node > y->node) - (x->node < y->node);
+}
+
+/* Strings one after another in one block, each named by its offset. */
+typedef struct arena {
+	char *p;
+	size_t len, cap;
+} arena;
+
+/* Appends s ("" for NULL) and its NUL; false when out of memory. */
+static bool arena_add(arena *a, const char *s, uint32_t *off)
+{
+	size_t n = strlen(s ? s : "") + 1;
+	if (a->len + n > UINT32_MAX)
+		return false;
+	if (!grow((void **)&a->p, &a->cap, a->len + n, 1))
+		return false;
+	memcpy(a->p + a->len, s ? s : "", n);
+	*off = (uint32_t)a->len;
+	a->len += n;
+	return true;
 }
 
 /* Reads the current row of SQL_SET into r; false when the planned dates
@@ -320,11 +351,13 @@ void srv_store_query_set_free(srv_qset *set)
 		return;
 	free(set->rows);
 	free(set->due);
+	free(set->due_name);
+	free(set->names);
 	memset(set, 0, sizeof *set);
 }
 
-/* The overdue nodes of the set's projects into set->due, each row's
- * node_due pointing at its own. */
+/* The overdue nodes of the set's projects into set->due (with their names),
+ * each row's node_due pointing at its own. */
 static int set_nodes(srv_store *s, srv_qset *set, int32_t day, ls_status *st)
 {
 	sqlite3_stmt *q = srv_stmt(s, SQL_SET_NODES);
@@ -333,6 +366,7 @@ static int set_nodes(srv_store *s, srv_qset *set, int32_t day, ls_status *st)
 	char text[11];
 	bind_date(q, ":day", day, text);
 	due_pair *pairs = NULL;
+	arena names = {0};
 	size_t n = 0, cap = 0;
 	int rc, code = LS_OK;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -342,11 +376,13 @@ static int set_nodes(srv_store *s, srv_qset *set, int32_t day, ls_status *st)
 		if (t == NULL || !ls_date_parse(t, &due) ||
 		    find_id(&set->rows[0].id, set->n, sizeof set->rows[0], project) < 0)
 			continue;
-		if (!grow((void **)&pairs, &cap, n + 1, sizeof *pairs)) {
+		uint32_t name;
+		if (!grow((void **)&pairs, &cap, n + 1, sizeof *pairs) ||
+		    !arena_add(&names, (const char *)sqlite3_column_text(q, 3), &name)) {
 			code = oom(st);
 			break;
 		}
-		pairs[n++] = (due_pair){project, due};
+		pairs[n++] = (due_pair){project, sqlite3_column_int64(q, 2), due, name};
 	}
 	srv_stmt_done(q);
 	if (code == LS_OK && rc != SQLITE_DONE)
@@ -354,7 +390,8 @@ static int set_nodes(srv_store *s, srv_qset *set, int32_t day, ls_status *st)
 	if (code == LS_OK && n > 0) {
 		qsort(pairs, n, sizeof *pairs, cmp_due);
 		set->due = malloc(n * sizeof *set->due);
-		if (set->due == NULL)
+		set->due_name = malloc(n * sizeof *set->due_name);
+		if (set->due == NULL || set->due_name == NULL)
 			code = oom(st);
 	}
 	if (code == LS_OK) {
@@ -362,6 +399,7 @@ static int set_nodes(srv_store *s, srv_qset *set, int32_t day, ls_status *st)
 		size_t r = 0;
 		for (size_t i = 0; i < n; i++) {
 			set->due[i] = pairs[i].due;
+			set->due_name[i] = pairs[i].name;
 			while (set->rows[r].id < pairs[i].project)
 				r++;
 			ls_projstatus_in *in = &set->rows[r].status;
@@ -369,7 +407,10 @@ static int set_nodes(srv_store *s, srv_qset *set, int32_t day, ls_status *st)
 				in->node_due = &set->due[i];
 		}
 		set->n_due = n;
+		set->names = names.p;
+		names.p = NULL;
 	}
+	free(names.p);
 	free(pairs);
 	return code;
 }
@@ -400,29 +441,34 @@ static int set_problems(srv_store *s, srv_qset *set, int32_t day, ls_status *st)
 	return LS_OK;
 }
 
-int srv_store_query_set(srv_store *s, const srv_scope *sc, const srv_query_filter *f, srv_qset *out,
-                        ls_status *st)
+static int last_project_id(srv_store *s, int64_t *out, ls_status *st)
 {
-	memset(out, 0, sizeof *out);
-	int32_t day = f->as_of;
-	out->prev_day = previous_year_day(day);
-
 	sqlite3_stmt *q = srv_stmt(s, SQL_SET_LAST_ID);
 	if (q == NULL)
 		return no_stmt(st);
 	int rc = sqlite3_step(q);
-	int64_t last_id = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
 	srv_stmt_done(q);
 	if (rc != SQLITE_ROW)
 		return srv_store_error(s, rc, "count projects", st);
+	return LS_OK;
+}
 
-	if ((q = srv_stmt(s, SQL_SET)) == NULL)
-		return no_stmt(st);
-	bind_filter(q, sc, f);
+/* Gathers the projects q (SQL_SET or SQL_SET_ALL, bound) gives into *out
+ * with their figures on day. */
+static int gather_set(srv_store *s, sqlite3_stmt *q, int32_t day, srv_qset *out, ls_status *st)
+{
+	memset(out, 0, sizeof *out);
+	out->prev_day = previous_year_day(day);
+	int64_t last_id;
+	if (last_project_id(s, &last_id, st) != LS_OK) {
+		srv_stmt_done(q);
+		return st->code;
+	}
 	/* Projects whose status needs their updates read one by one. */
 	int64_t *slow = NULL;
 	size_t cap = 0, slow_cap = 0;
-	int code = LS_OK;
+	int rc, code = LS_OK;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		if (!grow((void **)&out->rows, &cap, out->n + 1, sizeof *out->rows)) {
 			code = oom(st);
@@ -467,9 +513,285 @@ int srv_store_query_set(srv_store *s, const srv_scope *sc, const srv_query_filte
 		code = set_nodes(s, out, day, st);
 	if (code == LS_OK && out->n > 0)
 		code = set_problems(s, out, day, st);
-	if (code != LS_OK)
+	if (code != LS_OK) {
 		srv_store_query_set_free(out);
+		return code;
+	}
+	for (size_t i = 0; i < out->n; i++) {
+		ls_projstatus o;
+		ls_projstatus_derive(&out->rows[i].status, &o);
+		out->rows[i].derived = (unsigned char)o.status;
+	}
+	return LS_OK;
+}
+
+/* ---- what is kept in memory ------------------------------------------------------ */
+
+#define QC_DAYS 4
+/* Units are looked up by id in an array: beyond this many, the queries read
+ * the database. */
+#define QC_UNITS_MAX (1 << 20)
+#define QC_DEPTH_MAX 64
+
+/* A project as Lagging names it; the texts are offsets into the arena. */
+typedef struct qc_project {
+	int64_t id, town, leader, unit;
+	uint32_t code, name, level, newest;
+} qc_project;
+
+typedef struct qc_name {
+	int64_t id;
+	uint32_t code, name;
+} qc_name;
+
+typedef struct qc_day {
+	bool used;
+	int32_t day;
+	uint64_t last_use;
+	srv_qset set; /* every unarchived project on day */
+} qc_day;
+
+struct srv_qcache {
+	/* Kept while these stay as they were. */
+	int64_t changes;
+	int64_t version;
+	uint64_t rollbacks;
+	uint64_t tick;
+	qc_day days[QC_DAYS];
+	bool have_units;
+	int64_t *parent; /* parent[id] of every unit; 0 for none */
+	size_t n_parent;
+	bool have_details;
+	qc_project *projects;
+	qc_name *units, *people;
+	size_t n_projects, n_units, n_people;
+	arena text;
+};
+
+static void qcache_clear(struct srv_qcache *c)
+{
+	for (int i = 0; i < QC_DAYS; i++)
+		srv_store_query_set_free(&c->days[i].set);
+	free(c->parent);
+	free(c->projects);
+	free(c->units);
+	free(c->people);
+	free(c->text.p);
+	memset(c, 0, sizeof *c);
+}
+
+void srv_qcache_free(struct srv_qcache *c)
+{
+	if (c == NULL)
+		return;
+	qcache_clear(c);
+	free(c);
+}
+
+static const char SQL_DATA_VERSION[] = "PRAGMA data_version";
+
+/* The cache, emptied first when a row may have changed since it was
+ * filled; NULL when out of memory. */
+static struct srv_qcache *qcache(srv_store *s, ls_status *st)
+{
+	struct srv_qcache *c = s->qcache;
+	if (c == NULL && (c = s->qcache = calloc(1, sizeof *c)) == NULL) {
+		oom(st);
+		return NULL;
+	}
+	/* Commits by other connections (PRAGMA data_version); this one's rows. */
+	int64_t version = 0;
+	sqlite3_stmt *q = srv_stmt(s, SQL_DATA_VERSION);
+	if (q == NULL) {
+		no_stmt(st);
+		return NULL;
+	}
+	if (sqlite3_step(q) == SQLITE_ROW)
+		version = sqlite3_column_int64(q, 0);
+	srv_stmt_done(q);
+	int64_t changes = sqlite3_total_changes64(s->db);
+	if (c->changes != changes || c->version != version || c->rollbacks != s->rollbacks) {
+		qcache_clear(c);
+		c->changes = changes;
+		c->version = version;
+		c->rollbacks = s->rollbacks;
+	}
+	return c;
+}
+
+static const char SQL_QC_UNITS[] = "SELECT id, coalesce(parent_id, 0) FROM units ORDER BY id";
+
+/* Reads the tree of units into c; leaves c->parent NULL when the ids are
+ * too large to index. */
+static int qc_units(srv_store *s, struct srv_qcache *c, ls_status *st)
+{
+	if (c->have_units)
+		return LS_OK;
+	sqlite3_stmt *q = srv_stmt(s, SQL_QC_UNITS);
+	if (q == NULL)
+		return no_stmt(st);
+	int rc, code = LS_OK;
+	size_t cap = 0;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(q, 0);
+		if (id <= 0 || id >= QC_UNITS_MAX) {
+			free(c->parent);
+			c->parent = NULL;
+			c->n_parent = 0;
+			rc = SQLITE_DONE;
+			break;
+		}
+		if (!grow((void **)&c->parent, &cap, (size_t)id + 1, sizeof *c->parent)) {
+			code = oom(st);
+			break;
+		}
+		for (size_t i = c->n_parent; i <= (size_t)id; i++)
+			c->parent[i] = 0;
+		c->n_parent = (size_t)id + 1;
+		c->parent[id] = sqlite3_column_int64(q, 1);
+	}
+	srv_stmt_done(q);
+	if (code == LS_OK && rc != SQLITE_DONE)
+		code = srv_store_error(s, rc, "read units", st);
+	c->have_units = code == LS_OK;
 	return code;
+}
+
+/* in[u] for every unit u at or below root (SRV_SUBTREE); malloc'd. */
+static bool *qc_subtree(const struct srv_qcache *c, int64_t root)
+{
+	bool *in = calloc(c->n_parent ? c->n_parent : 1, sizeof *in);
+	if (in == NULL)
+		return NULL;
+	for (size_t u = 1; u < c->n_parent; u++) {
+		int64_t v = (int64_t)u;
+		for (int depth = 0; depth < QC_DEPTH_MAX && v > 0 && (size_t)v < c->n_parent;
+		     depth++) {
+			if (v == root) {
+				in[u] = true;
+				break;
+			}
+			v = c->parent[v];
+		}
+	}
+	return in;
+}
+
+/* Every unarchived project on day, gathered on the first call. */
+static const srv_qset *qc_day_set(srv_store *s, struct srv_qcache *c, int32_t day, ls_status *st)
+{
+	qc_day *slot = NULL;
+	for (int i = 0; i < QC_DAYS; i++) {
+		qc_day *d = &c->days[i];
+		if (d->used && d->day == day) {
+			d->last_use = ++c->tick;
+			return &d->set;
+		}
+		if (slot == NULL || !d->used || (slot->used && d->last_use < slot->last_use))
+			slot = d;
+	}
+	srv_store_query_set_free(&slot->set);
+	slot->used = false;
+	sqlite3_stmt *q = srv_stmt(s, SQL_SET_ALL);
+	if (q == NULL) {
+		no_stmt(st);
+		return NULL;
+	}
+	if (gather_set(s, q, day, &slot->set, st) != LS_OK)
+		return NULL;
+	slot->used = true;
+	slot->day = day;
+	slot->last_use = ++c->tick;
+	return &slot->set;
+}
+
+/* The rows of all that are under root (their lead unit or their town) and
+ * pass f's level, category and stage, copied into *out. */
+static int qc_copy(const srv_qset *all, const bool *in, size_t n_in, const srv_query_filter *f,
+                   srv_qset *out, ls_status *st)
+{
+	memset(out, 0, sizeof *out);
+	out->prev_day = all->prev_day;
+	size_t n = 0, n_due = 0, text = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < all->n; i++) {
+			const srv_qproject *r = &all->rows[i];
+			bool under = (r->unit > 0 && (size_t)r->unit < n_in && in[r->unit]) ||
+			             (r->town > 0 && (size_t)r->town < n_in && in[r->town]);
+			if (!under || (f->level && r->level != f->level) ||
+			    (f->category && r->category != f->category) ||
+			    (f->stage && r->stage != f->stage))
+				continue;
+			size_t first =
+			    r->status.n_nodes ? (size_t)(r->status.node_due - all->due) : 0;
+			if (pass == 0) {
+				n++;
+				n_due += r->status.n_nodes;
+				for (size_t k = 0; k < r->status.n_nodes; k++)
+					text += strlen(all->names + all->due_name[first + k]) + 1;
+				continue;
+			}
+			srv_qproject *o = &out->rows[out->n++];
+			*o = *r;
+			o->status.node_due = r->status.n_nodes ? &out->due[out->n_due] : NULL;
+			for (size_t k = 0; k < r->status.n_nodes; k++) {
+				const char *name = all->names + all->due_name[first + k];
+				size_t len = strlen(name) + 1;
+				memcpy(out->names + text, name, len);
+				out->due[out->n_due] = all->due[first + k];
+				out->due_name[out->n_due++] = (uint32_t)text;
+				text += len;
+			}
+		}
+		if (pass == 0) {
+			out->rows = malloc((n ? n : 1) * sizeof *out->rows);
+			out->due = malloc((n_due ? n_due : 1) * sizeof *out->due);
+			out->due_name = malloc((n_due ? n_due : 1) * sizeof *out->due_name);
+			out->names = malloc(text ? text : 1);
+			if (out->rows == NULL || out->due == NULL || out->due_name == NULL ||
+			    out->names == NULL) {
+				srv_store_query_set_free(out);
+				return oom(st);
+			}
+			text = 0;
+		}
+	}
+	return LS_OK;
+}
+
+/* True when the kept copy answers sc and f: every project of an office,
+ * filtered by no more than level, category and stage. */
+static bool wide(const srv_scope *sc, const srv_query_filter *f)
+{
+	return sc->mode == SRV_SCOPE_ALL && f->town == 0 && f->leader == 0 && f->unit == 0 &&
+	       f->project == 0;
+}
+
+int srv_store_query_set(srv_store *s, const srv_scope *sc, const srv_query_filter *f, srv_qset *out,
+                        ls_status *st)
+{
+	memset(out, 0, sizeof *out);
+	if (wide(sc, f)) {
+		struct srv_qcache *c = qcache(s, st);
+		if (c == NULL || qc_units(s, c, st) != LS_OK)
+			return st->code;
+		if (c->parent != NULL) {
+			const srv_qset *all = qc_day_set(s, c, f->as_of, st);
+			if (all == NULL)
+				return st->code;
+			bool *in = qc_subtree(c, sc->root);
+			if (in == NULL)
+				return oom(st);
+			int code = qc_copy(all, in, c->n_parent, f, out, st);
+			free(in);
+			return code;
+		}
+	}
+	sqlite3_stmt *q = srv_stmt(s, SQL_SET);
+	if (q == NULL)
+		return no_stmt(st);
+	bind_filter(q, sc, f);
+	return gather_set(s, q, f->as_of, out, st);
 }
 
 /* ---- names and details ---------------------------------------------------------- */
@@ -521,95 +843,208 @@ static const char SQL_DETAILS[] =
     "LEFT JOIN units t ON t.id = p.town_id JOIN people pe ON pe.id = p.lead_leader_id "
     "JOIN units u ON u.id = p.lead_unit_id";
 
-int srv_store_query_details(srv_store *s, const int64_t *ids, size_t n, srv_qdetail *out,
-                            ls_status *st)
+/* The texts of a detail, in the order of SQL_DETAILS' columns 1..10. */
+#define QD_TEXTS 10
+
+static void detail_set(srv_qdetail *d, const char *const t[QD_TEXTS])
 {
-	memset(out, 0, n * sizeof *out);
-	if (n == 0)
-		return LS_OK;
+	d->code = t[0];
+	d->name = t[1];
+	d->level = t[2];
+	d->town_code = t[3];
+	d->town_name = t[4];
+	d->leader_code = t[5];
+	d->leader_name = t[6];
+	d->unit_code = t[7];
+	d->unit_name = t[8];
+	d->newest = t[9];
+}
+
+static int details_sql(srv_store *s, const int64_t *ids, size_t n, srv_qdetail *out, char **text,
+                       ls_status *st)
+{
 	char *list = json_ids(ids, n);
-	if (list == NULL)
-		return oom(st);
+	uint32_t(*off)[QD_TEXTS] = calloc(n, sizeof *off);
 	sqlite3_stmt *q = srv_stmt(s, SQL_DETAILS);
-	if (q == NULL) {
+	if (list == NULL || off == NULL || q == NULL) {
 		free(list);
-		return no_stmt(st);
+		free(off);
+		return q == NULL ? no_stmt(st) : oom(st);
 	}
 	sqlite3_bind_text(q, 1, list, -1, SQLITE_STATIC);
-	int rc;
+	arena a = {0};
+	int rc, code = LS_OK;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(q, 0);
 		ptrdiff_t i = find_id(ids, n, sizeof *ids, id);
 		if (i < 0)
 			continue;
-		srv_qdetail *dt = &out[i];
-		dt->id = id;
-		srv_column_text(dt->code, sizeof dt->code, q, 1);
-		srv_column_text(dt->name, sizeof dt->name, q, 2);
-		srv_column_text(dt->level, sizeof dt->level, q, 3);
-		srv_column_text(dt->town_code, sizeof dt->town_code, q, 4);
-		srv_column_text(dt->town_name, sizeof dt->town_name, q, 5);
-		srv_column_text(dt->leader_code, sizeof dt->leader_code, q, 6);
-		srv_column_text(dt->leader_name, sizeof dt->leader_name, q, 7);
-		srv_column_text(dt->unit_code, sizeof dt->unit_code, q, 8);
-		srv_column_text(dt->unit_name, sizeof dt->unit_name, q, 9);
-		srv_column_text(dt->newest, sizeof dt->newest, q, 10);
-	}
-	srv_stmt_done(q);
-	free(list);
-	if (rc != SQLITE_DONE)
-		return srv_store_error(s, rc, "read project details", st);
-	return LS_OK;
-}
-
-static const char SQL_OVERDUE_NODES[] =
-    "SELECT n.project_id, n.name, n.due_date FROM json_each(?1) j "
-    "JOIN nodes n ON n.project_id = j.value WHERE n.due_date < ?2 "
-    "AND (n.done_date IS NULL OR n.done_date > ?2) ORDER BY n.project_id, n.due_date, n.id";
-
-int srv_store_query_overdue_nodes(srv_store *s, const int64_t *ids, size_t n, int32_t as_of,
-                                  srv_qnode **out, size_t *n_out, ls_status *st)
-{
-	*out = NULL;
-	*n_out = 0;
-	if (n == 0)
-		return LS_OK;
-	char *list = json_ids(ids, n);
-	if (list == NULL)
-		return oom(st);
-	sqlite3_stmt *q = srv_stmt(s, SQL_OVERDUE_NODES);
-	if (q == NULL) {
-		free(list);
-		return no_stmt(st);
-	}
-	char day[11];
-	ls_date_format(as_of, day);
-	sqlite3_bind_text(q, 1, list, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, day, -1, SQLITE_STATIC);
-	size_t cap = 0;
-	int rc, code = LS_OK;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		if (!grow((void **)out, &cap, *n_out + 1, sizeof **out)) {
-			code = oom(st);
+		out[i].id = id;
+		for (int k = 0; k < QD_TEXTS && code == LS_OK; k++)
+			if (!arena_add(&a, (const char *)sqlite3_column_text(q, k + 1), &off[i][k]))
+				code = oom(st);
+		if (code != LS_OK)
 			break;
-		}
-		srv_qnode *nd = &(*out)[(*n_out)++];
-		nd->project_id = sqlite3_column_int64(q, 0);
-		srv_column_text(nd->name, sizeof nd->name, q, 1);
-		srv_column_text(nd->due_date, sizeof nd->due_date, q, 2);
-		if (!ls_date_parse(nd->due_date, &nd->due))
-			nd->due = as_of;
 	}
 	srv_stmt_done(q);
 	free(list);
 	if (code == LS_OK && rc != SQLITE_DONE)
-		code = srv_store_error(s, rc, "read overdue nodes", st);
-	if (code != LS_OK) {
-		free(*out);
-		*out = NULL;
-		*n_out = 0;
+		code = srv_store_error(s, rc, "read project details", st);
+	if (code == LS_OK) {
+		for (size_t i = 0; i < n; i++) {
+			if (out[i].id == 0)
+				continue;
+			const char *t[QD_TEXTS];
+			for (int k = 0; k < QD_TEXTS; k++)
+				t[k] = a.p + off[i][k];
+			detail_set(&out[i], t);
+		}
+		*text = a.p;
+	} else {
+		free(a.p);
 	}
+	free(off);
 	return code;
+}
+
+static const char SQL_QC_PROJECTS[] =
+    "SELECT p.id, p.code, p.name, p.level, coalesce(p.town_id, 0), p.lead_leader_id, "
+    "p.lead_unit_id, coalesce(q.period, '') FROM projects p "
+    "LEFT JOIN query_projects q ON q.id = p.id ORDER BY p.id";
+static const char SQL_QC_UNIT_NAMES[] = "SELECT id, code, name FROM units ORDER BY id";
+static const char SQL_QC_PEOPLE[] = "SELECT id, code, name FROM people ORDER BY id";
+
+/* Reads the id, code and name of every row of q into *out. */
+static int qc_names(srv_store *s, arena *text, const char *sql, qc_name **out, size_t *n,
+                    ls_status *st)
+{
+	sqlite3_stmt *q = srv_stmt(s, sql);
+	if (q == NULL)
+		return no_stmt(st);
+	size_t cap = 0;
+	int rc, code = LS_OK;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (!grow((void **)out, &cap, *n + 1, sizeof **out)) {
+			code = oom(st);
+			break;
+		}
+		qc_name *e = &(*out)[*n];
+		e->id = sqlite3_column_int64(q, 0);
+		if (!arena_add(text, (const char *)sqlite3_column_text(q, 1), &e->code) ||
+		    !arena_add(text, (const char *)sqlite3_column_text(q, 2), &e->name)) {
+			code = oom(st);
+			break;
+		}
+		(*n)++;
+	}
+	srv_stmt_done(q);
+	if (code == LS_OK && rc != SQLITE_DONE)
+		code = srv_store_error(s, rc, "read names", st);
+	return code;
+}
+
+/* What Lagging says of every project, read on the first call. */
+static int qc_details(srv_store *s, struct srv_qcache *c, ls_status *st)
+{
+	if (c->have_details)
+		return LS_OK;
+	if (qc_names(s, &c->text, SQL_QC_UNIT_NAMES, &c->units, &c->n_units, st) != LS_OK ||
+	    qc_names(s, &c->text, SQL_QC_PEOPLE, &c->people, &c->n_people, st) != LS_OK)
+		return st->code;
+	sqlite3_stmt *q = srv_stmt(s, SQL_QC_PROJECTS);
+	if (q == NULL)
+		return no_stmt(st);
+	size_t cap = 0;
+	int rc, code = LS_OK;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (!grow((void **)&c->projects, &cap, c->n_projects + 1, sizeof *c->projects)) {
+			code = oom(st);
+			break;
+		}
+		qc_project *p = &c->projects[c->n_projects];
+		p->id = sqlite3_column_int64(q, 0);
+		p->town = sqlite3_column_int64(q, 4);
+		p->leader = sqlite3_column_int64(q, 5);
+		p->unit = sqlite3_column_int64(q, 6);
+		if (!arena_add(&c->text, (const char *)sqlite3_column_text(q, 1), &p->code) ||
+		    !arena_add(&c->text, (const char *)sqlite3_column_text(q, 2), &p->name) ||
+		    !arena_add(&c->text, (const char *)sqlite3_column_text(q, 3), &p->level) ||
+		    !arena_add(&c->text, (const char *)sqlite3_column_text(q, 7), &p->newest)) {
+			code = oom(st);
+			break;
+		}
+		c->n_projects++;
+	}
+	srv_stmt_done(q);
+	if (code == LS_OK && rc != SQLITE_DONE)
+		code = srv_store_error(s, rc, "read project details", st);
+	c->have_details = code == LS_OK;
+	return code;
+}
+
+static const qc_name *qc_name_of(const qc_name *names, size_t n, int64_t id)
+{
+	ptrdiff_t i = n ? find_id(&names[0].id, n, sizeof names[0], id) : -1;
+	return i < 0 ? NULL : &names[i];
+}
+
+/* SQL_DETAILS from the kept copy: a project whose leader or unit is not
+ * there is left empty, as the joins leave it. */
+static void details_kept(const struct srv_qcache *c, const int64_t *ids, size_t n, srv_qdetail *out)
+{
+	const char *t = c->text.p;
+	for (size_t i = 0; i < n; i++) {
+		ptrdiff_t k = c->n_projects ? find_id(&c->projects[0].id, c->n_projects,
+		                                      sizeof c->projects[0], ids[i])
+		                            : -1;
+		if (k < 0)
+			continue;
+		const qc_project *p = &c->projects[k];
+		const qc_name *leader = qc_name_of(c->people, c->n_people, p->leader);
+		const qc_name *unit = qc_name_of(c->units, c->n_units, p->unit);
+		const qc_name *town = p->town ? qc_name_of(c->units, c->n_units, p->town) : NULL;
+		if (leader == NULL || unit == NULL)
+			continue;
+		out[i].id = p->id;
+		const char *texts[QD_TEXTS] = {t + p->code,
+		                               t + p->name,
+		                               t + p->level,
+		                               town ? t + town->code : "",
+		                               town ? t + town->name : "",
+		                               t + leader->code,
+		                               t + leader->name,
+		                               t + unit->code,
+		                               t + unit->name,
+		                               t + p->newest};
+		detail_set(&out[i], texts);
+	}
+}
+
+int srv_store_query_details(srv_store *s, const int64_t *ids, size_t n, srv_qdetail *out,
+                            char **text, ls_status *st)
+{
+	static const char *const none[QD_TEXTS] = {"", "", "", "", "", "", "", "", "", ""};
+	*text = NULL;
+	for (size_t i = 0; i < n; i++) {
+		out[i].id = 0;
+		detail_set(&out[i], none);
+	}
+	if (n == 0)
+		return LS_OK;
+	/* Many projects: from the copy kept in memory (read whole on the first
+	 * such call); a few: from the database. */
+	struct srv_qcache *c = qcache(s, st);
+	if (c == NULL)
+		return st->code;
+	int64_t last_id = 0;
+	if (!c->have_details && last_project_id(s, &last_id, st) != LS_OK)
+		return st->code;
+	if (!c->have_details && (int64_t)n * 8 < last_id)
+		return details_sql(s, ids, n, out, text, st);
+	if (qc_details(s, c, st) != LS_OK)
+		return st->code;
+	details_kept(c, ids, n, out);
+	return LS_OK;
 }
 
 /* ---- compliance ------------------------------------------------------------------ */

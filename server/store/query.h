@@ -6,10 +6,10 @@
  * The figures are defined in README.md ("Aggregates"). What a project's
  * status needs is gathered here exactly as srv_store_project_status_inputs
  * (progress.h) gathers it, which this file calls for every project whose
- * newest update does not settle it; the status itself is derived by the
- * caller with ls_projstatus_derive. Plain C in and out; dates are days since
- * 1970-01-01 or "YYYY-MM-DD" text. Every function that fails fills st and
- * returns its code. */
+ * newest update does not settle it; the status is derived from them with
+ * ls_projstatus_derive, the reasons left to the caller. Plain C in and out;
+ * dates are days since 1970-01-01 or "YYYY-MM-DD" text. Every function that
+ * fails fills st and returns its code. */
 #ifndef SRV_STORE_QUERY_H
 #define SRV_STORE_QUERY_H
 
@@ -53,23 +53,35 @@ typedef struct srv_qproject {
 	int64_t output;
 	int64_t prev_invested; /* periods of the year before ended by prev_day */
 	int64_t prev_output;
-	uint32_t raised;   /* problems raised by D */
-	uint32_t resolved; /* of them, resolved by D */
-	uint32_t overdue;  /* open on D with a due date before D */
+	uint32_t raised;       /* problems raised by D */
+	uint32_t resolved;     /* of them, resolved by D */
+	uint32_t overdue;      /* open on D with a due date before D */
+	unsigned char derived; /* the status ls_projstatus_derive gives of status
+	                        * (an ls_projstatus_level) */
 } srv_qproject;
 
 /* Every project of a query, in id order. */
 typedef struct srv_qset {
 	srv_qproject *rows;
 	size_t n;
-	int32_t *due; /* the due dates the rows' node_due point into */
+	int32_t *due;       /* the due dates the rows' node_due point into, each
+	                     * project's oldest first */
+	uint32_t *due_name; /* the name of due[i]'s node: names + due_name[i] */
+	char *names;
 	size_t n_due;
 	int32_t prev_day; /* D's month and day in the previous year (Feb 29: 28) */
 	size_t slow;      /* rows whose status inputs were read one by one */
 } srv_qset;
 
 /* Gathers the projects sc may read that pass f, with their figures on
- * f->as_of, into *out (free it with srv_store_query_set_free). */
+ * f->as_of, into *out (free it with srv_store_query_set_free).
+ *
+ * A query over all the projects of an office (scope SRV_SCOPE_ALL, no
+ * filter but level, category and stage) is answered from a copy of every
+ * project's figures on that day kept in memory, gathered by the first such
+ * query of the day and kept until a row is written, a transaction or
+ * savepoint is rolled back, or another connection commits; at most four
+ * days are kept. Narrower queries read the database each time. */
 int srv_store_query_set(srv_store *s, const srv_scope *sc, const srv_query_filter *f, srv_qset *out,
                         ls_status *st);
 
@@ -89,37 +101,24 @@ typedef struct srv_qname {
 int srv_store_query_names(srv_store *s, srv_entity what, const int64_t *ids, size_t n,
                           srv_qname *out, ls_status *st);
 
-/* What Lagging says of a project besides its status. */
+/* What Lagging says of a project besides its status. Every text is set,
+ * "" when there is none. */
 typedef struct srv_qdetail {
-	int64_t id;
-	char code[64];
-	char name[256];
-	char level[16];
-	char town_code[64]; /* "" when in no town */
-	char town_name[256];
-	char leader_code[64];
-	char leader_name[256];
-	char unit_code[64];
-	char unit_name[256];
-	char newest[16]; /* the period of its newest update; "" none */
+	int64_t id; /* 0 when the project was not found */
+	const char *code, *name, *level;
+	const char *town_code, *town_name; /* "" when in no town */
+	const char *leader_code, *leader_name;
+	const char *unit_code, *unit_name;
+	const char *newest; /* the period of its newest update; "" none */
 } srv_qdetail;
 
-/* The details of n projects, in the order of ids. */
+/* The details of n projects, in the order of ids: from the database, or,
+ * for a good part of all projects, from a copy of every project's kept in
+ * memory as srv_store_query_set keeps its figures. The texts stay valid
+ * until *text (malloc'd, may be NULL) is freed or the store is next
+ * called, whichever comes first. */
 int srv_store_query_details(srv_store *s, const int64_t *ids, size_t n, srv_qdetail *out,
-                            ls_status *st);
-
-/* A node overdue on a day. */
-typedef struct srv_qnode {
-	int64_t project_id;
-	char name[256];
-	char due_date[16];
-	int32_t due;
-} srv_qnode;
-
-/* The nodes of n projects overdue on day as_of (due before it, not done by
- * it), by project in the order of ids, oldest first; *out is malloc'd. */
-int srv_store_query_overdue_nodes(srv_store *s, const int64_t *ids, size_t n, int32_t as_of,
-                                  srv_qnode **out, size_t *n_out, ls_status *st);
+                            char **text, ls_status *st);
 
 /* ---- compliance ---------------------------------------------------------------- */
 

@@ -353,6 +353,13 @@ static void checkpointer_stop(srv_store *s)
 		pthread_join(s->ckpt_thread, NULL);
 }
 
+/* Every rollback, whether asked for or made by SQLite on an error. */
+static void on_rollback(void *arg)
+{
+	srv_store *s = arg;
+	s->rollbacks++;
+}
+
 int srv_store_open(srv_store **out, const char *path, bool create, ls_status *st)
 {
 	srv_store *s = calloc(1, sizeof *s);
@@ -386,6 +393,7 @@ int srv_store_open(srv_store **out, const char *path, bool create, ls_status *st
 	pthread_condattr_destroy(&ca);
 	/* Replaces SQLite's automatic checkpoint. */
 	sqlite3_wal_hook(s->db, wal_hook, s);
+	sqlite3_rollback_hook(s->db, on_rollback, s);
 	*out = s;
 	return LS_OK;
 fail:
@@ -401,6 +409,7 @@ void srv_store_close(srv_store *s)
 	if (s == NULL)
 		return;
 	checkpointer_stop(s);
+	srv_qcache_free(s->qcache);
 	for (size_t i = 0; i < s->cap; i++)
 		sqlite3_finalize(s->slots[i].stmt);
 	free(s->slots);
@@ -437,6 +446,7 @@ void srv_store_savepoint_release(srv_store *s) { run(s, S_RELEASE, NULL); }
 
 void srv_store_savepoint_rollback(srv_store *s)
 {
+	s->rollbacks++;
 	run(s, S_ROLLBACK_TO, NULL);
 	run(s, S_RELEASE, NULL);
 }

@@ -28,10 +28,18 @@ typedef struct srv_stmt_slot {
 	sqlite3_stmt *stmt;
 } srv_stmt_slot;
 
+struct srv_qcache;
+
 struct srv_store {
 	sqlite3 *db;
 	srv_stmt_slot *slots; /* the statement cache */
 	size_t cap, n_slots;
+	/* What the queries over every project keep between calls (query.c),
+	 * and the count of rollbacks (of transactions and of savepoints) that
+	 * tells it, with the rows changed and the data version, that what it
+	 * keeps may be out of date. */
+	struct srv_qcache *qcache;
+	uint64_t rollbacks;
 	/* The checkpointer (store.c): a thread with a connection of its own
 	 * that copies the WAL into the database, started on the first WAL
 	 * large enough to want it; the flags are guarded by ckpt_mtx. */
@@ -47,6 +55,9 @@ struct srv_store {
  * store closes. Returns NULL (logged) if it does not prepare. Call
  * srv_stmt_done when finished with it. */
 sqlite3_stmt *srv_stmt(srv_store *s, const char *sql);
+
+/* Frees what query.c keeps between calls (NULL: nothing). */
+void srv_qcache_free(struct srv_qcache *c);
 
 /* Resets q and clears its bindings for the next use. */
 void srv_stmt_done(sqlite3_stmt *q);

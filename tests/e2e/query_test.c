@@ -31,6 +31,7 @@
 #include "harness.h"
 #include "luoshi/v1/account.pb-c.h"
 #include "luoshi/v1/progress.pb-c.h"
+#include "luoshi/v1/project.pb-c.h"
 #include "luoshi/v1/query.pb-c.h"
 
 #define M_SUMMARY "/luoshi.v1.QueryService/Summary"
@@ -537,6 +538,15 @@ static void test_summary(void **state)
 	statuses_are(r->figures, 2, 2, 0, 0, 1000);
 	money_is(r->figures->money, 1000, 750, 510, 510, 400, 275, 1300, 1000, 300);
 	protobuf_c_message_free_unpacked(&r->base, NULL);
+
+	/* Stage new: P2 P3 P6 P7, P3 lagging; the money of the new above. */
+	q = as_of(D);
+	q.has_stage = true;
+	q.stage = LUOSHI__V1__STAGE__STAGE_NEW;
+	r = summary(f, f->s.admin_token, &q);
+	statuses_are(r->figures, 4, 3, 1, 0, 750);
+	money_is(r->figures->money, 1400, 1160, 720, 514, 500, 440, 0, 0, -9999);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
 }
 
 /* The rates without a base are absent, not zero. */
@@ -778,6 +788,101 @@ static void test_lagging(void **state)
 	}
 	assert_true(found);
 	protobuf_c_message_free_unpacked(&r->base, NULL);
+}
+
+/* ---- what luoshid keeps between queries ------------------------------------------ */
+
+/* Lagging of one project as the admin; checks P3's entry on D whole. */
+static void lagging_p3_is(const fx *f)
+{
+	Luoshi__V1__QueryFilter q = as_of(D);
+	q.project = (char *)"P3";
+	Luoshi__V1__LaggingRequest req = LUOSHI__V1__LAGGING_REQUEST__INIT;
+	req.filter = &q;
+	Luoshi__V1__LaggingResponse *r = (Luoshi__V1__LaggingResponse *)call_as(
+	    f, f->s.admin_token, M_LAGGING, &req.base, LS_OK, NULL);
+	assert_int_equal(r->n_projects, 1);
+	const Luoshi__V1__LaggingProject *p = r->projects[0];
+	assert_string_equal(p->status->project_code, "P3");
+	assert_string_equal(p->status->project_name, "鄞城大道");
+	assert_string_equal(p->status->last_period, "2026-09");
+	assert_string_equal(p->level, "district");
+	assert_string_equal(p->town_code, "WX");
+	assert_string_equal(p->town_name, "五乡镇");
+	assert_string_equal(p->lead_leader_code, "L1");
+	assert_string_equal(p->lead_leader_name, "张区长");
+	assert_string_equal(p->lead_unit_code, "JSJ");
+	assert_string_equal(p->lead_unit_name, "区住建局");
+	assert_int_equal(p->n_overdue_nodes, 1);
+	assert_string_equal(p->overdue_nodes[0]->name, "主体完工");
+	assert_string_equal(p->overdue_nodes[0]->due_date, "2026-09-30");
+	assert_int_equal(p->overdue_nodes[0]->days, 15);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+}
+
+/* The office's queries are answered from figures luoshid keeps in memory
+ * while nothing changes: they must change with a write through the RPC,
+ * with a commit by another connection, and stay right when days are
+ * evicted. One project's details come from the database before the
+ * office's Lagging and from memory after it: the same either way. */
+static void test_kept_figures(void **state)
+{
+	fx *f = *state;
+	lagging_p3_is(f);
+	Luoshi__V1__QueryFilter q = as_of(D);
+	Luoshi__V1__SummaryResponse *r = summary(f, f->s.admin_token, &q);
+	statuses_are(r->figures, 8, 5, 2, 1, 625);
+	money_is(r->figures->money, 4600, 3710, 1860, 404, 1700, 94, 2350, 2000, 175);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	Luoshi__V1__LaggingRequest lreq = LUOSHI__V1__LAGGING_REQUEST__INIT;
+	lreq.filter = &q;
+	Luoshi__V1__LaggingResponse *l = (Luoshi__V1__LaggingResponse *)call_as(
+	    f, f->s.admin_token, M_LAGGING, &lreq.base, LS_OK, NULL);
+	assert_int_equal(l->n_projects, 3);
+	protobuf_c_message_free_unpacked(&l->base, NULL);
+	lagging_p3_is(f);
+
+	/* Archived through the RPC: P7 (on track; plan 0, completed 10, no
+	 * problems) leaves 7 projects, 4 on track (571 per mille); completed
+	 * 1850 of 4600 (402), growth 1850/1700 - 1 = 88. */
+	Luoshi__V1__ArchiveProjectRequest arch = LUOSHI__V1__ARCHIVE_PROJECT_REQUEST__INIT;
+	arch.project = (char *)"P7";
+	ProtobufCMessage *m =
+	    call_as(f, f->s.admin_token, "/luoshi.v1.ProjectService/ArchiveProject", &arch.base,
+	            LS_OK, NULL);
+	protobuf_c_message_free_unpacked(m, NULL);
+	r = summary(f, f->s.admin_token, &q);
+	statuses_are(r->figures, 7, 4, 2, 1, 571);
+	money_is(r->figures->money, 4600, 3710, 1850, 402, 1700, 88, 2350, 2000, 175);
+	problems_are(r->figures->problems, 7, 3, 4, 2, 429);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+
+	/* Archived by another connection: P6 (on track; plan 200, 160 to
+	 * date, completed 90, no problems) leaves 6, 3 on track (500); plan
+	 * 4400, to date 3550, completed 1760 (400), growth 1760/1700 - 1 =
+	 * 35. */
+	db_exec(&f->s, "UPDATE projects SET archived = 1 WHERE code = 'P6'");
+	r = summary(f, f->s.admin_token, &q);
+	statuses_are(r->figures, 6, 3, 2, 1, 500);
+	money_is(r->figures->money, 4400, 3550, 1760, 400, 1700, 35, 2350, 2000, 175);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+
+	/* Five other days push D out of the four kept, P6 and P7 out of each;
+	 * D again is as above. */
+	static const char *const days[] = {"2026-09-05", "2026-08-01", "2026-07-01", "2026-06-01",
+	                                   "2026-05-01"};
+	for (size_t i = 0; i < sizeof days / sizeof days[0]; i++) {
+		Luoshi__V1__QueryFilter d = as_of(days[i]);
+		r = summary(f, f->s.admin_token, &d);
+		assert_string_equal(r->as_of, days[i]);
+		assert_int_equal(r->figures->projects, 6);
+		protobuf_c_message_free_unpacked(&r->base, NULL);
+	}
+	r = summary(f, f->s.admin_token, &q);
+	statuses_are(r->figures, 6, 3, 2, 1, 500);
+	money_is(r->figures->money, 4400, 3550, 1760, 400, 1700, 35, 2350, 2000, 175);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	lagging_p3_is(f);
 }
 
 /* ---- Compliance ------------------------------------------------------------------ */
@@ -1590,6 +1695,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_edge_cases, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_grouped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lagging, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_kept_figures, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_compliance, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_as_of, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scope, setup, teardown),
