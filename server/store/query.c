@@ -177,11 +177,17 @@ static const char SQL_SET[] =
     "p.settled_on FROM query_projects p WHERE " PROJECT_FILTER " AND " SRV_PROJECT_VISIBLE
     " ORDER BY p.id";
 
-/* Every project a query may count, for the copy kept in memory. */
+/* Every project a query may count, for the copy kept in memory; and those
+ * of a JSON list :ids, to bring it up to date. */
 static const char SQL_SET_ALL[] =
     "SELECT p.id, p.level, p.category, p.stage, coalesce(p.town_id, 0), p.lead_leader_id, "
     "p.lead_unit_id, p.monthly, p.start_day, p.finish_day, p.percent, p.period_last, "
     "p.settled_on FROM query_projects p WHERE p.archived = 0 ORDER BY p.id";
+static const char SQL_SET_IDS[] =
+    "SELECT p.id, p.level, p.category, p.stage, coalesce(p.town_id, 0), p.lead_leader_id, "
+    "p.lead_unit_id, p.monthly, p.start_day, p.finish_day, p.percent, p.period_last, "
+    "p.settled_on FROM query_projects p WHERE p.archived = 0 "
+    "AND p.id IN (SELECT value FROM json_each(:ids)) ORDER BY p.id";
 
 /* A year's figures up to a day (:sel, see month_column) and the previous
  * year's up to the same month and day (:psel), of every project with a
@@ -203,6 +209,17 @@ static const char SQL_SET_NODES[] =
     "WHERE done_date IS NULL AND due_date < :day "
     "UNION ALL SELECT project_id, due_date, id, name FROM nodes WHERE done_date > :day "
     "AND due_date < :day";
+
+/* The same, of the projects of a JSON list :ids. */
+static const char SQL_SET_NODES_IDS[] =
+    "SELECT n.project_id, n.due_date, n.id, n.name FROM json_each(:ids) j "
+    "JOIN nodes n ON n.project_id = j.value "
+    "WHERE n.due_date < :day AND (n.done_date IS NULL OR n.done_date > :day)";
+
+static const char SQL_SET_PROBLEMS_IDS[] =
+    "SELECT p.project_id, p.resolved_on IS NOT NULL AND p.resolved_on <= :day, "
+    "p.due_date IS NOT NULL AND p.due_date < :day FROM json_each(:ids) j "
+    "JOIN problems p ON p.project_id = j.value WHERE p.raised_on <= :day";
 
 static const char SQL_SET_PROBLEMS[] =
     "SELECT project_id, resolved_on IS NOT NULL AND resolved_on <= :day, "
@@ -357,14 +374,16 @@ void srv_store_query_set_free(srv_qset *set)
 }
 
 /* The overdue nodes of the set's projects into set->due (with their names),
- * each row's node_due pointing at its own. */
-static int set_nodes(srv_store *s, srv_qset *set, int32_t day, ls_status *st)
+ * each row's node_due pointing at its own: read for all projects, or only
+ * for those of the JSON list ids when it is not NULL. */
+static int set_nodes(srv_store *s, srv_qset *set, int32_t day, const char *ids, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_SET_NODES);
+	sqlite3_stmt *q = srv_stmt(s, ids ? SQL_SET_NODES_IDS : SQL_SET_NODES);
 	if (q == NULL)
 		return no_stmt(st);
 	char text[11];
 	bind_date(q, ":day", day, text);
+	bind_text(q, ":ids", ids);
 	due_pair *pairs = NULL;
 	arena names = {0};
 	size_t n = 0, cap = 0;
@@ -415,13 +434,14 @@ static int set_nodes(srv_store *s, srv_qset *set, int32_t day, ls_status *st)
 	return code;
 }
 
-static int set_problems(srv_store *s, srv_qset *set, int32_t day, ls_status *st)
+static int set_problems(srv_store *s, srv_qset *set, int32_t day, const char *ids, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_SET_PROBLEMS);
+	sqlite3_stmt *q = srv_stmt(s, ids ? SQL_SET_PROBLEMS_IDS : SQL_SET_PROBLEMS);
 	if (q == NULL)
 		return no_stmt(st);
 	char text[11];
 	bind_date(q, ":day", day, text);
+	bind_text(q, ":ids", ids);
 	int rc;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		ptrdiff_t i = find_id(&set->rows[0].id, set->n, sizeof set->rows[0],
@@ -454,9 +474,11 @@ static int last_project_id(srv_store *s, int64_t *out, ls_status *st)
 	return LS_OK;
 }
 
-/* Gathers the projects q (SQL_SET or SQL_SET_ALL, bound) gives into *out
- * with their figures on day. */
-static int gather_set(srv_store *s, sqlite3_stmt *q, int32_t day, srv_qset *out, ls_status *st)
+/* Gathers the projects q (SQL_SET, SQL_SET_ALL or SQL_SET_IDS, bound)
+ * gives into *out with their figures on day; ids is SQL_SET_IDS' list, or
+ * NULL. */
+static int gather_set(srv_store *s, sqlite3_stmt *q, int32_t day, const char *ids, srv_qset *out,
+                      ls_status *st)
 {
 	memset(out, 0, sizeof *out);
 	out->prev_day = previous_year_day(day);
@@ -510,9 +532,9 @@ static int gather_set(srv_store *s, sqlite3_stmt *q, int32_t day, srv_qset *out,
 	if (code == LS_OK && out->n > 0)
 		code = set_money(s, out, day, last_id, st);
 	if (code == LS_OK && out->n > 0)
-		code = set_nodes(s, out, day, st);
+		code = set_nodes(s, out, day, ids, st);
 	if (code == LS_OK && out->n > 0)
-		code = set_problems(s, out, day, st);
+		code = set_problems(s, out, day, ids, st);
 	if (code != LS_OK) {
 		srv_store_query_set_free(out);
 		return code;
@@ -552,9 +574,10 @@ typedef struct qc_day {
 } qc_day;
 
 struct srv_qcache {
-	/* Kept while these stay as they were. */
-	int64_t changes;
-	int64_t version;
+	/* Current up to query_dirty's seq (012_query_dirty.sql), as long as
+	 * nothing was rolled back since. */
+	bool started;
+	int64_t seq;
 	uint64_t rollbacks;
 	uint64_t tick;
 	qc_day days[QC_DAYS];
@@ -566,18 +589,28 @@ struct srv_qcache {
 	qc_name *units, *people;
 	size_t n_projects, n_units, n_people;
 	arena text;
+	size_t text_read; /* the arena's length when read whole */
 };
 
+/* Drops what is kept, not the point it is current to. */
 static void qcache_clear(struct srv_qcache *c)
 {
-	for (int i = 0; i < QC_DAYS; i++)
+	for (int i = 0; i < QC_DAYS; i++) {
 		srv_store_query_set_free(&c->days[i].set);
+		c->days[i].used = false;
+	}
 	free(c->parent);
 	free(c->projects);
 	free(c->units);
 	free(c->people);
 	free(c->text.p);
-	memset(c, 0, sizeof *c);
+	c->parent = NULL;
+	c->projects = NULL;
+	c->units = c->people = NULL;
+	c->n_parent = c->n_projects = c->n_units = c->n_people = 0;
+	c->have_units = c->have_details = false;
+	c->text = (arena){0};
+	c->text_read = 0;
 }
 
 void srv_qcache_free(struct srv_qcache *c)
@@ -588,10 +621,45 @@ void srv_qcache_free(struct srv_qcache *c)
 	free(c);
 }
 
-static const char SQL_DATA_VERSION[] = "PRAGMA data_version";
+static int qc_refresh(srv_store *s, struct srv_qcache *c, const int64_t *ids, size_t n,
+                      ls_status *st);
 
-/* The cache, emptied first when a row may have changed since it was
- * filled; NULL when out of memory. */
+static const char SQL_DIRTY_LAST[] = "SELECT coalesce(max(seq), 0) FROM query_dirty";
+static const char SQL_DIRTY_SINCE[] =
+    "SELECT project_id FROM query_dirty WHERE seq > ?1 ORDER BY project_id";
+
+/* The projects stamped after seq, ascending, into *out (malloc'd). */
+static int dirty_since(srv_store *s, int64_t seq, int64_t **out, size_t *n, ls_status *st)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *q = srv_stmt(s, SQL_DIRTY_SINCE);
+	if (q == NULL)
+		return no_stmt(st);
+	sqlite3_bind_int64(q, 1, seq);
+	size_t cap = 0;
+	int rc, code = LS_OK;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (!grow((void **)out, &cap, *n + 1, sizeof **out)) {
+			code = oom(st);
+			break;
+		}
+		(*out)[(*n)++] = sqlite3_column_int64(q, 0);
+	}
+	srv_stmt_done(q);
+	if (code == LS_OK && rc != SQLITE_DONE)
+		code = srv_store_error(s, rc, "read the projects changed", st);
+	if (code != LS_OK) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return code;
+}
+
+/* The cache, brought up to date first: the projects changed since it was
+ * filled gathered again, or everything dropped after a rollback or a
+ * change of the units or people. NULL when that fails (st says why). */
 static struct srv_qcache *qcache(srv_store *s, ls_status *st)
 {
 	struct srv_qcache *c = s->qcache;
@@ -599,23 +667,41 @@ static struct srv_qcache *qcache(srv_store *s, ls_status *st)
 		oom(st);
 		return NULL;
 	}
-	/* Commits by other connections (PRAGMA data_version); this one's rows. */
-	int64_t version = 0;
-	sqlite3_stmt *q = srv_stmt(s, SQL_DATA_VERSION);
+	sqlite3_stmt *q = srv_stmt(s, SQL_DIRTY_LAST);
 	if (q == NULL) {
 		no_stmt(st);
 		return NULL;
 	}
-	if (sqlite3_step(q) == SQLITE_ROW)
-		version = sqlite3_column_int64(q, 0);
+	int rc = sqlite3_step(q);
+	int64_t seq = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
 	srv_stmt_done(q);
-	int64_t changes = sqlite3_total_changes64(s->db);
-	if (c->changes != changes || c->version != version || c->rollbacks != s->rollbacks) {
-		qcache_clear(c);
-		c->changes = changes;
-		c->version = version;
-		c->rollbacks = s->rollbacks;
+	if (rc != SQLITE_ROW) {
+		srv_store_error(s, rc, "read the last change", st);
+		return NULL;
 	}
+	if (!c->started || c->rollbacks != s->rollbacks || seq < c->seq) {
+		qcache_clear(c);
+	} else if (seq > c->seq) {
+		int64_t *ids;
+		size_t n;
+		if (dirty_since(s, c->seq, &ids, &n, st) != LS_OK) {
+			qcache_clear(c);
+			c->started = false;
+			return NULL;
+		}
+		/* Project 0: a unit or a person, which every project reads. */
+		int code =
+		    n > 0 && ids[0] == 0 ? (qcache_clear(c), LS_OK) : qc_refresh(s, c, ids, n, st);
+		free(ids);
+		if (code != LS_OK) {
+			qcache_clear(c);
+			c->started = false;
+			return NULL;
+		}
+	}
+	c->started = true;
+	c->seq = seq;
+	c->rollbacks = s->rollbacks;
 	return c;
 }
 
@@ -697,7 +783,7 @@ static const srv_qset *qc_day_set(srv_store *s, struct srv_qcache *c, int32_t da
 		no_stmt(st);
 		return NULL;
 	}
-	if (gather_set(s, q, day, &slot->set, st) != LS_OK)
+	if (gather_set(s, q, day, NULL, &slot->set, st) != LS_OK)
 		return NULL;
 	slot->used = true;
 	slot->day = day;
@@ -705,15 +791,63 @@ static const srv_qset *qc_day_set(srv_store *s, struct srv_qcache *c, int32_t da
 	return &slot->set;
 }
 
+/* Sets made row by row from other sets: counted first, then filled. */
+typedef struct qc_build {
+	srv_qset *out;
+	size_t n, n_due, text; /* counted, or filled so far */
+} qc_build;
+
+/* Counts (fill false) or appends (fill true) row r of set from, with its
+ * overdue nodes and their names. */
+static void qc_take(qc_build *b, const srv_qproject *r, const srv_qset *from, bool fill)
+{
+	size_t first = r->status.n_nodes ? (size_t)(r->status.node_due - from->due) : 0;
+	if (!fill) {
+		b->n++;
+		b->n_due += r->status.n_nodes;
+		for (size_t k = 0; k < r->status.n_nodes; k++)
+			b->text += strlen(from->names + from->due_name[first + k]) + 1;
+		return;
+	}
+	srv_qset *out = b->out;
+	srv_qproject *o = &out->rows[out->n++];
+	*o = *r;
+	o->status.node_due = r->status.n_nodes ? &out->due[out->n_due] : NULL;
+	for (size_t k = 0; k < r->status.n_nodes; k++) {
+		const char *name = from->names + from->due_name[first + k];
+		size_t len = strlen(name) + 1;
+		memcpy(out->names + b->text, name, len);
+		out->due[out->n_due] = from->due[first + k];
+		out->due_name[out->n_due++] = (uint32_t)b->text;
+		b->text += len;
+	}
+}
+
+/* Allocates b->out for what b counted and starts filling it. */
+static int qc_alloc(qc_build *b, int32_t prev_day, ls_status *st)
+{
+	srv_qset *out = b->out;
+	memset(out, 0, sizeof *out);
+	out->prev_day = prev_day;
+	out->rows = malloc((b->n ? b->n : 1) * sizeof *out->rows);
+	out->due = malloc((b->n_due ? b->n_due : 1) * sizeof *out->due);
+	out->due_name = malloc((b->n_due ? b->n_due : 1) * sizeof *out->due_name);
+	out->names = malloc(b->text ? b->text : 1);
+	if (out->rows == NULL || out->due == NULL || out->due_name == NULL || out->names == NULL) {
+		srv_store_query_set_free(out);
+		return oom(st);
+	}
+	b->text = 0;
+	return LS_OK;
+}
+
 /* The rows of all that are under root (their lead unit or their town) and
  * pass f's level, category and stage, copied into *out. */
 static int qc_copy(const srv_qset *all, const bool *in, size_t n_in, const srv_query_filter *f,
                    srv_qset *out, ls_status *st)
 {
-	memset(out, 0, sizeof *out);
-	out->prev_day = all->prev_day;
-	size_t n = 0, n_due = 0, text = 0;
-	for (int pass = 0; pass < 2; pass++) {
+	qc_build b = {.out = out};
+	for (int fill = 0; fill < 2; fill++) {
 		for (size_t i = 0; i < all->n; i++) {
 			const srv_qproject *r = &all->rows[i];
 			bool under = (r->unit > 0 && (size_t)r->unit < n_in && in[r->unit]) ||
@@ -722,40 +856,60 @@ static int qc_copy(const srv_qset *all, const bool *in, size_t n_in, const srv_q
 			    (f->category && r->category != f->category) ||
 			    (f->stage && r->stage != f->stage))
 				continue;
-			size_t first =
-			    r->status.n_nodes ? (size_t)(r->status.node_due - all->due) : 0;
-			if (pass == 0) {
-				n++;
-				n_due += r->status.n_nodes;
-				for (size_t k = 0; k < r->status.n_nodes; k++)
-					text += strlen(all->names + all->due_name[first + k]) + 1;
-				continue;
-			}
-			srv_qproject *o = &out->rows[out->n++];
-			*o = *r;
-			o->status.node_due = r->status.n_nodes ? &out->due[out->n_due] : NULL;
-			for (size_t k = 0; k < r->status.n_nodes; k++) {
-				const char *name = all->names + all->due_name[first + k];
-				size_t len = strlen(name) + 1;
-				memcpy(out->names + text, name, len);
-				out->due[out->n_due] = all->due[first + k];
-				out->due_name[out->n_due++] = (uint32_t)text;
-				text += len;
-			}
+			qc_take(&b, r, all, fill);
 		}
-		if (pass == 0) {
-			out->rows = malloc((n ? n : 1) * sizeof *out->rows);
-			out->due = malloc((n_due ? n_due : 1) * sizeof *out->due);
-			out->due_name = malloc((n_due ? n_due : 1) * sizeof *out->due_name);
-			out->names = malloc(text ? text : 1);
-			if (out->rows == NULL || out->due == NULL || out->due_name == NULL ||
-			    out->names == NULL) {
-				srv_store_query_set_free(out);
-				return oom(st);
-			}
-			text = 0;
-		}
+		if (!fill && qc_alloc(&b, all->prev_day, st) != LS_OK)
+			return st->code;
 	}
+	return LS_OK;
+}
+
+/* kept with the rows of the n projects ids (ascending) replaced by their
+ * rows in fresh (gathered again; a project not there is gone), into *out. */
+static int qc_merge(const srv_qset *kept, const int64_t *ids, size_t n, const srv_qset *fresh,
+                    srv_qset *out, ls_status *st)
+{
+	qc_build b = {.out = out};
+	for (int fill = 0; fill < 2; fill++) {
+		size_t i = 0, j = 0, k = 0;
+		while (i < kept->n || j < fresh->n) {
+			if (i < kept->n) {
+				while (k < n && ids[k] < kept->rows[i].id)
+					k++;
+				if (k < n && ids[k] == kept->rows[i].id) {
+					i++;
+					continue;
+				}
+			}
+			if (j < fresh->n && (i == kept->n || fresh->rows[j].id < kept->rows[i].id))
+				qc_take(&b, &fresh->rows[j++], fresh, fill);
+			else
+				qc_take(&b, &kept->rows[i++], kept, fill);
+		}
+		if (!fill && qc_alloc(&b, kept->prev_day, st) != LS_OK)
+			return st->code;
+	}
+	return LS_OK;
+}
+
+/* Brings the kept day d up to date for the n projects ids (ascending,
+ * JSON list json). */
+static int qc_day_refresh(srv_store *s, qc_day *d, const int64_t *ids, size_t n, const char *json,
+                          ls_status *st)
+{
+	sqlite3_stmt *q = srv_stmt(s, SQL_SET_IDS);
+	if (q == NULL)
+		return no_stmt(st);
+	bind_text(q, ":ids", json);
+	srv_qset fresh, merged;
+	if (gather_set(s, q, d->day, json, &fresh, st) != LS_OK)
+		return st->code;
+	int code = qc_merge(&d->set, ids, n, &fresh, &merged, st);
+	srv_store_query_set_free(&fresh);
+	if (code != LS_OK)
+		return code;
+	srv_store_query_set_free(&d->set);
+	d->set = merged;
 	return LS_OK;
 }
 
@@ -791,7 +945,7 @@ int srv_store_query_set(srv_store *s, const srv_scope *sc, const srv_query_filte
 	if (q == NULL)
 		return no_stmt(st);
 	bind_filter(q, sc, f);
-	return gather_set(s, q, f->as_of, out, st);
+	return gather_set(s, q, f->as_of, NULL, out, st);
 }
 
 /* ---- names and details ---------------------------------------------------------- */
@@ -911,6 +1065,10 @@ static const char SQL_QC_PROJECTS[] =
     "SELECT p.id, p.code, p.name, p.level, coalesce(p.town_id, 0), p.lead_leader_id, "
     "p.lead_unit_id, coalesce(q.period, '') FROM projects p "
     "LEFT JOIN query_projects q ON q.id = p.id ORDER BY p.id";
+static const char SQL_QC_PROJECTS_IDS[] =
+    "SELECT p.id, p.code, p.name, p.level, coalesce(p.town_id, 0), p.lead_leader_id, "
+    "p.lead_unit_id, coalesce(q.period, '') FROM json_each(?1) j JOIN projects p "
+    "ON p.id = j.value LEFT JOIN query_projects q ON q.id = p.id ORDER BY p.id";
 static const char SQL_QC_UNIT_NAMES[] = "SELECT id, code, name FROM units ORDER BY id";
 static const char SQL_QC_PEOPLE[] = "SELECT id, code, name FROM people ORDER BY id";
 
@@ -943,25 +1101,19 @@ static int qc_names(srv_store *s, arena *text, const char *sql, qc_name **out, s
 	return code;
 }
 
-/* What Lagging says of every project, read on the first call. */
-static int qc_details(srv_store *s, struct srv_qcache *c, ls_status *st)
+/* Reads the rows of q (SQL_QC_PROJECTS or SQL_QC_PROJECTS_IDS, bound) into
+ * *out, their texts into c's arena. */
+static int qc_read_projects(srv_store *s, struct srv_qcache *c, sqlite3_stmt *q, qc_project **out,
+                            size_t *n, ls_status *st)
 {
-	if (c->have_details)
-		return LS_OK;
-	if (qc_names(s, &c->text, SQL_QC_UNIT_NAMES, &c->units, &c->n_units, st) != LS_OK ||
-	    qc_names(s, &c->text, SQL_QC_PEOPLE, &c->people, &c->n_people, st) != LS_OK)
-		return st->code;
-	sqlite3_stmt *q = srv_stmt(s, SQL_QC_PROJECTS);
-	if (q == NULL)
-		return no_stmt(st);
 	size_t cap = 0;
 	int rc, code = LS_OK;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		if (!grow((void **)&c->projects, &cap, c->n_projects + 1, sizeof *c->projects)) {
+		if (!grow((void **)out, &cap, *n + 1, sizeof **out)) {
 			code = oom(st);
 			break;
 		}
-		qc_project *p = &c->projects[c->n_projects];
+		qc_project *p = &(*out)[*n];
 		p->id = sqlite3_column_int64(q, 0);
 		p->town = sqlite3_column_int64(q, 4);
 		p->leader = sqlite3_column_int64(q, 5);
@@ -973,12 +1125,117 @@ static int qc_details(srv_store *s, struct srv_qcache *c, ls_status *st)
 			code = oom(st);
 			break;
 		}
-		c->n_projects++;
+		(*n)++;
 	}
 	srv_stmt_done(q);
 	if (code == LS_OK && rc != SQLITE_DONE)
 		code = srv_store_error(s, rc, "read project details", st);
-	c->have_details = code == LS_OK;
+	return code;
+}
+
+static void qc_details_drop(struct srv_qcache *c)
+{
+	free(c->projects);
+	free(c->units);
+	free(c->people);
+	free(c->text.p);
+	c->projects = NULL;
+	c->units = c->people = NULL;
+	c->n_projects = c->n_units = c->n_people = 0;
+	c->text = (arena){0};
+	c->text_read = 0;
+	c->have_details = false;
+}
+
+/* What Lagging says of every project, read on the first call. */
+static int qc_details(srv_store *s, struct srv_qcache *c, ls_status *st)
+{
+	if (c->have_details)
+		return LS_OK;
+	sqlite3_stmt *q;
+	if (qc_names(s, &c->text, SQL_QC_UNIT_NAMES, &c->units, &c->n_units, st) != LS_OK ||
+	    qc_names(s, &c->text, SQL_QC_PEOPLE, &c->people, &c->n_people, st) != LS_OK ||
+	    ((q = srv_stmt(s, SQL_QC_PROJECTS)) == NULL && no_stmt(st)) ||
+	    qc_read_projects(s, c, q, &c->projects, &c->n_projects, st) != LS_OK) {
+		qc_details_drop(c);
+		return st->code;
+	}
+	c->have_details = true;
+	c->text_read = c->text.len;
+	return LS_OK;
+}
+
+/* Brings the kept details up to date for the n projects ids (ascending,
+ * JSON list json); drops them instead once the texts replaced outweigh
+ * those read. */
+static int qc_details_refresh(srv_store *s, struct srv_qcache *c, const int64_t *ids, size_t n,
+                              const char *json, ls_status *st)
+{
+	if (c->text.len > 2 * c->text_read + (1u << 20)) {
+		qc_details_drop(c);
+		return LS_OK;
+	}
+	sqlite3_stmt *q = srv_stmt(s, SQL_QC_PROJECTS_IDS);
+	if (q == NULL)
+		return no_stmt(st);
+	sqlite3_bind_text(q, 1, json, -1, SQLITE_STATIC);
+	qc_project *fresh = NULL, *merged = NULL;
+	size_t n_fresh = 0, m = 0;
+	if (qc_read_projects(s, c, q, &fresh, &n_fresh, st) != LS_OK ||
+	    (merged = malloc((c->n_projects + n_fresh + 1) * sizeof *merged)) == NULL) {
+		free(fresh);
+		return st->code != LS_OK ? st->code : oom(st);
+	}
+	size_t i = 0, j = 0, k = 0;
+	while (i < c->n_projects || j < n_fresh) {
+		if (i < c->n_projects) {
+			while (k < n && ids[k] < c->projects[i].id)
+				k++;
+			if (k < n && ids[k] == c->projects[i].id) {
+				i++;
+				continue;
+			}
+		}
+		if (j < n_fresh && (i == c->n_projects || fresh[j].id < c->projects[i].id))
+			merged[m++] = fresh[j++];
+		else
+			merged[m++] = c->projects[i++];
+	}
+	free(fresh);
+	free(c->projects);
+	c->projects = merged;
+	c->n_projects = m;
+	return LS_OK;
+}
+
+/* Brings everything kept up to date for the n projects ids (ascending,
+ * none of them 0): gathered again, or, when they are many, dropped to be
+ * read whole when next asked for. */
+static int qc_refresh(srv_store *s, struct srv_qcache *c, const int64_t *ids, size_t n,
+                      ls_status *st)
+{
+	char *json = json_ids(ids, n);
+	if (json == NULL)
+		return oom(st);
+	int code = LS_OK;
+	for (int i = 0; i < QC_DAYS && code == LS_OK; i++) {
+		qc_day *d = &c->days[i];
+		if (!d->used)
+			continue;
+		if (n * 8 > d->set.n) {
+			srv_store_query_set_free(&d->set);
+			d->used = false;
+		} else {
+			code = qc_day_refresh(s, d, ids, n, json, st);
+		}
+	}
+	if (code == LS_OK && c->have_details) {
+		if (n * 8 > c->n_projects)
+			qc_details_drop(c);
+		else
+			code = qc_details_refresh(s, c, ids, n, json, st);
+	}
+	free(json);
 	return code;
 }
 

@@ -10,10 +10,12 @@
  * warm up, then --runs calls each; prints the median, the fastest and the
  * slowest, the median time the client took to decode the answer (part of
  * the call's), the CPU time luoshid's threads spent per call, and the size
- * of the answer. Each query is timed twice: on the unchanged database,
- * where luoshid answers the office's queries from the figures it keeps in
- * memory, and "fresh", each call after another connection commits a
- * change, so that luoshid reads them from the database again. A benchmark, not a test: it checks
+ * of the answer. Each query is timed three times: on the unchanged
+ * database, where luoshid answers the office's queries from the figures it
+ * keeps in memory; "one changed", each call after another connection
+ * changes one project, which luoshid gathers again before answering; and
+ * "fresh", each call after a unit changes, so that luoshid reads
+ * everything from the database again. A benchmark, not a test: it checks
  * only that the calls succeed.
  *
  *   query_bench [--luoshid PATH] [--projects N] [--runs R] [--keep DIR]
@@ -345,19 +347,27 @@ typedef struct query {
 	const ProtobufCMessage *req;
 } query;
 
-/* A commit by another connection, which tells luoshid that what it keeps
- * of the figures may be out of date: the next query reads the database. */
-static void touch(sqlite3 *db)
+/* What changes before each run: nothing; one project (another connection
+ * rewrites a project's row, and luoshid gathers that project again); a
+ * unit (everything is read again). */
+enum { KEPT, ONE_CHANGED, FRESH };
+
+static void touch(sqlite3 *db, int how)
 {
+	static const char *const sql[] = {
+	    [ONE_CHANGED] = "UPDATE projects SET name = name WHERE id = "
+	                    "(SELECT id FROM projects ORDER BY random() LIMIT 1)",
+	    [FRESH] = "UPDATE units SET name = name WHERE id = (SELECT min(id) FROM units)",
+	};
 	char *err = NULL;
-	if (sqlite3_exec(db, "UPDATE units SET name = name WHERE id = (SELECT min(id) FROM units)",
-	                 NULL, NULL, &err) != SQLITE_OK)
+	if (how != KEPT && sqlite3_exec(db, sql[how], NULL, NULL, &err) != SQLITE_OK)
 		die("touch the database: %s", err ? err : "?");
 }
 
 /* Times q: the call until its answer's bytes are in, and the decoding of
- * them, each run after a commit by db when db is not NULL. */
-static void time_query(luoshi_client *c, pid_t server, const query *q, int runs, sqlite3 *db)
+ * them, each run after db changes what how says. */
+static void time_query(luoshi_client *c, pid_t server, const query *q, int runs, sqlite3 *db,
+                       int how)
 {
 	uint64_t t[MAX_RUNS], dec[MAX_RUNS];
 	size_t bytes = 0;
@@ -370,8 +380,7 @@ static void time_query(luoshi_client *c, pid_t server, const query *q, int runs,
 	for (int r = -1; r < runs; r++) {
 		if (r == 0)
 			cpu0 = process_cpu_ns(server);
-		if (db != NULL)
-			touch(db);
+		touch(db, how);
 		ls_status st;
 		uint8_t *out;
 		size_t out_len;
@@ -398,8 +407,10 @@ static void time_query(luoshi_client *c, pid_t server, const query *q, int runs,
 	qsort(t, (size_t)runs, sizeof t[0], cmp_u64);
 	qsort(dec, (size_t)runs, sizeof dec[0], cmp_u64);
 	char name[64];
-	snprintf(name, sizeof name, "%s%s", q->name, db ? " (fresh)" : "");
-	printf("%-24s median %7.2f ms   min %7.2f   max %7.2f   of which decoding %6.2f   "
+	static const char *const suffix[] = {
+	    [KEPT] = "", [ONE_CHANGED] = " (one changed)", [FRESH] = " (fresh)"};
+	snprintf(name, sizeof name, "%s%s", q->name, suffix[how]);
+	printf("%-32s median %7.2f ms   min %7.2f   max %7.2f   of which decoding %6.2f   "
 	       "luoshid CPU %7.2f ms/call   answer %zu bytes\n",
 	       name, (double)t[runs / 2] / 1e6, (double)t[0] / 1e6, (double)t[runs - 1] / 1e6,
 	       (double)dec[runs / 2] / 1e6, (double)cpu / 1e6 / runs, bytes);
@@ -510,21 +521,21 @@ int main(int argc, char **argv)
 	    {"Summary", "/luoshi.v1.QueryService/Summary", &summary.base},
 	    {"Grouped(town)", "/luoshi.v1.QueryService/Grouped", &grouped.base},
 	    {"Lagging", "/luoshi.v1.QueryService/Lagging", &lagging.base},
-	    {"Summary(1 town)", "/luoshi.v1.QueryService/Summary", &town_summary.base},
+	    {"Summary(one town)", "/luoshi.v1.QueryService/Summary", &town_summary.base},
 	};
 	printf("%d runs each after one to warm up, as of today, the admin's whole scope; the\n"
-	       "median is of the whole call, the answer decoded by the client included; (fresh):\n"
-	       "each run after another connection commits, so that luoshid reads everything\n"
-	       "again instead of answering from the figures it keeps:\n",
+	       "median is of the whole call, the answer decoded by the client included.\n"
+	       "(one changed): each run after another connection changes one project, which\n"
+	       "luoshid gathers again; (fresh): after it changes a unit, so that luoshid reads\n"
+	       "everything again instead of answering from the figures it keeps:\n",
 	       runs);
 	sqlite3 *db_touch;
 	if (sqlite3_open(db, &db_touch) != SQLITE_OK)
 		die("open %s: %s", db, sqlite3_errmsg(db_touch));
 	sqlite3_busy_timeout(db_touch, 10000);
-	for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++)
-		time_query(client, server, &queries[i], runs, NULL);
-	for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++)
-		time_query(client, server, &queries[i], runs, db_touch);
+	for (int how = KEPT; how <= FRESH; how++)
+		for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++)
+			time_query(client, server, &queries[i], runs, db_touch, how);
 	sqlite3_close(db_touch);
 	luoshi_client_close(client);
 	stop_server(server);

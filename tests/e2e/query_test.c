@@ -820,11 +820,13 @@ static void lagging_p3_is(const fx *f)
 	protobuf_c_message_free_unpacked(&r->base, NULL);
 }
 
-/* The office's queries are answered from figures luoshid keeps in memory
- * while nothing changes: they must change with a write through the RPC,
- * with a commit by another connection, and stay right when days are
- * evicted. One project's details come from the database before the
- * office's Lagging and from memory after it: the same either way. */
+/* The office's queries are answered from figures luoshid keeps in memory,
+ * brought up to date project by project: they must change with a write
+ * through the RPC and with every kind of change made by another connection
+ * (a project archived, renamed or back; a problem resolved; a node done; a
+ * unit renamed), and stay right when days are evicted. One project's
+ * details come from the database before the office's Lagging and from
+ * memory after it: the same either way. */
 static void test_kept_figures(void **state)
 {
 	fx *f = *state;
@@ -883,6 +885,55 @@ static void test_kept_figures(void **state)
 	money_is(r->figures->money, 4400, 3550, 1760, 400, 1700, 35, 2350, 2000, 175);
 	protobuf_c_message_free_unpacked(&r->base, NULL);
 	lagging_p3_is(f);
+
+	/* A problem of P1 resolved on 10-10 by another connection: Q2 (open,
+	 * overdue) resolved by D: raised 7, resolved 4, open 3, overdue 1
+	 * (Q4), 4/7 = 571. P7 back from the archive: 7 projects, 4 on track,
+	 * completed 1770 of 4400 (402), growth 1770/1700 - 1 = 41. */
+	db_exec(&f->s, "UPDATE problems SET status = 'resolved', resolved_at = "
+	               "'2026-10-10T10:00:00+08:00', resolved_on = '2026-10-10' WHERE id = 2;"
+	               "UPDATE projects SET archived = 0 WHERE code = 'P7'");
+	r = summary(f, f->s.admin_token, &q);
+	statuses_are(r->figures, 7, 4, 2, 1, 571);
+	money_is(r->figures->money, 4400, 3550, 1770, 402, 1700, 41, 2350, 2000, 175);
+	problems_are(r->figures->problems, 7, 4, 3, 1, 571);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+
+	/* P3 renamed after the office's Lagging has read every project's
+	 * details: its next Lagging gives the new name. Then its node
+	 * 主体完工 done on 09-28, before its due day: P3, 6 behind and not
+	 * silent, is on track, leaving P5 and P8 (5 of 7 on track: 714). */
+	l = (Luoshi__V1__LaggingResponse *)call_as(f, f->s.admin_token, M_LAGGING, &lreq.base,
+	                                           LS_OK, NULL);
+	assert_int_equal(l->n_projects, 3);
+	assert_string_equal(l->projects[2]->status->project_name, "鄞城大道");
+	protobuf_c_message_free_unpacked(&l->base, NULL);
+	db_exec(&f->s, "UPDATE projects SET name = '鄞城大道一期' WHERE code = 'P3'");
+	l = (Luoshi__V1__LaggingResponse *)call_as(f, f->s.admin_token, M_LAGGING, &lreq.base,
+	                                           LS_OK, NULL);
+	assert_int_equal(l->n_projects, 3);
+	assert_string_equal(l->projects[2]->status->project_code, "P3");
+	assert_string_equal(l->projects[2]->status->project_name, "鄞城大道一期");
+	assert_string_equal(l->projects[2]->town_name, "五乡镇");
+	protobuf_c_message_free_unpacked(&l->base, NULL);
+	db_exec(&f->s, "UPDATE nodes SET done_date = '2026-09-28' WHERE id = 4");
+	l = (Luoshi__V1__LaggingResponse *)call_as(f, f->s.admin_token, M_LAGGING, &lreq.base,
+	                                           LS_OK, NULL);
+	assert_int_equal(l->n_projects, 2);
+	assert_string_equal(l->projects[0]->status->project_code, "P5");
+	assert_string_equal(l->projects[1]->status->project_code, "P8");
+	protobuf_c_message_free_unpacked(&l->base, NULL);
+	r = summary(f, f->s.admin_token, &q);
+	statuses_are(r->figures, 7, 5, 1, 1, 714);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+
+	/* A town renamed (a unit: everything is read again). */
+	db_exec(&f->s, "UPDATE units SET name = '五乡' WHERE code = 'WX'");
+	l = (Luoshi__V1__LaggingResponse *)call_as(f, f->s.admin_token, M_LAGGING, &lreq.base,
+	                                           LS_OK, NULL);
+	assert_int_equal(l->n_projects, 2);
+	assert_string_equal(l->projects[1]->town_name, "五乡");
+	protobuf_c_message_free_unpacked(&l->base, NULL);
 }
 
 /* ---- Compliance ------------------------------------------------------------------ */
