@@ -558,7 +558,7 @@ static void *relay_one(void *arg)
 	if (nng_req0_open(&back) == 0) {
 		void *answer = NULL;
 		size_t alen = 0;
-		nng_socket_set_ms(back, NNG_OPT_RECVTIMEO, 10000);
+		nng_socket_set_ms(back, NNG_OPT_RECVTIMEO, 10000 * e2e_timeout_scale());
 		if (nng_dial(back, r->server, NULL, 0) == 0 && nng_send(back, msg, len, 0) == 0 &&
 		    nng_recv(back, &answer, &alen, NNG_FLAG_ALLOC) == 0) {
 			r->forwarded = 1;
@@ -582,8 +582,12 @@ static void test_answer_lost(void **state)
 	assert_int_equal(pthread_create(&th, NULL, relay_one, &r), 0);
 
 	/* No answer within the deadline: the request may have arrived, so it
-	 * is queued under the key it was sent with. */
-	const char *args[] = {"--timeout", "300",    "update",     "submit",     "--project",
+	 * is queued under the key it was sent with. The deadline is long
+	 * enough for the server to write the update before it passes (scaled
+	 * where the server runs slowly, under valgrind). */
+	char timeout[16];
+	snprintf(timeout, sizeof timeout, "%d", 300 * e2e_timeout_scale());
+	const char *args[] = {"--timeout", timeout,  "update",     "submit",     "--project",
 	                      "P1",        "--week", "2026-W20",   "--invested", "20",
 	                      "--percent", "5",      "--progress", "桩基施工",   NULL};
 	e2e_run run;
