@@ -841,22 +841,61 @@ static int qc_alloc(qc_build *b, int32_t prev_day, ls_status *st)
 	return LS_OK;
 }
 
-/* The rows of all that are under root (their lead unit or their town) and
- * pass f's level, category and stage, copied into *out. */
-static int qc_copy(const srv_qset *all, const bool *in, size_t n_in, const srv_query_filter *f,
-                   srv_qset *out, ls_status *st)
+/* Which rows of a kept set a query takes: SRV_PROJECT_VISIBLE and
+ * PROJECT_FILTER in C, for the scopes and filters they apply to (see
+ * kept_answers). The subtrees are in[u] arrays of qc_subtree, NULL when not
+ * asked for. */
+typedef struct qc_filter {
+	const srv_scope *sc;
+	const srv_query_filter *f;
+	const bool *scope_units; /* ALL: the root's subtree; TOWN: the unit's */
+	const bool *towns;       /* f->town's subtree */
+	size_t n;                /* the length of both */
+} qc_filter;
+
+static bool qc_in(const bool *in, size_t n, int64_t unit)
+{
+	return unit > 0 && (size_t)unit < n && in[unit];
+}
+
+static bool qc_takes(const qc_filter *q, const srv_qproject *r)
+{
+	const srv_query_filter *f = q->f;
+	switch (q->sc->mode) {
+	case SRV_SCOPE_ALL:
+		if (!qc_in(q->scope_units, q->n, r->unit) && !qc_in(q->scope_units, q->n, r->town))
+			return false;
+		break;
+	case SRV_SCOPE_TOWN:
+		if (!qc_in(q->scope_units, q->n, r->town))
+			return false;
+		break;
+	default:
+		return false;
+	}
+	return (!f->level || r->level == f->level) &&
+	       (!f->category || r->category == f->category) &&
+	       (!f->stage || r->stage == f->stage) &&
+	       (!f->town || qc_in(q->towns, q->n, r->town)) &&
+	       (!f->leader || r->leader == f->leader) && (!f->project || r->id == f->project);
+}
+
+/* The rows of all that q takes, copied into *out. */
+static int qc_copy(const srv_qset *all, const qc_filter *q, srv_qset *out, ls_status *st)
 {
 	qc_build b = {.out = out};
 	for (int fill = 0; fill < 2; fill++) {
-		for (size_t i = 0; i < all->n; i++) {
-			const srv_qproject *r = &all->rows[i];
-			bool under = (r->unit > 0 && (size_t)r->unit < n_in && in[r->unit]) ||
-			             (r->town > 0 && (size_t)r->town < n_in && in[r->town]);
-			if (!under || (f->level && r->level != f->level) ||
-			    (f->category && r->category != f->category) ||
-			    (f->stage && r->stage != f->stage))
-				continue;
-			qc_take(&b, r, all, fill);
+		if (q->f->project != 0) {
+			/* One project: found, not walked to. */
+			ptrdiff_t i = all->n ? find_id(&all->rows[0].id, all->n,
+			                               sizeof all->rows[0], q->f->project)
+			                     : -1;
+			if (i >= 0 && qc_takes(q, &all->rows[i]))
+				qc_take(&b, &all->rows[i], all, fill);
+		} else {
+			for (size_t i = 0; i < all->n; i++)
+				if (qc_takes(q, &all->rows[i]))
+					qc_take(&b, &all->rows[i], all, fill);
 		}
 		if (!fill && qc_alloc(&b, all->prev_day, st) != LS_OK)
 			return st->code;
@@ -892,6 +931,47 @@ static int qc_merge(const srv_qset *kept, const int64_t *ids, size_t n, const sr
 	return LS_OK;
 }
 
+/* The row of project id in set, or NULL. */
+static srv_qproject *qc_row(const srv_qset *set, int64_t id)
+{
+	ptrdiff_t i = set->n ? find_id(&set->rows[0].id, set->n, sizeof set->rows[0], id) : -1;
+	return i < 0 ? NULL : &set->rows[i];
+}
+
+/* Brings kept up to date for the n projects ids (ascending) from fresh
+ * (their rows now) in place, when that changes no row's place or size:
+ * every one of them still there, none come or gone, each with the same
+ * overdue nodes by name (their due dates are copied). False, changing
+ * nothing, otherwise. */
+static bool qc_patch(srv_qset *kept, const int64_t *ids, size_t n, const srv_qset *fresh)
+{
+	if (fresh->n != n)
+		return false;
+	for (size_t j = 0; j < n; j++) {
+		const srv_qproject *f = &fresh->rows[j];
+		const srv_qproject *k = qc_row(kept, f->id);
+		if (f->id != ids[j] || k == NULL || k->status.n_nodes != f->status.n_nodes)
+			return false;
+		size_t kf = k->status.n_nodes ? (size_t)(k->status.node_due - kept->due) : 0;
+		size_t ff = f->status.n_nodes ? (size_t)(f->status.node_due - fresh->due) : 0;
+		for (size_t x = 0; x < f->status.n_nodes; x++)
+			if (strcmp(kept->names + kept->due_name[kf + x],
+			           fresh->names + fresh->due_name[ff + x]) != 0)
+				return false;
+	}
+	for (size_t j = 0; j < n; j++) {
+		const srv_qproject *f = &fresh->rows[j];
+		srv_qproject *k = qc_row(kept, f->id);
+		size_t kf = k->status.n_nodes ? (size_t)(k->status.node_due - kept->due) : 0;
+		size_t ff = f->status.n_nodes ? (size_t)(f->status.node_due - fresh->due) : 0;
+		for (size_t x = 0; x < f->status.n_nodes; x++)
+			kept->due[kf + x] = fresh->due[ff + x];
+		*k = *f;
+		k->status.node_due = f->status.n_nodes ? &kept->due[kf] : NULL;
+	}
+	return true;
+}
+
 /* Brings the kept day d up to date for the n projects ids (ascending,
  * JSON list json). */
 static int qc_day_refresh(srv_store *s, qc_day *d, const int64_t *ids, size_t n, const char *json,
@@ -904,6 +984,10 @@ static int qc_day_refresh(srv_store *s, qc_day *d, const int64_t *ids, size_t n,
 	srv_qset fresh, merged;
 	if (gather_set(s, q, d->day, json, &fresh, st) != LS_OK)
 		return st->code;
+	if (qc_patch(&d->set, ids, n, &fresh)) {
+		srv_store_query_set_free(&fresh);
+		return LS_OK;
+	}
 	int code = qc_merge(&d->set, ids, n, &fresh, &merged, st);
 	srv_store_query_set_free(&fresh);
 	if (code != LS_OK)
@@ -913,33 +997,54 @@ static int qc_day_refresh(srv_store *s, qc_day *d, const int64_t *ids, size_t n,
 	return LS_OK;
 }
 
-/* True when the kept copy answers sc and f: every project of an office,
- * filtered by no more than level, category and stage. */
-static bool wide(const srv_scope *sc, const srv_query_filter *f)
+/* True when the kept copy answers sc and f: an office's projects or a
+ * town's, filtered by anything but a unit (which asks for the
+ * contributors, as a department's scope asks for nodes and tasks too). */
+static bool kept_answers(const srv_scope *sc, const srv_query_filter *f)
 {
-	return sc->mode == SRV_SCOPE_ALL && f->town == 0 && f->leader == 0 && f->unit == 0 &&
-	       f->project == 0;
+	return (sc->mode == SRV_SCOPE_ALL || sc->mode == SRV_SCOPE_TOWN) && f->unit == 0;
+}
+
+/* Answers sc and f from the kept copy of f->as_of into *out; *done false
+ * when the units are too many to keep (read the database instead). */
+static int query_kept(srv_store *s, const srv_scope *sc, const srv_query_filter *f, srv_qset *out,
+                      bool *done, ls_status *st)
+{
+	*done = false;
+	struct srv_qcache *c = qcache(s, st);
+	if (c == NULL || qc_units(s, c, st) != LS_OK)
+		return st->code;
+	if (c->parent == NULL)
+		return LS_OK;
+	const srv_qset *all = qc_day_set(s, c, f->as_of, st);
+	if (all == NULL)
+		return st->code;
+	qc_filter q = {.sc = sc, .f = f, .n = c->n_parent};
+	bool *scope = NULL, *towns = NULL;
+	if ((scope = qc_subtree(c, sc->mode == SRV_SCOPE_ALL ? sc->root : sc->unit)) == NULL)
+		return oom(st);
+	if (f->town != 0 && (towns = qc_subtree(c, f->town)) == NULL) {
+		free(scope);
+		return oom(st);
+	}
+	q.scope_units = scope;
+	q.towns = towns;
+	int code = qc_copy(all, &q, out, st);
+	free(scope);
+	free(towns);
+	*done = code == LS_OK;
+	return code;
 }
 
 int srv_store_query_set(srv_store *s, const srv_scope *sc, const srv_query_filter *f, srv_qset *out,
                         ls_status *st)
 {
 	memset(out, 0, sizeof *out);
-	if (wide(sc, f)) {
-		struct srv_qcache *c = qcache(s, st);
-		if (c == NULL || qc_units(s, c, st) != LS_OK)
-			return st->code;
-		if (c->parent != NULL) {
-			const srv_qset *all = qc_day_set(s, c, f->as_of, st);
-			if (all == NULL)
-				return st->code;
-			bool *in = qc_subtree(c, sc->root);
-			if (in == NULL)
-				return oom(st);
-			int code = qc_copy(all, in, c->n_parent, f, out, st);
-			free(in);
+	if (kept_answers(sc, f)) {
+		bool done;
+		int code = query_kept(s, sc, f, out, &done, st);
+		if (code != LS_OK || done)
 			return code;
-		}
 	}
 	sqlite3_stmt *q = srv_stmt(s, SQL_SET);
 	if (q == NULL)

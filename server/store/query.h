@@ -76,12 +76,13 @@ typedef struct srv_qset {
 /* Gathers the projects sc may read that pass f, with their figures on
  * f->as_of, into *out (free it with srv_store_query_set_free).
  *
- * A query over all the projects of an office (scope SRV_SCOPE_ALL, no
- * filter but level, category and stage) is answered from a copy of every
- * project's figures on that day kept in memory, gathered by the first such
- * query of the day and kept until a row is written, a transaction or
- * savepoint is rolled back, or another connection commits; at most four
- * days are kept. Narrower queries read the database each time. */
+ * A query in an office's or a town's scope, with no unit filter, is
+ * answered from a copy of every unarchived project's figures on that day
+ * kept in memory (at most four days), gathered whole by the first such
+ * query of the day; before each answer the projects changed since
+ * (query_dirty, 012_query_dirty.sql) are gathered again, and a rollback or
+ * a change of the units or people drops the copy. A department's scope or a
+ * unit filter reads the database each time. */
 int srv_store_query_set(srv_store *s, const srv_scope *sc, const srv_query_filter *f, srv_qset *out,
                         ls_status *st);
 

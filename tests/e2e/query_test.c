@@ -916,6 +916,16 @@ static void test_kept_figures(void **state)
 	assert_string_equal(l->projects[2]->status->project_name, "鄞城大道一期");
 	assert_string_equal(l->projects[2]->town_name, "五乡镇");
 	protobuf_c_message_free_unpacked(&l->base, NULL);
+	/* Its node's due day moved to 09-20: 25 days overdue on D. */
+	db_exec(&f->s, "UPDATE nodes SET due_date = '2026-09-20' WHERE id = 4");
+	l = (Luoshi__V1__LaggingResponse *)call_as(f, f->s.admin_token, M_LAGGING, &lreq.base,
+	                                           LS_OK, NULL);
+	assert_int_equal(l->n_projects, 3);
+	assert_string_equal(l->projects[2]->status->project_code, "P3");
+	assert_int_equal(l->projects[2]->status->max_days_overdue, 25);
+	assert_string_equal(l->projects[2]->overdue_nodes[0]->due_date, "2026-09-20");
+	assert_int_equal(l->projects[2]->overdue_nodes[0]->days, 25);
+	protobuf_c_message_free_unpacked(&l->base, NULL);
 	db_exec(&f->s, "UPDATE nodes SET done_date = '2026-09-28' WHERE id = 4");
 	l = (Luoshi__V1__LaggingResponse *)call_as(f, f->s.admin_token, M_LAGGING, &lreq.base,
 	                                           LS_OK, NULL);
