@@ -1314,8 +1314,8 @@ static int qc_details_refresh(srv_store *s, struct srv_qcache *c, const int64_t 
 }
 
 /* Brings everything kept up to date for the n projects ids (ascending,
- * none of them 0): gathered again, or, when they are many, dropped to be
- * read whole when next asked for. */
+ * none of them 0): gathered again, or, when they are more than an eighth
+ * of a big set, dropped to be read whole when next asked for. */
 static int qc_refresh(srv_store *s, struct srv_qcache *c, const int64_t *ids, size_t n,
                       ls_status *st)
 {
@@ -1327,7 +1327,7 @@ static int qc_refresh(srv_store *s, struct srv_qcache *c, const int64_t *ids, si
 		qc_day *d = &c->days[i];
 		if (!d->used)
 			continue;
-		if (n * 8 > d->set.n) {
+		if (n * 8 > d->set.n + 64) {
 			srv_store_query_set_free(&d->set);
 			d->used = false;
 		} else {
@@ -1335,7 +1335,7 @@ static int qc_refresh(srv_store *s, struct srv_qcache *c, const int64_t *ids, si
 		}
 	}
 	if (code == LS_OK && c->have_details) {
-		if (n * 8 > c->n_projects)
+		if (n * 8 > c->n_projects + 64)
 			qc_details_drop(c);
 		else
 			code = qc_details_refresh(s, c, ids, n, json, st);

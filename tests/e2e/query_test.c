@@ -946,6 +946,165 @@ static void test_kept_figures(void **state)
 	protobuf_c_message_free_unpacked(&l->base, NULL);
 }
 
+/* The packed answers of the queries the kept copy serves, concatenated:
+ * the office's Summary on two days, Grouped by town and by leader, Lagging;
+ * the town's Summary and Lagging; one project's Summary. */
+static size_t kept_answers(const fx *f, uint8_t **out)
+{
+	size_t len = 0;
+	*out = NULL;
+	static const char *const days[] = {D, "2026-09-30"};
+	for (int who = 0; who < 2; who++) {
+		const char *token = who == 0 ? f->s.admin_token : f->wx;
+		for (int i = 0; i < 5; i++) {
+			Luoshi__V1__QueryFilter q = as_of(days[i == 1]);
+			Luoshi__V1__SummaryRequest sr = LUOSHI__V1__SUMMARY_REQUEST__INIT;
+			Luoshi__V1__GroupedRequest gr = LUOSHI__V1__GROUPED_REQUEST__INIT;
+			Luoshi__V1__LaggingRequest lr = LUOSHI__V1__LAGGING_REQUEST__INIT;
+			sr.filter = gr.filter = lr.filter = &q;
+			gr.has_by = true;
+			gr.by = i == 2 ? LUOSHI__V1__GROUP_BY__GROUP_BY_TOWN
+			               : LUOSHI__V1__GROUP_BY__GROUP_BY_LEADER;
+			if (i == 4)
+				q.project = (char *)"P1";
+			const char *method = i == 2 || i == 3 ? M_GROUPED
+			                     : i == 0         ? M_LAGGING
+			                                      : M_SUMMARY;
+			const ProtobufCMessage *req = i == 2 || i == 3 ? &gr.base
+			                              : i == 0         ? &lr.base
+			                                               : &sr.base;
+			ProtobufCMessage *m = call_as(f, token, method, req, LS_OK, NULL);
+			size_t n = protobuf_c_message_get_packed_size(m);
+			*out = realloc(*out, len + n + 1);
+			assert_non_null(*out);
+			len += protobuf_c_message_pack(m, *out + len);
+			protobuf_c_message_free_unpacked(m, NULL);
+		}
+	}
+	return len;
+}
+
+/* Fails unless the answers now, kept up to date, are those read whole
+ * (after a unit changes, which drops the copy); 1 when their length is
+ * not first_len. */
+static int kept_vs_whole(const fx *f, int round, size_t first_len)
+{
+	uint8_t *kept, *whole;
+	size_t kept_len = kept_answers(f, &kept);
+	db_exec(&f->s, "UPDATE units SET name = name WHERE id = 1");
+	size_t whole_len = kept_answers(f, &whole);
+	if (kept_len != whole_len || memcmp(kept, whole, kept_len) != 0)
+		fail_msg("round %d: the answers kept up to date differ from those read whole",
+		         round);
+	free(kept);
+	free(whole);
+	return kept_len != first_len;
+}
+
+/* Changes of every kind the copy follows, made at random (a fixed seed) by
+ * another connection; after each round the answers brought up to date
+ * project by project must be, byte for byte, those read whole (after a
+ * unit changes, which drops the copy). */
+static void test_kept_random(void **state)
+{
+	fx *f = *state;
+	static const char *const weeks[][4] = {
+	    {"2026-W30", "2026-07-20", "2026-07-26", "2026-07"},
+	    {"2026-W35", "2026-08-24", "2026-08-30", "2026-08"},
+	    {"2026-W39", "2026-09-21", "2026-09-27", "2026-09"},
+	    {"2026-W41", "2026-10-05", "2026-10-11", "2026-10"},
+	};
+	static const int weekly[] = {1, 2, 4, 5, 6, 7, 8};
+	static const char *const done[] = {"NULL", "'2026-09-01'", "'2026-09-30'", "'2026-10-20'"};
+	unsigned seed = 20261129;
+	uint8_t *first;
+	size_t first_len = kept_answers(f, &first); /* fills the copy */
+	free(first);
+	int changed = 0;
+	for (int round = 0; round < 40; round++) {
+		for (int k = 0; k < 1 + round % 2; k++) {
+			char sql[1024];
+			/* Every draw made here, in a fixed order. */
+			int project = weekly[rand_r(&seed) % 7];
+			int what = rand_r(&seed) % 7;
+			const char *const *w = weeks[rand_r(&seed) % 4];
+			int r1 = rand_r(&seed) % 1000, r2 = rand_r(&seed) % 1000,
+			    r3 = rand_r(&seed) % 1000;
+			switch (what) {
+			case 0:
+				snprintf(
+				    sql, sizeof sql,
+				    "INSERT INTO updates(project_id, period, period_kind, period_first,"
+				    " period_last, month, year, revision, latest, unit_id, invested, output,"
+				    " percent, progress, submitted_at) VALUES (%d, '%s', 'week', '%s', '%s',"
+				    " '%s', 2026, %d, 1, 2, %d, %d, %d, '施工', '%s T09:00:00+08:00')",
+				    project, w[0], w[1], w[2], w[3], 100 + round * 3 + k, r1 % 200,
+				    r2 % 300, r3 % 100, w[2]);
+				/* The timestamp: the day after the period, as submitted. */
+				char *t = strstr(sql, " T09");
+				if (t != NULL)
+					memmove(t, t + 1, strlen(t));
+				break;
+			case 1:
+				snprintf(sql, sizeof sql,
+				         "UPDATE nodes SET done_date = %s WHERE id = %d",
+				         done[r1 % 4], 1 + r2 % 8);
+				break;
+			case 2:
+				snprintf(
+				    sql, sizeof sql,
+				    "UPDATE problems SET resolved_on = %s, resolved_at = %s WHERE id = %d",
+				    r1 % 3 == 0   ? "NULL"
+				    : r1 % 3 == 1 ? "'2026-09-30'"
+				                  : "'2026-10-01'",
+				    "CASE WHEN resolved_on IS NULL THEN NULL ELSE "
+				    "'2026-10-01T10:00:00+08:00' END",
+				    1 + r2 % 10);
+				break;
+			case 3:
+				/* Not P1, whose own Summary is asked for by name. */
+				snprintf(
+				    sql, sizeof sql,
+				    "UPDATE projects SET archived = 1 - archived WHERE id = %d",
+				    project == 1 ? 2 : project);
+				break;
+			case 4:
+				snprintf(
+				    sql, sizeof sql,
+				    "INSERT OR REPLACE INTO plans(project_id, year, month, invested)"
+				    " VALUES (%d, 2026, %d, %d)",
+				    project, 1 + r1 % 12, r2 % 500);
+				break;
+			case 5:
+				snprintf(
+				    sql, sizeof sql,
+				    "INSERT INTO nodes(project_id, name, due_date, owner_unit_id,"
+				    " created_at) VALUES (%d, '节点%d', '%s', 4, '2026-01-01')",
+				    project, round * 10 + k, w[1]);
+				break;
+			default:
+				snprintf(
+				    sql, sizeof sql,
+				    "INSERT INTO problems(project_id, title, grp, routed_unit_id, due_date,"
+				    " status, raised_at, raised_on) VALUES (%d, '问题%d', 'other', 1, '%s',"
+				    " 'open', '%sT10:00:00+08:00', '%s')",
+				    project, round * 10 + k, w[2], w[1], w[1]);
+				break;
+			}
+			db_exec(&f->s, sql);
+		}
+		changed += kept_vs_whole(f, round, first_len);
+	}
+	/* And by hand, what the draws may miss: a node done after D (still
+	 * overdue on D), a problem resolved on D itself. */
+	db_exec(&f->s, "UPDATE nodes SET done_date = '2026-10-20' WHERE id = 4");
+	kept_vs_whole(f, 40, first_len);
+	db_exec(&f->s, "UPDATE problems SET resolved_on = '" D "' WHERE id = 2");
+	kept_vs_whole(f, 41, first_len);
+	/* The changes changed the answers. */
+	assert_true(changed > 0);
+}
+
 /* ---- Compliance ------------------------------------------------------------------ */
 
 static Luoshi__V1__ComplianceResponse *compliance(const fx *f, const char *token, const char *day,
@@ -1757,6 +1916,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_grouped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lagging, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_kept_figures, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_kept_random, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_compliance, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_as_of, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_scope, setup, teardown),
