@@ -440,13 +440,20 @@ void srv_store_rollback(srv_store *s)
 		run(s, S_ROLLBACK, NULL);
 }
 
-int srv_store_savepoint(srv_store *s, ls_status *st) { return run(s, S_SAVEPOINT, st); }
+int srv_store_savepoint(srv_store *s, ls_status *st)
+{
+	s->savepoint_changes = sqlite3_total_changes64(s->db);
+	return run(s, S_SAVEPOINT, st);
+}
 
 void srv_store_savepoint_release(srv_store *s) { run(s, S_RELEASE, NULL); }
 
 void srv_store_savepoint_rollback(srv_store *s)
 {
-	s->rollbacks++;
+	/* Only a rollback that undoes rows can leave what query.c keeps out
+	 * of date; a refused call that wrote nothing leaves it be. */
+	if (sqlite3_total_changes64(s->db) != s->savepoint_changes)
+		s->rollbacks++;
 	run(s, S_ROLLBACK_TO, NULL);
 	run(s, S_RELEASE, NULL);
 }

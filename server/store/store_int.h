@@ -34,12 +34,12 @@ struct srv_store {
 	sqlite3 *db;
 	srv_stmt_slot *slots; /* the statement cache */
 	size_t cap, n_slots;
-	/* What the queries over every project keep between calls (query.c),
-	 * and the count of rollbacks (of transactions and of savepoints) that
-	 * tells it, with the rows changed and the data version, that what it
-	 * keeps may be out of date. */
+	/* What the queries keep between calls (query.c), and the count of
+	 * rollbacks (of transactions, and of savepoints that undid rows) that
+	 * tells it that what it keeps may be out of date. */
 	struct srv_qcache *qcache;
 	uint64_t rollbacks;
+	int64_t savepoint_changes; /* the rows changed when the savepoint began */
 	/* The checkpointer (store.c): a thread with a connection of its own
 	 * that copies the WAL into the database, started on the first WAL
 	 * large enough to want it; the flags are guarded by ckpt_mtx. */
