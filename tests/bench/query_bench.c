@@ -10,12 +10,13 @@
  * warm up, then --runs calls each; prints the median, the fastest and the
  * slowest, the median time the client took to decode the answer (part of
  * the call's), the CPU time luoshid's threads spent per call, and the size
- * of the answer. Each query is timed three times: on the unchanged
+ * of the answer. Each query is timed four times: on the unchanged
  * database, where luoshid answers the office's queries from the figures it
- * keeps in memory; "one changed", each call after another connection
- * changes one project, which luoshid gathers again before answering; and
- * "fresh", each call after a unit changes, so that luoshid reads
- * everything from the database again. A benchmark, not a test: it checks
+ * keeps in memory; "after a refusal", each call after a call luoshid
+ * refuses, which must not cost the figures kept; "one changed", each call
+ * after another connection changes one project, which luoshid gathers
+ * again before answering; and "fresh", each call after a unit changes, so
+ * that luoshid reads everything from the database again. A benchmark, not a test: it checks
  * only that the calls succeed.
  *
  *   query_bench [--luoshid PATH] [--projects N] [--runs R] [--keep DIR]
@@ -347,10 +348,27 @@ typedef struct query {
 	const ProtobufCMessage *req;
 } query;
 
-/* What changes before each run: nothing; one project (another connection
- * rewrites a project's row, and luoshid gathers that project again); a
- * unit (everything is read again). */
-enum { KEPT, ONE_CHANGED, FRESH };
+/* What happens before each run: nothing; a call luoshid refuses (which
+ * must not make it read everything again); one project changes (another
+ * connection rewrites a project's row, and luoshid gathers that project
+ * again); a unit changes (everything is read again). */
+enum { KEPT, REFUSED, ONE_CHANGED, FRESH };
+
+/* A Summary with a level no project has: INVALID_ARGUMENT. */
+static void refused_call(luoshi_client *c)
+{
+	Luoshi__V1__QueryFilter f = LUOSHI__V1__QUERY_FILTER__INIT;
+	f.has_level = true;
+	f.level = 99;
+	Luoshi__V1__SummaryRequest req = LUOSHI__V1__SUMMARY_REQUEST__INIT;
+	req.filter = &f;
+	ProtobufCMessage *resp = NULL;
+	ls_status st;
+	int rc =
+	    luoshi_client_call(c, "/luoshi.v1.QueryService/Summary", &req.base, NULL, &resp, &st);
+	if (rc != LS_INVALID_ARGUMENT)
+		die("a Summary of level 99 answered %s, not INVALID_ARGUMENT", ls_code_name(rc));
+}
 
 static void touch(sqlite3 *db, int how)
 {
@@ -360,7 +378,8 @@ static void touch(sqlite3 *db, int how)
 	    [FRESH] = "UPDATE units SET name = name WHERE id = (SELECT min(id) FROM units)",
 	};
 	char *err = NULL;
-	if (how != KEPT && sqlite3_exec(db, sql[how], NULL, NULL, &err) != SQLITE_OK)
+	if ((how == ONE_CHANGED || how == FRESH) &&
+	    sqlite3_exec(db, sql[how], NULL, NULL, &err) != SQLITE_OK)
 		die("touch the database: %s", err ? err : "?");
 }
 
@@ -381,6 +400,8 @@ static void time_query(luoshi_client *c, pid_t server, const query *q, int runs,
 		if (r == 0)
 			cpu0 = process_cpu_ns(server);
 		touch(db, how);
+		if (how == REFUSED)
+			refused_call(c);
 		ls_status st;
 		uint8_t *out;
 		size_t out_len;
@@ -407,8 +428,10 @@ static void time_query(luoshi_client *c, pid_t server, const query *q, int runs,
 	qsort(t, (size_t)runs, sizeof t[0], cmp_u64);
 	qsort(dec, (size_t)runs, sizeof dec[0], cmp_u64);
 	char name[64];
-	static const char *const suffix[] = {
-	    [KEPT] = "", [ONE_CHANGED] = " (one changed)", [FRESH] = " (fresh)"};
+	static const char *const suffix[] = {[KEPT] = "",
+	                                     [REFUSED] = " (after a refusal)",
+	                                     [ONE_CHANGED] = " (one changed)",
+	                                     [FRESH] = " (fresh)"};
 	snprintf(name, sizeof name, "%s%s", q->name, suffix[how]);
 	printf("%-32s median %7.2f ms   min %7.2f   max %7.2f   of which decoding %6.2f   "
 	       "luoshid CPU %7.2f ms/call   answer %zu bytes\n",
@@ -525,6 +548,7 @@ int main(int argc, char **argv)
 	};
 	printf("%d runs each after one to warm up, as of today, the admin's whole scope; the\n"
 	       "median is of the whole call, the answer decoded by the client included.\n"
+	       "(after a refusal): each run after a Summary luoshid refuses (a bad level);\n"
 	       "(one changed): each run after another connection changes one project, which\n"
 	       "luoshid gathers again; (fresh): after it changes a unit, so that luoshid reads\n"
 	       "everything again instead of answering from the figures it keeps:\n",
