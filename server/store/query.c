@@ -171,23 +171,19 @@ static void bind_filter(sqlite3_stmt *q, const srv_scope *sc, const srv_query_fi
 }
 
 /* The projects, with their newest update. */
+#define SET_SELECT                                                                              \
+	"SELECT p.id, p.level, p.category, p.stage, coalesce(p.town_id, 0), p.lead_leader_id, " \
+	"p.lead_unit_id, p.monthly, p.start_day, p.finish_day, p.percent, p.period_last, "      \
+	"p.settled_on FROM query_projects p "
 static const char SQL_SET[] =
-    "SELECT p.id, p.level, p.category, p.stage, coalesce(p.town_id, 0), p.lead_leader_id, "
-    "p.lead_unit_id, p.monthly, p.start_day, p.finish_day, p.percent, p.period_last, "
-    "p.settled_on FROM query_projects p WHERE " PROJECT_FILTER " AND " SRV_PROJECT_VISIBLE
-    " ORDER BY p.id";
+    SET_SELECT "WHERE " PROJECT_FILTER " AND " SRV_PROJECT_VISIBLE " ORDER BY p.id";
 
 /* Every project a query may count, for the copy kept in memory; and those
  * of a JSON list :ids, to bring it up to date. */
-static const char SQL_SET_ALL[] =
-    "SELECT p.id, p.level, p.category, p.stage, coalesce(p.town_id, 0), p.lead_leader_id, "
-    "p.lead_unit_id, p.monthly, p.start_day, p.finish_day, p.percent, p.period_last, "
-    "p.settled_on FROM query_projects p WHERE p.archived = 0 ORDER BY p.id";
-static const char SQL_SET_IDS[] =
-    "SELECT p.id, p.level, p.category, p.stage, coalesce(p.town_id, 0), p.lead_leader_id, "
-    "p.lead_unit_id, p.monthly, p.start_day, p.finish_day, p.percent, p.period_last, "
-    "p.settled_on FROM query_projects p WHERE p.archived = 0 "
-    "AND p.id IN (SELECT value FROM json_each(:ids)) ORDER BY p.id";
+static const char SQL_SET_ALL[] = SET_SELECT "WHERE p.archived = 0 ORDER BY p.id";
+static const char SQL_SET_IDS[] = SET_SELECT "WHERE p.archived = 0 "
+                                             "AND p.id IN (SELECT value FROM json_each(:ids)) "
+                                             "ORDER BY p.id";
 
 /* A year's figures up to a day (:sel, see month_column) and the previous
  * year's up to the same month and day (:psel), of every project with a
@@ -489,7 +485,7 @@ static int gather_set(srv_store *s, sqlite3_stmt *q, int32_t day, const char *id
 	}
 	/* Projects whose status needs their updates read one by one. */
 	int64_t *slow = NULL;
-	size_t cap = 0, slow_cap = 0;
+	size_t cap = 0, slow_cap = 0, n_slow = 0;
 	int rc, code = LS_OK;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		if (!grow((void **)&out->rows, &cap, out->n + 1, sizeof *out->rows)) {
@@ -505,18 +501,18 @@ static int gather_set(srv_store *s, sqlite3_stmt *q, int32_t day, const char *id
 			break;
 		}
 		if (!newest) {
-			if (!grow((void **)&slow, &slow_cap, out->slow + 1, sizeof *slow)) {
+			if (!grow((void **)&slow, &slow_cap, n_slow + 1, sizeof *slow)) {
 				code = oom(st);
 				break;
 			}
-			slow[out->slow++] = (int64_t)out->n;
+			slow[n_slow++] = (int64_t)out->n;
 		}
 		out->n++;
 	}
 	srv_stmt_done(q);
 	if (code == LS_OK && rc != SQLITE_DONE)
 		code = srv_store_error(s, rc, "read projects", st);
-	for (size_t i = 0; code == LS_OK && i < out->slow; i++) {
+	for (size_t i = 0; code == LS_OK && i < n_slow; i++) {
 		srv_qproject *r = &out->rows[slow[i]];
 		ls_projstatus_in in;
 		code = srv_store_project_status_inputs(s, r->id, day, &in, r->last_period, st);
@@ -1166,14 +1162,14 @@ static int details_sql(srv_store *s, const int64_t *ids, size_t n, srv_qdetail *
 	return code;
 }
 
+#define QC_PROJECT_COLUMNS                                                                 \
+	"SELECT p.id, p.code, p.name, p.level, coalesce(p.town_id, 0), p.lead_leader_id, " \
+	"p.lead_unit_id, coalesce(q.period, '') "
 static const char SQL_QC_PROJECTS[] =
-    "SELECT p.id, p.code, p.name, p.level, coalesce(p.town_id, 0), p.lead_leader_id, "
-    "p.lead_unit_id, coalesce(q.period, '') FROM projects p "
-    "LEFT JOIN query_projects q ON q.id = p.id ORDER BY p.id";
+    QC_PROJECT_COLUMNS "FROM projects p LEFT JOIN query_projects q ON q.id = p.id ORDER BY p.id";
 static const char SQL_QC_PROJECTS_IDS[] =
-    "SELECT p.id, p.code, p.name, p.level, coalesce(p.town_id, 0), p.lead_leader_id, "
-    "p.lead_unit_id, coalesce(q.period, '') FROM json_each(?1) j JOIN projects p "
-    "ON p.id = j.value LEFT JOIN query_projects q ON q.id = p.id ORDER BY p.id";
+    QC_PROJECT_COLUMNS "FROM json_each(?1) j JOIN projects p ON p.id = j.value "
+                       "LEFT JOIN query_projects q ON q.id = p.id ORDER BY p.id";
 static const char SQL_QC_UNIT_NAMES[] = "SELECT id, code, name FROM units ORDER BY id";
 static const char SQL_QC_PEOPLE[] = "SELECT id, code, name FROM people ORDER BY id";
 

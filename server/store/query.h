@@ -70,7 +70,6 @@ typedef struct srv_qset {
 	char *names;
 	size_t n_due;
 	int32_t prev_day; /* D's month and day in the previous year (Feb 29: 28) */
-	size_t slow;      /* rows whose status inputs were read one by one */
 } srv_qset;
 
 /* Gathers the projects sc may read that pass f, with their figures on
