@@ -114,10 +114,10 @@ static ptrdiff_t find_id(const int64_t *ids, size_t n, size_t stride, int64_t id
 
 /* ---- the figures of a set of projects ---------------------------------------- */
 
-/* Which of inv0..inv6 (query_months, 005_query.sql) holds the year to date
- * on day: 6 on the month's last day, else the number of the month's
- * Sundays up to it. */
-static int month_column(int32_t day)
+/* How many of a month's slots (query_amounts, 013_query_amounts.sql) the
+ * year to date on day takes: 6 on the month's last day, else the number of
+ * the month's Sundays up to it. */
+static int month_slots(int32_t day)
 {
 	int y, m, d;
 	ls_civil_from_days(day, &y, &m, &d);
@@ -139,10 +139,6 @@ static int32_t previous_year_day(int32_t day)
 		d = 28;
 	return ls_days_from_civil(y - 1, m, d);
 }
-
-#define SELECT_COLUMN(t, c)                                                                    \
-	"CASE :" #c " WHEN 0 THEN " t "0 WHEN 1 THEN " t "1 WHEN 2 THEN " t "2 WHEN 3 THEN " t \
-	"3 WHEN 4 THEN " t "4 WHEN 5 THEN " t "5 ELSE " t "6 END"
 
 /* The filters of QueryFilter over query_projects p (005_query.sql). */
 /* clang-format off */
@@ -185,17 +181,13 @@ static const char SQL_SET_IDS[] = SET_SELECT "WHERE p.archived = 0 "
                                              "AND p.id IN (SELECT value FROM json_each(:ids)) "
                                              "ORDER BY p.id";
 
-/* A year's figures up to a day (:sel, see month_column) and the previous
- * year's up to the same month and day (:psel), of every project with a
- * row for the month, or of one. */
-/* clang-format off */
-#define MONTH_SELECT \
-	"SELECT project_id, plan_year, plan_ytd, " SELECT_COLUMN("inv", sel) ", " \
-	SELECT_COLUMN("out", sel) ", " SELECT_COLUMN("pinv", psel) ", " \
-	SELECT_COLUMN("pout", psel) " FROM query_months WHERE year = :year AND month = :month "
-/* clang-format on */
-static const char SQL_SET_MONTHS[] = MONTH_SELECT "ORDER BY project_id";
-static const char SQL_SET_MONTH[] = MONTH_SELECT "AND project_id = :id";
+/* The rows of a year's months up to :until, in project id order, of every
+ * project or of one. */
+#define AMOUNTS_SELECT                                                                           \
+	"SELECT project_id, month, plan, inv1, inv2, inv3, inv4, inv5, inv6, out1, out2, out3, " \
+	"out4, out5, out6 FROM query_amounts WHERE year = :year AND month <= :until "
+static const char SQL_SET_AMOUNTS[] = AMOUNTS_SELECT "ORDER BY project_id, month";
+static const char SQL_SET_AMOUNT[] = AMOUNTS_SELECT "AND project_id = :id";
 static const char SQL_SET_LAST_ID[] = "SELECT coalesce(max(id), 0) FROM query_projects";
 
 /* The nodes overdue on :day (due before it, not done by it): those never
@@ -298,33 +290,47 @@ static bool read_set_row(sqlite3_stmt *q, int32_t day, srv_qproject *r, bool *ne
 	return true;
 }
 
-/* Reads the money columns of a MONTH_SELECT row into r. */
-static void read_month(sqlite3_stmt *q, srv_qproject *r)
+/* Adds an AMOUNTS_SELECT row to r's figures of the year to date on a day
+ * of month that takes slots of it (month_slots), or to those of the year
+ * before; the plan only to this year's. */
+static void add_amounts(sqlite3_stmt *q, int month, int slots, bool before, srv_qproject *r)
 {
-	r->plan_year = sqlite3_column_int64(q, 1);
-	r->plan_ytd = sqlite3_column_int64(q, 2);
-	r->invested = sqlite3_column_int64(q, 3);
-	r->output = sqlite3_column_int64(q, 4);
-	r->prev_invested = sqlite3_column_int64(q, 5);
-	r->prev_output = sqlite3_column_int64(q, 6);
+	int m = sqlite3_column_int(q, 1);
+	if (!before) {
+		int64_t plan = sqlite3_column_int64(q, 2);
+		r->plan_year += plan;
+		if (m <= month)
+			r->plan_ytd += plan;
+	}
+	if (m > month)
+		return;
+	int64_t inv = 0, out = 0;
+	for (int k = 1, last = m < month ? 6 : slots; k <= last; k++) {
+		inv += sqlite3_column_int64(q, 2 + k);
+		out += sqlite3_column_int64(q, 8 + k);
+	}
+	if (before) {
+		r->prev_invested += inv;
+		r->prev_output += out;
+	} else {
+		r->invested += inv;
+		r->output += out;
+	}
 }
 
-/* The money of the set's projects on day, and on the same day of the year
- * before: one pass over the month's rows when the set is a good part of
- * all projects, else a look-up per project. */
-static int set_money(srv_store *s, srv_qset *set, int32_t day, int64_t last_id, ls_status *st)
+/* Adds to the set's projects the money of year up to a day of month that
+ * takes slots of the month, or that of the year before: one pass over the
+ * year's rows when the set is a good part of all projects, else a look-up
+ * per project. */
+static int add_year(srv_store *s, srv_qset *set, int year, int month, int slots, bool before,
+                    bool scan, ls_status *st)
 {
-	int y, m, d;
-	ls_civil_from_days(day, &y, &m, &d);
-	bool scan = set->n * 4 >= (size_t)last_id;
-	sqlite3_stmt *q = srv_stmt(s, scan ? SQL_SET_MONTHS : SQL_SET_MONTH);
+	sqlite3_stmt *q = srv_stmt(s, scan ? SQL_SET_AMOUNTS : SQL_SET_AMOUNT);
 	if (q == NULL)
 		return no_stmt(st);
-	bind_int64(q, ":year", y);
-	bind_int64(q, ":month", m);
-	bind_int64(q, ":sel", month_column(day));
-	/* The day a year before is in the same month (Feb 29 becomes 28). */
-	bind_int64(q, ":psel", month_column(set->prev_day));
+	bind_int64(q, ":year", year);
+	/* This year's plan counts every month. */
+	bind_int64(q, ":until", before ? month : 12);
 	int rc = SQLITE_DONE;
 	if (scan) {
 		/* Both in project id order: one walk. */
@@ -336,26 +342,34 @@ static int set_money(srv_store *s, srv_qset *set, int32_t day, int64_t last_id, 
 			if (r == set->n)
 				break;
 			if (set->rows[r].id == id)
-				read_month(q, &set->rows[r]);
+				add_amounts(q, month, slots, before, &set->rows[r]);
 		}
 		if (rc == SQLITE_ROW)
 			rc = SQLITE_DONE;
 	} else {
-		for (size_t r = 0; r < set->n; r++) {
+		for (size_t r = 0; r < set->n && rc == SQLITE_DONE; r++) {
 			bind_int64(q, ":id", set->rows[r].id);
-			rc = sqlite3_step(q);
-			if (rc == SQLITE_ROW)
-				read_month(q, &set->rows[r]);
-			else if (rc != SQLITE_DONE)
-				break;
+			while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+				add_amounts(q, month, slots, before, &set->rows[r]);
 			sqlite3_reset(q);
-			rc = SQLITE_DONE;
 		}
 	}
 	srv_stmt_done(q);
 	if (rc != SQLITE_DONE)
-		return srv_store_error(s, rc, "read the months of the projects", st);
+		return srv_store_error(s, rc, "read the money of the projects", st);
 	return LS_OK;
+}
+
+/* The money of the set's projects on day, and on the same day of the year
+ * before (in the same month: Feb 29 becomes 28). */
+static int set_money(srv_store *s, srv_qset *set, int32_t day, int64_t last_id, ls_status *st)
+{
+	int y, m, d;
+	ls_civil_from_days(day, &y, &m, &d);
+	bool scan = set->n * 4 >= (size_t)last_id;
+	if (add_year(s, set, y, m, month_slots(day), false, scan, st) != LS_OK)
+		return st->code;
+	return add_year(s, set, y - 1, m, month_slots(set->prev_day), true, scan, st);
 }
 
 void srv_store_query_set_free(srv_qset *set)

@@ -1,0 +1,168 @@
+/* query_amounts (013_query_amounts.sql): the rows migration 013 builds from
+ * a database of schema 12, and the rows its triggers keep after, each
+ * checked against figures worked out by hand. Calendar: 2026-11-01 and
+ * 2027-01-03 are Sundays; 2026-01-01 and 2026-10-01 are Thursdays, 2026-08-01
+ * a Saturday. A
+ * period's slot w is the first of its month's Sundays on or after its last
+ * day (the 5th when past the last Sunday of a month of four). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "store/store_int.h"
+
+static void sql(sqlite3 *db, const char *text)
+{
+	char *err = NULL;
+	if (sqlite3_exec(db, text, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("SQL failed: %s\n%s", err ? err : "?", text);
+}
+
+static int64_t count(sqlite3 *db, const char *text)
+{
+	sqlite3_stmt *q;
+	int64_t n = -1;
+	assert_int_equal(sqlite3_prepare_v2(db, text, -1, &q, NULL), SQLITE_OK);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		n = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return n;
+}
+
+/* Applies the migrations numbered from..to, as luoshid does. */
+static void migrate(sqlite3 *db, int from, int to)
+{
+	for (int i = 0; i < srv_n_migrations; i++) {
+		const srv_migration *m = &srv_migrations[i];
+		if (m->version < from || m->version > to)
+			continue;
+		sql(db, "BEGIN");
+		sql(db, m->sql);
+		sql(db, "COMMIT");
+	}
+}
+
+/* The row of (year, project, month) as "plan | inv1..inv6 | out1..out6",
+ * or "none". */
+static void expect_row(sqlite3 *db, int year, int project, int month, const char *want)
+{
+	sqlite3_stmt *q;
+	assert_int_equal(
+	    sqlite3_prepare_v2(db,
+	                       "SELECT printf('%d | %d %d %d %d %d %d | %d %d %d %d %d "
+	                       "%d', plan, inv1, inv2, inv3, inv4, inv5, inv6, out1, "
+	                       "out2, out3, out4, out5, out6) FROM query_amounts "
+	                       "WHERE year = ?1 AND project_id = ?2 AND month = ?3",
+	                       -1, &q, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_int(q, 1, year);
+	sqlite3_bind_int(q, 2, project);
+	sqlite3_bind_int(q, 3, month);
+	char got[128] = "none";
+	if (sqlite3_step(q) == SQLITE_ROW)
+		snprintf(got, sizeof got, "%s", (const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	if (strcmp(got, want) != 0)
+		fail_msg("query_amounts (%d, %d, %d): got \"%s\", want \"%s\"", year, project,
+		         month, got, want);
+}
+
+#define UPDATE_COLUMNS                                                                         \
+	"INSERT INTO updates(id, project_id, period, period_kind, period_first, period_last, " \
+	"month, year, revision, latest, unit_id, invested, output, percent, progress, "        \
+	"submitted_at) VALUES "
+
+static void test_migration_and_triggers(void **state)
+{
+	(void)state;
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	migrate(db, 1, 12);
+	sql(db,
+	    "INSERT INTO projects(id, code, name, level, category, stage, lead_leader_id, "
+	    "lead_unit_id, total_investment, planned_start, planned_finish, created_at) VALUES "
+	    "(1, 'A', 'a', 'town', 'industrial', 'new', 1, 1, 500, '2026-01-01', '2027-12-31', "
+	    "'t'), "
+	    "(2, 'B', 'b', 'town', 'platform', 'new', 1, 1, 500, '2026-01-01', '2027-12-31', 't')");
+	sql(db, "INSERT INTO plans(project_id, year, month, invested) VALUES "
+	        "(1, 2026, 1, 100), (1, 2026, 11, 50), (1, 2026, 12, 30)");
+	sql(db, UPDATE_COLUMNS
+	    /* superseded by revision 2: counts nowhere */
+	    "(1, 1, '2026-W45', 'week', '2026-11-02', '2026-11-08', '2026-11', 2026, 1, 0, 1, 5, "
+	    "1, 10, 'p', 't'), "
+	    /* ends on November's 2nd Sunday */
+	    "(2, 1, '2026-W45', 'week', '2026-11-02', '2026-11-08', '2026-11', 2026, 2, 1, 1, 7, "
+	    "3, 10, 'p', 't'), "
+	    /* ends on its 5th */
+	    "(3, 1, '2026-W48', 'week', '2026-11-23', '2026-11-29', '2026-11', 2026, 1, 1, 1, 11, "
+	    "NULL, 20, 'p', 't'), "
+	    /* of 2026, ends on January's 1st Sunday */
+	    "(4, 1, '2026-W01', 'week', '2025-12-29', '2026-01-04', '2026-01', 2026, 1, 1, 1, 9, 4, "
+	    "5, 'p', 't'), "
+	    /* of 2026, ends in 2027: counts for no month */
+	    "(5, 1, '2026-W53', 'week', '2026-12-28', '2027-01-03', '2026-12', 2026, 1, 1, 1, 6, "
+	    "6, 30, 'p', 't'), "
+	    /* a month ending after October's 4th and last Sunday */
+	    "(6, 2, '2026-10', 'month', '2026-10-01', '2026-10-31', '2026-10', 2026, 1, 1, 1, 20, "
+	    "8, 40, 'p', 't'), "
+	    /* a month ending on the Monday after August's 5th Sunday */
+	    "(8, 2, '2026-08', 'month', '2026-08-01', '2026-08-31', '2026-08', 2026, 1, 1, 1, 12, 1, "
+	    "35, 'p', 't')");
+	migrate(db, 13, 13);
+
+	assert_int_equal(
+	    count(db, "SELECT count(*) FROM sqlite_master WHERE name = 'query_months'"), 0);
+	assert_int_equal(count(db, "SELECT count(*) FROM query_amounts"), 5);
+	expect_row(db, 2026, 1, 1, "100 | 9 0 0 0 0 0 | 4 0 0 0 0 0");
+	expect_row(db, 2026, 1, 11, "50 | 0 7 0 0 11 0 | 0 3 0 0 0 0");
+	expect_row(db, 2026, 1, 12, "30 | 0 0 0 0 0 0 | 0 0 0 0 0 0");
+	expect_row(db, 2026, 2, 10, "0 | 0 0 0 0 20 0 | 0 0 0 0 8 0");
+	expect_row(db, 2026, 2, 8, "0 | 0 0 0 0 0 12 | 0 0 0 0 0 1");
+	expect_row(db, 2027, 1, 1, "none");
+
+	/* A new revision: the old one's amounts taken away, the new one's added. */
+	sql(db, "UPDATE updates SET latest = 0 WHERE id = 3");
+	sql(db, UPDATE_COLUMNS "(7, 1, '2026-W48', 'week', '2026-11-23', '2026-11-29', '2026-11', "
+	                       "2026, 2, 1, 1, 13, 2, 25, 'p', 't')");
+	expect_row(db, 2026, 1, 11, "50 | 0 7 0 0 13 0 | 0 3 0 0 2 0");
+
+	/* Plans: changed, added in a new year, removed. */
+	sql(db, "INSERT INTO plans(project_id, year, month, invested) VALUES (1, 2026, 11, 60) "
+	        "ON CONFLICT DO UPDATE SET invested = excluded.invested");
+	sql(db, "INSERT INTO plans(project_id, year, month, invested) VALUES (1, 2027, 3, 40)");
+	sql(db, "DELETE FROM plans WHERE project_id = 1 AND year = 2026 AND month = 12");
+	expect_row(db, 2026, 1, 11, "60 | 0 7 0 0 13 0 | 0 3 0 0 2 0");
+	expect_row(db, 2027, 1, 3, "40 | 0 0 0 0 0 0 | 0 0 0 0 0 0");
+	expect_row(db, 2026, 1, 12, "0 | 0 0 0 0 0 0 | 0 0 0 0 0 0");
+
+	/* Rows changed or removed by hand. */
+	sql(db, "DELETE FROM updates WHERE id = 6");
+	expect_row(db, 2026, 2, 10, "0 | 0 0 0 0 0 0 | 0 0 0 0 0 0");
+	sql(db, "UPDATE updates SET invested = 10, output = NULL WHERE id = 4");
+	expect_row(db, 2026, 1, 1, "100 | 10 0 0 0 0 0 | 0 0 0 0 0 0");
+	sql(db, "UPDATE updates SET project_id = 2 WHERE id = 2");
+	expect_row(db, 2026, 1, 11, "60 | 0 0 0 0 13 0 | 0 0 0 0 2 0");
+	expect_row(db, 2026, 2, 11, "0 | 0 7 0 0 0 0 | 0 3 0 0 0 0");
+	/* The week ending in 2027 still counts for no month of either year. */
+	sql(db, "UPDATE updates SET invested = 16 WHERE id = 5");
+	sql(db, "UPDATE updates SET period_last = '2026-12-27' WHERE id = 1");
+	assert_int_equal(count(db, "SELECT count(*) FROM query_amounts"), 7);
+	assert_int_equal(count(db, "SELECT count(*) FROM query_amounts WHERE year = 2027"), 1);
+	expect_row(db, 2026, 1, 12, "0 | 0 0 0 0 0 0 | 0 0 0 0 0 0");
+	sqlite3_close(db);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_migration_and_triggers),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
