@@ -114,9 +114,9 @@ static ptrdiff_t find_id(const int64_t *ids, size_t n, size_t stride, int64_t id
 
 /* ---- the figures of a set of projects ---------------------------------------- */
 
-/* How many of a month's slots (query_amounts, 013_query_amounts.sql) the
- * year to date on day takes: 6 on the month's last day, else the number of
- * the month's Sundays up to it. */
+/* Which of a month's slots (query_slots, 013_query_amounts.sql) the year
+ * to date on day takes: 6 (the whole month) on its last day, else the
+ * number of the month's Sundays up to it. */
 static int month_slots(int32_t day)
 {
 	int y, m, d;
@@ -181,13 +181,32 @@ static const char SQL_SET_IDS[] = SET_SELECT "WHERE p.archived = 0 "
                                              "AND p.id IN (SELECT value FROM json_each(:ids)) "
                                              "ORDER BY p.id";
 
-/* The rows of a year's months up to :until, in project id order, of every
- * project or of one. */
-#define AMOUNTS_SELECT                                                                           \
-	"SELECT project_id, month, plan, inv1, inv2, inv3, inv4, inv5, inv6, out1, out2, out3, " \
-	"out4, out5, out6 FROM query_amounts WHERE year = :year AND month <= :until "
-static const char SQL_SET_AMOUNTS[] = AMOUNTS_SELECT "ORDER BY project_id, month";
-static const char SQL_SET_AMOUNT[] = AMOUNTS_SELECT "AND project_id = :id";
+/* Column c of month :p (c1..c12), 0 for month 0. */
+#define MONTH_COLUMN(c, p)                                                                   \
+	"CASE " p " WHEN 1 THEN " c "1 WHEN 2 THEN " c "2 WHEN 3 THEN " c "3 WHEN 4 THEN " c \
+	"4 WHEN 5 THEN " c "5 WHEN 6 THEN " c "6 WHEN 7 THEN " c "7 WHEN 8 THEN " c          \
+	"8 WHEN 9 THEN " c "9 WHEN 10 THEN " c "10 WHEN 11 THEN " c "11 WHEN 12 THEN " c     \
+	"12 ELSE 0 END"
+
+/* Of each project's row of a year: the plan of the year and up to :month,
+ * and the money up to the end of month :upto; of every project in project
+ * id order, or of one. */
+/* clang-format off */
+#define YEAR_SELECT \
+	"SELECT project_id, plan12, " MONTH_COLUMN("plan", ":month") ", " \
+	MONTH_COLUMN("inv", ":upto") ", " MONTH_COLUMN("out", ":upto") \
+	" FROM query_years WHERE year = :year "
+/* clang-format on */
+static const char SQL_SET_YEARS[] = YEAR_SELECT "ORDER BY project_id";
+static const char SQL_SET_YEAR[] = YEAR_SELECT "AND project_id = :id";
+
+/* The money of a month's periods up to its Sunday :slots (1..5). */
+#define SLOT_SELECT                                                                                 \
+	"SELECT project_id, CASE :slots WHEN 1 THEN inv1 WHEN 2 THEN inv2 WHEN 3 THEN inv3 WHEN 4 " \
+	"THEN inv4 ELSE inv5 END, CASE :slots WHEN 1 THEN out1 WHEN 2 THEN out2 WHEN 3 THEN out3 "  \
+	"WHEN 4 THEN out4 ELSE out5 END FROM query_slots WHERE year = :year AND month = :month "
+static const char SQL_SET_SLOTS[] = SLOT_SELECT "ORDER BY project_id";
+static const char SQL_SET_SLOT[] = SLOT_SELECT "AND project_id = :id";
 static const char SQL_SET_LAST_ID[] = "SELECT coalesce(max(id), 0) FROM query_projects";
 
 /* The nodes overdue on :day (due before it, not done by it): those never
@@ -290,47 +309,34 @@ static bool read_set_row(sqlite3_stmt *q, int32_t day, srv_qproject *r, bool *ne
 	return true;
 }
 
-/* Adds an AMOUNTS_SELECT row to r's figures of the year to date on a day
- * of month that takes slots of it (month_slots), or to those of the year
- * before; the plan only to this year's. */
-static void add_amounts(sqlite3_stmt *q, int month, int slots, bool before, srv_qproject *r)
+/* Adds a row of YEAR_SELECT or SLOT_SELECT to r's money, or to that of
+ * the year before. */
+static void add_year_row(sqlite3_stmt *q, bool before, srv_qproject *r)
 {
-	int m = sqlite3_column_int(q, 1);
-	if (!before) {
-		int64_t plan = sqlite3_column_int64(q, 2);
-		r->plan_year += plan;
-		if (m <= month)
-			r->plan_ytd += plan;
-	}
-	if (m > month)
-		return;
-	int64_t inv = 0, out = 0;
-	for (int k = 1, last = m < month ? 6 : slots; k <= last; k++) {
-		inv += sqlite3_column_int64(q, 2 + k);
-		out += sqlite3_column_int64(q, 8 + k);
-	}
 	if (before) {
-		r->prev_invested += inv;
-		r->prev_output += out;
-	} else {
-		r->invested += inv;
-		r->output += out;
+		r->prev_invested += sqlite3_column_int64(q, 3);
+		r->prev_output += sqlite3_column_int64(q, 4);
+		return;
 	}
+	r->plan_year = sqlite3_column_int64(q, 1);
+	r->plan_ytd = sqlite3_column_int64(q, 2);
+	r->invested += sqlite3_column_int64(q, 3);
+	r->output += sqlite3_column_int64(q, 4);
 }
 
-/* Adds to the set's projects the money of year up to a day of month that
- * takes slots of the month, or that of the year before: one pass over the
- * year's rows when the set is a good part of all projects, else a look-up
- * per project. */
-static int add_year(srv_store *s, srv_qset *set, int year, int month, int slots, bool before,
-                    bool scan, ls_status *st)
+static void add_slot_row(sqlite3_stmt *q, bool before, srv_qproject *r)
 {
-	sqlite3_stmt *q = srv_stmt(s, scan ? SQL_SET_AMOUNTS : SQL_SET_AMOUNT);
-	if (q == NULL)
-		return no_stmt(st);
-	bind_int64(q, ":year", year);
-	/* This year's plan counts every month. */
-	bind_int64(q, ":until", before ? month : 12);
+	int64_t *inv = before ? &r->prev_invested : &r->invested;
+	int64_t *out = before ? &r->prev_output : &r->output;
+	*inv += sqlite3_column_int64(q, 1);
+	*out += sqlite3_column_int64(q, 2);
+}
+
+/* Runs q (bound but for :id) and adds its rows to the set's projects: one
+ * walk over all projects' rows when scan, else a look-up per project. */
+static int add_rows(srv_store *s, srv_qset *set, sqlite3_stmt *q, bool scan, bool before,
+                    void (*add)(sqlite3_stmt *, bool, srv_qproject *), ls_status *st)
+{
 	int rc = SQLITE_DONE;
 	if (scan) {
 		/* Both in project id order: one walk. */
@@ -342,15 +348,17 @@ static int add_year(srv_store *s, srv_qset *set, int year, int month, int slots,
 			if (r == set->n)
 				break;
 			if (set->rows[r].id == id)
-				add_amounts(q, month, slots, before, &set->rows[r]);
+				add(q, before, &set->rows[r]);
 		}
 		if (rc == SQLITE_ROW)
 			rc = SQLITE_DONE;
 	} else {
 		for (size_t r = 0; r < set->n && rc == SQLITE_DONE; r++) {
 			bind_int64(q, ":id", set->rows[r].id);
-			while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-				add_amounts(q, month, slots, before, &set->rows[r]);
+			if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+				add(q, before, &set->rows[r]);
+				rc = SQLITE_DONE;
+			}
 			sqlite3_reset(q);
 		}
 	}
@@ -360,16 +368,42 @@ static int add_year(srv_store *s, srv_qset *set, int year, int month, int slots,
 	return LS_OK;
 }
 
+/* The money of the set's projects on day (this year's, with the plan) or
+ * on the same day of the year before: the months before day's from
+ * query_years, and the part of day's month from query_slots, or all of it
+ * from query_years on the month's last day. */
+static int add_money(srv_store *s, srv_qset *set, int32_t day, bool before, bool scan,
+                     ls_status *st)
+{
+	int y, m, d;
+	ls_civil_from_days(day, &y, &m, &d);
+	int slots = month_slots(day);
+	sqlite3_stmt *q = srv_stmt(s, scan ? SQL_SET_YEARS : SQL_SET_YEAR);
+	if (q == NULL)
+		return no_stmt(st);
+	bind_int64(q, ":year", y);
+	bind_int64(q, ":month", m);
+	bind_int64(q, ":upto", slots == 6 ? m : m - 1);
+	if (add_rows(s, set, q, scan, before, add_year_row, st) != LS_OK)
+		return st->code;
+	if (slots == 0 || slots == 6)
+		return LS_OK;
+	if ((q = srv_stmt(s, scan ? SQL_SET_SLOTS : SQL_SET_SLOT)) == NULL)
+		return no_stmt(st);
+	bind_int64(q, ":year", y);
+	bind_int64(q, ":month", m);
+	bind_int64(q, ":slots", slots);
+	return add_rows(s, set, q, scan, before, add_slot_row, st);
+}
+
 /* The money of the set's projects on day, and on the same day of the year
  * before (in the same month: Feb 29 becomes 28). */
 static int set_money(srv_store *s, srv_qset *set, int32_t day, int64_t last_id, ls_status *st)
 {
-	int y, m, d;
-	ls_civil_from_days(day, &y, &m, &d);
 	bool scan = set->n * 4 >= (size_t)last_id;
-	if (add_year(s, set, y, m, month_slots(day), false, scan, st) != LS_OK)
+	if (add_money(s, set, day, false, scan, st) != LS_OK)
 		return st->code;
-	return add_year(s, set, y - 1, m, month_slots(set->prev_day), true, scan, st);
+	return add_money(s, set, set->prev_day, true, scan, st);
 }
 
 void srv_store_query_set_free(srv_qset *set)

@@ -1,10 +1,12 @@
-/* query_amounts (013_query_amounts.sql): the rows migration 013 builds from
- * a database of schema 12, and the rows its triggers keep after, each
- * checked against figures worked out by hand. Calendar: 2026-11-01 and
- * 2027-01-03 are Sundays; 2026-01-01 and 2026-10-01 are Thursdays, 2026-08-01
- * a Saturday. A
- * period's slot w is the first of its month's Sundays on or after its last
- * day (the 5th when past the last Sunday of a month of four). */
+/* query_years and query_slots (013_query_amounts.sql): the rows migration
+ * 013 builds from a database of schema 12, and the rows its triggers keep
+ * after, each checked against figures worked out by hand. A query_years row
+ * holds the year to date at the end of each month; a query_slots row the
+ * money of its month's periods up to each Sunday (slot w: the first Sunday
+ * on or after the period's last day, the 5th when past the last Sunday of a
+ * month of four, 6 past a 5th), and the whole month. Calendar: 2026-11-01
+ * and 2027-01-03 are Sundays; 2026-01-01 and 2026-10-01 Thursdays, and
+ * 2026-08-01 a Saturday, 2026-12-01 a Tuesday. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -49,29 +51,46 @@ static void migrate(sqlite3 *db, int from, int to)
 	}
 }
 
-/* The row of (year, project, month) as "plan | inv1..inv6 | out1..out6",
- * or "none". */
-static void expect_row(sqlite3 *db, int year, int project, int month, const char *want)
+/* The text the one row of sql gives (bound to a, b, c), or "none". */
+static void expect_text(sqlite3 *db, const char *sql_text, int a, int b, int c, const char *want)
 {
 	sqlite3_stmt *q;
-	assert_int_equal(
-	    sqlite3_prepare_v2(db,
-	                       "SELECT printf('%d | %d %d %d %d %d %d | %d %d %d %d %d "
-	                       "%d', plan, inv1, inv2, inv3, inv4, inv5, inv6, out1, "
-	                       "out2, out3, out4, out5, out6) FROM query_amounts "
-	                       "WHERE year = ?1 AND project_id = ?2 AND month = ?3",
-	                       -1, &q, NULL),
-	    SQLITE_OK);
-	sqlite3_bind_int(q, 1, year);
-	sqlite3_bind_int(q, 2, project);
-	sqlite3_bind_int(q, 3, month);
-	char got[128] = "none";
+	assert_int_equal(sqlite3_prepare_v2(db, sql_text, -1, &q, NULL), SQLITE_OK);
+	sqlite3_bind_int(q, 1, a);
+	sqlite3_bind_int(q, 2, b);
+	sqlite3_bind_int(q, 3, c);
+	char got[256] = "none";
 	if (sqlite3_step(q) == SQLITE_ROW)
 		snprintf(got, sizeof got, "%s", (const char *)sqlite3_column_text(q, 0));
 	sqlite3_finalize(q);
 	if (strcmp(got, want) != 0)
-		fail_msg("query_amounts (%d, %d, %d): got \"%s\", want \"%s\"", year, project,
-		         month, got, want);
+		fail_msg("(%d, %d, %d): got \"%s\", want \"%s\"", a, b, c, got, want);
+}
+
+/* The query_years row of (year, project) as "plan1..plan12 | inv1..inv12 |
+ * out1..out12". */
+static void expect_year(sqlite3 *db, int year, int project, const char *want)
+{
+	expect_text(
+	    db,
+	    "SELECT printf('%d %d %d %d %d %d %d %d %d %d %d %d | "
+	    "%d %d %d %d %d %d %d %d %d %d %d %d | %d %d %d %d %d %d %d %d %d %d %d %d', "
+	    "plan1, plan2, plan3, plan4, plan5, plan6, plan7, plan8, plan9, plan10, plan11, "
+	    "plan12, inv1, inv2, inv3, inv4, inv5, inv6, inv7, inv8, inv9, inv10, inv11, "
+	    "inv12, out1, out2, out3, out4, out5, out6, out7, out8, out9, out10, out11, out12) "
+	    "FROM query_years WHERE year = ?1 AND project_id = ?2 AND ?3 = 0",
+	    year, project, 0, want);
+}
+
+/* The query_slots row of (year, month, project) as "inv1..inv6 | out1..out6". */
+static void expect_slots(sqlite3 *db, int year, int month, int project, const char *want)
+{
+	expect_text(
+	    db,
+	    "SELECT printf('%d %d %d %d %d %d | %d %d %d %d %d %d', inv1, inv2, inv3, inv4, "
+	    "inv5, inv6, out1, out2, out3, out4, out5, out6) FROM query_slots "
+	    "WHERE year = ?1 AND month = ?2 AND project_id = ?3",
+	    year, month, project, want);
 }
 
 #define UPDATE_COLUMNS                                                                         \
@@ -119,43 +138,67 @@ static void test_migration_and_triggers(void **state)
 
 	assert_int_equal(
 	    count(db, "SELECT count(*) FROM sqlite_master WHERE name = 'query_months'"), 0);
-	assert_int_equal(count(db, "SELECT count(*) FROM query_amounts"), 5);
-	expect_row(db, 2026, 1, 1, "100 | 9 0 0 0 0 0 | 4 0 0 0 0 0");
-	expect_row(db, 2026, 1, 11, "50 | 0 7 0 0 11 0 | 0 3 0 0 0 0");
-	expect_row(db, 2026, 1, 12, "30 | 0 0 0 0 0 0 | 0 0 0 0 0 0");
-	expect_row(db, 2026, 2, 10, "0 | 0 0 0 0 20 0 | 0 0 0 0 8 0");
-	expect_row(db, 2026, 2, 8, "0 | 0 0 0 0 0 12 | 0 0 0 0 0 1");
-	expect_row(db, 2027, 1, 1, "none");
+	assert_int_equal(count(db, "SELECT count(*) FROM query_years"), 2);
+	assert_int_equal(count(db, "SELECT count(*) FROM query_slots"), 4);
+	expect_year(db, 2026, 1,
+	            "100 100 100 100 100 100 100 100 100 100 150 180 | "
+	            "9 9 9 9 9 9 9 9 9 9 27 27 | 4 4 4 4 4 4 4 4 4 4 7 7");
+	expect_year(db, 2026, 2,
+	            "0 0 0 0 0 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 12 12 32 32 32 | "
+	            "0 0 0 0 0 0 0 1 1 9 9 9");
+	expect_slots(db, 2026, 1, 1, "9 9 9 9 9 9 | 4 4 4 4 4 4");
+	expect_slots(db, 2026, 11, 1, "0 7 7 7 18 18 | 0 3 3 3 3 3");
+	expect_slots(db, 2026, 10, 2, "0 0 0 0 20 20 | 0 0 0 0 8 8");
+	expect_slots(db, 2026, 8, 2, "0 0 0 0 0 12 | 0 0 0 0 0 1");
+	expect_slots(db, 2026, 12, 1, "none");
 
-	/* A new revision: the old one's amounts taken away, the new one's added. */
+	/* A new revision: the old one's money taken away, the new one's added. */
 	sql(db, "UPDATE updates SET latest = 0 WHERE id = 3");
+	expect_slots(db, 2026, 11, 1, "0 7 7 7 7 7 | 0 3 3 3 3 3");
 	sql(db, UPDATE_COLUMNS "(7, 1, '2026-W48', 'week', '2026-11-23', '2026-11-29', '2026-11', "
 	                       "2026, 2, 1, 1, 13, 2, 25, 'p', 't')");
-	expect_row(db, 2026, 1, 11, "50 | 0 7 0 0 13 0 | 0 3 0 0 2 0");
+	expect_slots(db, 2026, 11, 1, "0 7 7 7 20 20 | 0 3 3 3 5 5");
+	expect_year(db, 2026, 1,
+	            "100 100 100 100 100 100 100 100 100 100 150 180 | "
+	            "9 9 9 9 9 9 9 9 9 9 29 29 | 4 4 4 4 4 4 4 4 4 4 9 9");
+
+	/* Output with no investment: December's last day is past its 4th Sunday. */
+	sql(db, UPDATE_COLUMNS "(9, 2, '2026-12', 'month', '2026-12-01', '2026-12-31', '2026-12', "
+	                       "2026, 1, 1, 1, 0, 5, 50, 'p', 't')");
+	expect_slots(db, 2026, 12, 2, "0 0 0 0 0 0 | 0 0 0 0 5 5");
 
 	/* Plans: changed, added in a new year, removed. */
 	sql(db, "INSERT INTO plans(project_id, year, month, invested) VALUES (1, 2026, 11, 60) "
 	        "ON CONFLICT DO UPDATE SET invested = excluded.invested");
 	sql(db, "INSERT INTO plans(project_id, year, month, invested) VALUES (1, 2027, 3, 40)");
 	sql(db, "DELETE FROM plans WHERE project_id = 1 AND year = 2026 AND month = 12");
-	expect_row(db, 2026, 1, 11, "60 | 0 7 0 0 13 0 | 0 3 0 0 2 0");
-	expect_row(db, 2027, 1, 3, "40 | 0 0 0 0 0 0 | 0 0 0 0 0 0");
-	expect_row(db, 2026, 1, 12, "0 | 0 0 0 0 0 0 | 0 0 0 0 0 0");
+	expect_year(db, 2026, 1,
+	            "100 100 100 100 100 100 100 100 100 100 160 160 | "
+	            "9 9 9 9 9 9 9 9 9 9 29 29 | 4 4 4 4 4 4 4 4 4 4 9 9");
+	expect_year(db, 2027, 1,
+	            "0 0 40 40 40 40 40 40 40 40 40 40 | 0 0 0 0 0 0 0 0 0 0 0 0 | "
+	            "0 0 0 0 0 0 0 0 0 0 0 0");
 
 	/* Rows changed or removed by hand. */
 	sql(db, "DELETE FROM updates WHERE id = 6");
-	expect_row(db, 2026, 2, 10, "0 | 0 0 0 0 0 0 | 0 0 0 0 0 0");
+	expect_slots(db, 2026, 10, 2, "0 0 0 0 0 0 | 0 0 0 0 0 0");
 	sql(db, "UPDATE updates SET invested = 10, output = NULL WHERE id = 4");
-	expect_row(db, 2026, 1, 1, "100 | 10 0 0 0 0 0 | 0 0 0 0 0 0");
+	expect_slots(db, 2026, 1, 1, "10 10 10 10 10 10 | 0 0 0 0 0 0");
 	sql(db, "UPDATE updates SET project_id = 2 WHERE id = 2");
-	expect_row(db, 2026, 1, 11, "60 | 0 0 0 0 13 0 | 0 0 0 0 2 0");
-	expect_row(db, 2026, 2, 11, "0 | 0 7 0 0 0 0 | 0 3 0 0 0 0");
-	/* The week ending in 2027 still counts for no month of either year. */
+	expect_slots(db, 2026, 11, 1, "0 0 0 0 13 13 | 0 0 0 0 2 2");
+	expect_slots(db, 2026, 11, 2, "0 7 7 7 7 7 | 0 3 3 3 3 3");
+	/* Neither a week ending in 2027 nor a superseded revision counts. */
 	sql(db, "UPDATE updates SET invested = 16 WHERE id = 5");
 	sql(db, "UPDATE updates SET period_last = '2026-12-27' WHERE id = 1");
-	assert_int_equal(count(db, "SELECT count(*) FROM query_amounts"), 7);
-	assert_int_equal(count(db, "SELECT count(*) FROM query_amounts WHERE year = 2027"), 1);
-	expect_row(db, 2026, 1, 12, "0 | 0 0 0 0 0 0 | 0 0 0 0 0 0");
+	expect_year(db, 2026, 1,
+	            "100 100 100 100 100 100 100 100 100 100 160 160 | "
+	            "10 10 10 10 10 10 10 10 10 10 23 23 | 0 0 0 0 0 0 0 0 0 0 2 2");
+	expect_year(db, 2026, 2,
+	            "0 0 0 0 0 0 0 0 0 0 0 0 | 0 0 0 0 0 0 0 12 12 12 19 19 | "
+	            "0 0 0 0 0 0 0 1 1 1 4 9");
+	assert_int_equal(count(db, "SELECT count(*) FROM query_years"), 3);
+	assert_int_equal(count(db, "SELECT count(*) FROM query_slots"), 6);
+	expect_slots(db, 2026, 12, 1, "none");
 	sqlite3_close(db);
 }
 
