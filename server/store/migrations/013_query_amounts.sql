@@ -6,7 +6,7 @@
 -- up to each of the month's Sundays, for this year and the year before: a
 -- weekly update rewrote every later month of its year and of the next, up
 -- to 24 rows of 33 columns, through six statements. That was three quarters
--- of a SubmitUpdate's insert (245 of 320 µs, statements cached, on 20,000
+-- of a SubmitUpdate's insert (185 of 245 µs, statements cached, on 20,000
 -- projects). Two tables take its place:
 --
 --   query_years  per year and project, the year to date at the end of each
