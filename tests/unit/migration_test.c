@@ -1,4 +1,6 @@
-/* query_years and query_slots (013_query_amounts.sql): the rows migration
+/* Migrations that rebuild tables, on databases of the schema before them.
+ *
+ * query_years and query_slots (013_query_amounts.sql): the rows migration
  * 013 builds from a database of schema 12, and the rows its triggers keep
  * after, each checked against figures worked out by hand. A query_years row
  * holds the year to date at the end of each month; a query_slots row the
@@ -202,10 +204,70 @@ static void test_migration_and_triggers(void **state)
 	sqlite3_close(db);
 }
 
+/* 014_idempotency_rowid.sql: the records kept, each found by its account
+ * and key, a key still taken once per account, expiry by age. */
+static void test_idempotency_rowid(void **state)
+{
+	(void)state;
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	migrate(db, 1, 13);
+	sql(db, "INSERT INTO idempotency_keys(account_id, key_hash, request_hash, response, "
+	        "created_at) VALUES (1, x'0a', x'01', 'one', 300), (1, x'0b', x'02', 'two', 100), "
+	        "(2, x'0a', x'03', 'three', 200)");
+	migrate(db, 14, 14);
+	assert_int_equal(count(db, "SELECT count(*) FROM sqlite_master WHERE name = "
+	                           "'idempotency_keys' AND sql LIKE '%WITHOUT ROWID%'"),
+	                 0);
+	assert_int_equal(count(db, "SELECT count(*) FROM sqlite_master WHERE name IN "
+	                           "('idempotency_keys_created', 'idempotency_keys_new')"),
+	                 1);
+	/* Kept in the order they were written. */
+	assert_int_equal(count(db, "SELECT group_concat(response, ' ') = 'two three one' FROM "
+	                           "(SELECT response FROM idempotency_keys ORDER BY id)"),
+	                 1);
+	static const char get[] =
+	    "SELECT response = ?3 AND request_hash = ?4 FROM idempotency_keys "
+	    "WHERE account_id = ?1 AND key_hash = ?2";
+	static const struct {
+		int account;
+		const char *key, *response, *request;
+	} kept[] = {
+	    {1, "\x0a", "one", "\x01"}, {1, "\x0b", "two", "\x02"}, {2, "\x0a", "three", "\x03"}};
+	for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+		sqlite3_stmt *q;
+		assert_int_equal(sqlite3_prepare_v2(db, get, -1, &q, NULL), SQLITE_OK);
+		sqlite3_bind_int(q, 1, kept[i].account);
+		sqlite3_bind_blob(q, 2, kept[i].key, 1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, kept[i].response, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(q, 4, kept[i].request, 1, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(q, 0), 1);
+		sqlite3_finalize(q);
+	}
+	/* The same key again for the same account is refused; for another, taken. */
+	assert_int_equal(
+	    sqlite3_exec(db,
+	                 "INSERT INTO idempotency_keys(account_id, key_hash, "
+	                 "request_hash, response, created_at) VALUES (1, x'0a', x'09', "
+	                 "'again', 400)",
+	                 NULL, NULL, NULL),
+	    SQLITE_CONSTRAINT);
+	sql(db, "INSERT INTO idempotency_keys(account_id, key_hash, request_hash, response, "
+	        "created_at) VALUES (2, x'0b', x'04', 'four', 400)");
+	/* Expiry by age (store.c's purge). */
+	sql(db, "DELETE FROM idempotency_keys WHERE created_at < 250");
+	assert_int_equal(count(db, "SELECT group_concat(response, ' ') = 'one four' FROM "
+	                           "(SELECT response FROM idempotency_keys ORDER BY id)"),
+	                 1);
+	sqlite3_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_migration_and_triggers),
+	    cmocka_unit_test(test_idempotency_rowid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
