@@ -627,6 +627,21 @@ struct srv_qcache {
 	size_t text_read; /* the arena's length when read whole */
 };
 
+/* Drops the details Lagging names the projects with. */
+static void qc_details_drop(struct srv_qcache *c)
+{
+	free(c->projects);
+	free(c->units);
+	free(c->people);
+	free(c->text.p);
+	c->projects = NULL;
+	c->units = c->people = NULL;
+	c->n_projects = c->n_units = c->n_people = 0;
+	c->text = (arena){0};
+	c->text_read = 0;
+	c->have_details = false;
+}
+
 /* Drops what is kept, not the point it is current to. */
 static void qcache_clear(struct srv_qcache *c)
 {
@@ -635,17 +650,10 @@ static void qcache_clear(struct srv_qcache *c)
 		c->days[i].used = false;
 	}
 	free(c->parent);
-	free(c->projects);
-	free(c->units);
-	free(c->people);
-	free(c->text.p);
 	c->parent = NULL;
-	c->projects = NULL;
-	c->units = c->people = NULL;
-	c->n_parent = c->n_projects = c->n_units = c->n_people = 0;
-	c->have_units = c->have_details = false;
-	c->text = (arena){0};
-	c->text_read = 0;
+	c->n_parent = 0;
+	c->have_units = false;
+	qc_details_drop(c);
 }
 
 void srv_qcache_free(struct srv_qcache *c)
@@ -1271,20 +1279,6 @@ static int qc_read_projects(srv_store *s, struct srv_qcache *c, sqlite3_stmt *q,
 	if (code == LS_OK && rc != SQLITE_DONE)
 		code = srv_store_error(s, rc, "read project details", st);
 	return code;
-}
-
-static void qc_details_drop(struct srv_qcache *c)
-{
-	free(c->projects);
-	free(c->units);
-	free(c->people);
-	free(c->text.p);
-	c->projects = NULL;
-	c->units = c->people = NULL;
-	c->n_projects = c->n_units = c->n_people = 0;
-	c->text = (arena){0};
-	c->text_read = 0;
-	c->have_details = false;
 }
 
 /* What Lagging says of every project, read on the first call. */
