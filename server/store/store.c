@@ -360,8 +360,23 @@ static void on_rollback(void *arg)
 	s->rollbacks++;
 }
 
+/* Every call runs in a savepoint (dispatch.c), so SQLite keeps the pages
+ * it changes in a statement journal until the savepoint ends: in memory up
+ * to this many bytes, in one allocation, and in a temporary file beyond.
+ * SQLite's default of 64 KiB sent most SubmitUpdates' journals to the
+ * file, a write system call per page. */
+#define STMT_JOURNAL_SPILL (1 << 20)
+
+static void sqlite_setup(void)
+{
+	/* Refused, harmlessly, when SQLite was set up before. */
+	sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, STMT_JOURNAL_SPILL);
+}
+
 int srv_store_open(srv_store **out, const char *path, bool create, ls_status *st)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, sqlite_setup);
 	srv_store *s = calloc(1, sizeof *s);
 	if (s == NULL)
 		return ls_status_set(st, LS_RESOURCE_EXHAUSTED, "out of memory");
