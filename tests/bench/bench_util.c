@@ -749,10 +749,24 @@ void bu_project_code(const bu_district *d, int town, int k, char buf[16])
 	snprintf(buf, 16, "P%05d", k * d->n_towns + town + 1);
 }
 
+static int32_t first_today;
+
+static void today_once(void)
+{
+	first_today = ls_today();
+}
+
+int32_t bu_today(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, today_once);
+	return first_today;
+}
+
 void bu_week_back(int weeks_ago, char buf[16])
 {
 	ls_period p;
-	ls_period_of(LS_PERIOD_WEEK, ls_today() - 7 * weeks_ago, &p);
+	ls_period_of(LS_PERIOD_WEEK, bu_today() - 7 * weeks_ago, &p);
 	ls_period_format(&p, buf);
 }
 
@@ -765,7 +779,7 @@ typedef struct week_cols {
 static void week_cols_of(int weeks_ago, week_cols *w)
 {
 	ls_period p;
-	ls_period_of(LS_PERIOD_WEEK, ls_today() - 7 * weeks_ago, &p);
+	ls_period_of(LS_PERIOD_WEEK, bu_today() - 7 * weeks_ago, &p);
 	ls_period_format(&p, w->period);
 	day_text(p.first, w->first);
 	day_text(p.last, w->last);
@@ -862,7 +876,7 @@ static int build(builder *b, int n_towns, int n_projects, int history_weeks, bu_
 	                   d->leader_token) < 0)
 		goto out;
 
-	int32_t today = ls_today();
+	int32_t today = bu_today();
 	int cy, cm, cd;
 	ls_civil_from_days(today, &cy, &cm, &cd);
 	week_cols *weeks = calloc((size_t)history_weeks + 1, sizeof *weeks);

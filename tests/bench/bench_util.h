@@ -131,7 +131,10 @@ void bu_district_free(bu_district *d);
 /* The code of the k-th project of a town (k < projects per town). */
 void bu_project_code(const bu_district *d, int town, int k, char buf[16]);
 int bu_projects_per_town(const bu_district *d);
-/* The ISO week weeks_ago weeks before this one ("2026-W40"). */
+/* Today, as it was at the first call: a run that passes midnight goes on
+ * counting its weeks from the day it began. */
+int32_t bu_today(void);
+/* The ISO week weeks_ago weeks before bu_today's ("2026-W40"). */
 void bu_week_back(int weeks_ago, char buf[16]);
 
 /* Hands out (project, week) pairs of a town that no call has used: each

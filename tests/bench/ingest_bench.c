@@ -412,7 +412,7 @@ static void ref_row_make(const bench *b, uint64_t k, ref_row *r)
 	uint64_t projects = (uint64_t)b->d.n_projects;
 	ls_period p;
 	ls_period_of(LS_PERIOD_WEEK,
-	             ls_today() - 7 * (1 + b->d.history_weeks + (int)(k / projects)), &p);
+	             bu_today() - 7 * (1 + b->d.history_weeks + (int)(k / projects)), &p);
 	int m;
 	r->project = k % projects;
 	ls_period_format(&p, r->period);
