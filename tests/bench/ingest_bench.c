@@ -42,6 +42,7 @@
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
+#include <sodium.h>
 #include <sqlite3.h>
 
 #include "bench_util.h"
@@ -512,11 +513,22 @@ static int copy_create(const char *main_db, const char *copy_db)
 	return rc;
 }
 
+/* What luoshid writes beside an update: its audit row and the call's
+ * idempotency record (server/store/store.c), with a sealed answer of the
+ * size SubmitUpdate's takes. */
+static const char COPY_AUDIT[] =
+    "INSERT INTO audit_log(at, account_id, method, entity, entity_id, before, after, "
+    "project_id) VALUES (?1, ?2, '" SUBMIT_METHOD "', 'update', ?3, NULL, ?4, ?5)";
+static const char COPY_IDEM[] =
+    "INSERT INTO idempotency_keys(account_id, key_hash, request_hash, response, created_at) "
+    "VALUES (?1, ?2, ?3, zeroblob(273), ?4)";
+
 typedef struct copy_client {
 	sqlite3 *db;
-	sqlite3_stmt *ins, *begin, *commit;
+	sqlite3_stmt *ins, *audit, *idem, *begin, *commit;
 	int64_t *project, *unit; /* by the row's 0-based project */
 	uint64_t n_projects;
+	int64_t account; /* of the audit rows and idempotency records */
 	int per_commit, in_tx;
 } copy_client;
 
@@ -527,6 +539,8 @@ static void copy_close(void *ctx, void *state)
 	if (s->in_tx > 0 && sqlite3_step(s->commit) != SQLITE_DONE)
 		fprintf(stderr, "ingest_bench: copy: commit: %s\n", sqlite3_errmsg(s->db));
 	sqlite3_finalize(s->ins);
+	sqlite3_finalize(s->audit);
+	sqlite3_finalize(s->idem);
 	sqlite3_finalize(s->begin);
 	sqlite3_finalize(s->commit);
 	sqlite3_close(s->db);
@@ -554,6 +568,8 @@ static void *copy_open(bench *b, int per_commit, char *err, size_t n)
 	                 "PRAGMA foreign_keys = ON",
 	                 NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, REF_INSERT, -1, &s->ins, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, COPY_AUDIT, -1, &s->audit, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, COPY_IDEM, -1, &s->idem, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "BEGIN IMMEDIATE", -1, &s->begin, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "COMMIT", -1, &s->commit, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "SELECT id, lead_unit_id FROM projects ORDER BY id", -1, &q,
@@ -565,7 +581,13 @@ static void *copy_open(bench *b, int per_commit, char *err, size_t n)
 		s->unit[s->n_projects++] = sqlite3_column_int64(q, 1);
 	}
 	sqlite3_finalize(q);
-	if (s->n_projects < cap) {
+	q = NULL;
+	if (sqlite3_prepare_v2(s->db, "SELECT min(id) FROM accounts", -1, &q, NULL) != SQLITE_OK)
+		goto fail_db;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		s->account = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	if (s->n_projects < cap || s->account <= 0) {
 		snprintf(err, n, "copy %s: %" PRIu64 " projects, not %" PRIu64, b->copy_db,
 		         s->n_projects, cap);
 		copy_close(b, s);
@@ -598,8 +620,9 @@ static void *copy_open_floor(void *ctx, int thread, char *err, size_t n)
 	return copy_open(ctx, FLOOR_PER_COMMIT, err, n);
 }
 
-/* One row, with no account (luoshid's rows name the town's), in its own
- * transaction or in the current one of per_commit rows. */
+/* What luoshid writes for one SubmitUpdate: the update (with no account),
+ * its audit row and an idempotency record; in a transaction of its own
+ * or in the current one of per_commit calls. */
 static bool copy_call(void *ctx, void *state, int *kind, char *err, size_t n)
 {
 	bench *b = ctx;
@@ -608,13 +631,7 @@ static bool copy_call(void *ctx, void *state, int *kind, char *err, size_t n)
 	uint64_t k = atomic_fetch_add(&b->ref_next, 1);
 	ref_row r;
 	ref_row_make(b, k, &r);
-	sqlite3_stmt *q = s->ins;
-	sqlite3_bind_int64(q, 1, s->project[r.project]);
-	sqlite3_bind_int64(q, 7, s->unit[r.project]);
-	sqlite3_bind_null(q, 8);
-	ref_bind(q, &r, k);
-	if (s->per_commit == 1)
-		return ref_step(s->db, q, err, n);
+	int64_t project = s->project[r.project];
 	if (s->in_tx == 0) {
 		int rc = sqlite3_step(s->begin);
 		sqlite3_reset(s->begin);
@@ -624,7 +641,43 @@ static bool copy_call(void *ctx, void *state, int *kind, char *err, size_t n)
 		}
 	}
 	s->in_tx++;
-	if (!ref_step(s->db, q, err, n)) {
+
+	sqlite3_stmt *q = s->ins;
+	sqlite3_bind_int64(q, 1, project);
+	sqlite3_bind_int64(q, 7, s->unit[r.project]);
+	sqlite3_bind_null(q, 8);
+	ref_bind(q, &r, k);
+	bool ok = ref_step(s->db, q, err, n);
+	if (ok) {
+		/* An audit row of the size and shape of luoshid's. */
+		char after[640];
+		snprintf(after, sizeof after,
+		         "{\"id\":\"%lld\",\"projectCode\":\"P%05" PRIu64 "\",\"period\":\"%s\","
+		         "\"revision\":1,\"invested\":\"%" PRIu64 "\",\"progress\":\"%s\","
+		         "\"submittedAt\":\"%s\",\"latest\":true}",
+		         (long long)sqlite3_last_insert_rowid(s->db), r.project + 1, r.period,
+		         120 + k % 400, PROGRESS_TEXT, r.now);
+		q = s->audit;
+		sqlite3_bind_text(q, 1, r.now, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 2, s->account);
+		sqlite3_bind_int64(q, 3, sqlite3_last_insert_rowid(s->db));
+		sqlite3_bind_text(q, 4, after, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 5, project);
+		ok = ref_step(s->db, q, err, n);
+	}
+	if (ok) {
+		/* Keys as the server keeps them: hashes, spread at random. */
+		uint8_t key[32], request[32];
+		randombytes_buf(key, sizeof key);
+		randombytes_buf(request, sizeof request);
+		q = s->idem;
+		sqlite3_bind_int64(q, 1, s->account);
+		sqlite3_bind_blob(q, 2, key, sizeof key, SQLITE_STATIC);
+		sqlite3_bind_blob(q, 3, request, sizeof request, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 4, (int64_t)time(NULL));
+		ok = ref_step(s->db, q, err, n);
+	}
+	if (!ok) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		s->in_tx = 0;
 		return false;
