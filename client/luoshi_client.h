@@ -17,7 +17,9 @@
 typedef struct luoshi_client luoshi_client;
 
 typedef struct luoshi_client_opts {
-	const char *url;      /* "tcp://127.0.0.1:7070", "ipc:///run/luoshi.sock" */
+	/* "tcp://127.0.0.1:7070", "ipc:///run/luoshi.sock", or up to 16 of them
+	 * separated by commas: instances of one service, each dialed. */
+	const char *url;
 	const char *token;    /* sent as "authorization: Bearer <token>"; may be NULL */
 	uint32_t timeout_ms;  /* per call, sent as the deadline; 0: 30 s */
 	size_t max_message;   /* larger requests are refused before sending; 0: 4 MiB */
@@ -37,7 +39,11 @@ typedef struct luoshi_client_opts {
  * luoshi_client_close). When the server cannot be reached returns
  * LS_UNAVAILABLE, as when the TLS handshake fails (a server certificate not
  * signed by ca_file, a client certificate missing or refused); a malformed
- * URL, or TLS files that cannot be used, give LS_INVALID_ARGUMENT. */
+ * URL, or TLS files that cannot be used, give LS_INVALID_ARGUMENT. With
+ * several URLs it succeeds when one answers, and keeps dialing the others
+ * in the background: calls are spread over the servers that are up, and a
+ * call whose server goes away before answering is sent again to another
+ * (give it an idempotency key if it writes). */
 int luoshi_client_open(luoshi_client **out, const luoshi_client_opts *o, ls_status *st);
 
 /* Closes the connection and frees c. NULL is a no-op. */

@@ -489,7 +489,7 @@ static int usage(void)
 	         "The command line of luoshi, the key-project supervision system.\n"
 	         "\n"
 	         "Options (also accepted after the command):\n"
-	         "  --server URL   the server (tcp://HOST:PORT, ipc:///PATH)\n"
+	         "  --server URL   the server (tcp://HOST:PORT, ipc:///PATH; several: URL1,URL2)\n"
 	         "  --token TOKEN  the access token of your account\n"
 	         "  --timeout MS   deadline of each call in milliseconds; 0: none, wait 30 s\n"
 	         "  --json         print responses as JSON instead of tables\n"

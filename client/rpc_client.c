@@ -30,6 +30,9 @@
  * arrive before we give up on our own. */
 #define DEADLINE_MARGIN_MS 1000u
 
+/* The most server addresses a client dials. */
+#define URLS_MAX 16
+
 /* The request id nng's REQ protocol puts in front of every message. */
 #define REQ_HEADER_SIZE 4
 
@@ -136,7 +139,10 @@ static bool names_host_and_port(const char *url)
 /* The largest certificate or key file read. */
 #define PEM_MAX (1 << 20)
 
-static bool is_tls(const char *url) { return strncmp(url, "tls+", 4) == 0; }
+static bool is_tls(const char *url)
+{
+	return strncmp(url, "tls+", 4) == 0;
+}
 
 /* Reads a PEM file into a NUL-terminated buffer (malloc'd, *len its
  * length). NULL with st set on failure. */
@@ -167,17 +173,18 @@ static char *read_pem(const char *path, size_t *len, ls_status *st)
 	return buf;
 }
 
-/* The TLS configuration of a dialer to o->url: the CA to check the
- * server's certificate with, the host it must name, and our own
- * certificate when given. On success *out holds one reference. */
-static int tls_client_config(const luoshi_client_opts *o, nng_tls_config **out, ls_status *st)
+/* The TLS configuration of a dialer to url: the CA to check the server's
+ * certificate with, the host it must name, and our own certificate when
+ * given. On success *out holds one reference. */
+static int tls_client_config(const luoshi_client_opts *o, const char *url, nng_tls_config **out,
+                             ls_status *st)
 {
 	*out = NULL;
 	if (o->ca_file == NULL || *o->ca_file == '\0')
 		return ls_status_set(st, LS_INVALID_ARGUMENT,
 		                     _("%s is a TLS address: give the CA that signed the server's "
 		                       "certificate (--ca FILE, or \"ca = FILE\" in the config)"),
-		                     o->url);
+		                     url);
 	bool has_cert = o->cert_file != NULL && *o->cert_file != '\0';
 	bool has_key = o->key_file != NULL && *o->key_file != '\0';
 	if (has_cert != has_key)
@@ -187,9 +194,9 @@ static int tls_client_config(const luoshi_client_opts *o, nng_tls_config **out, 
 	nng_tls_config *tls = NULL;
 	char *cert = NULL, *key = NULL;
 	size_t cert_len = 0, key_len = 0;
-	int rv = nng_url_parse(&u, o->url);
+	int rv = nng_url_parse(&u, url);
 	if (rv != 0) {
-		ls_status_set(st, LS_INVALID_ARGUMENT, _("invalid server address %s: %s"), o->url,
+		ls_status_set(st, LS_INVALID_ARGUMENT, _("invalid server address %s: %s"), url,
 		              nng_text(rv));
 		goto out;
 	}
@@ -233,27 +240,148 @@ out:
 	return st->code;
 }
 
-/* Starts the socket's dialer on c->url, with TLS for a tls+ URL. Returns an
- * nng error, or -1 with st set when the TLS settings cannot be used. */
-static int dial(luoshi_client *c, const luoshi_client_opts *o, ls_status *st)
+/* Starts a dialer of the socket on url, with TLS for a tls+ URL: the first
+ * attempt synchronous unless flags say NNG_FLAG_NONBLOCK. Returns an nng
+ * error, or -1 with st set when the TLS settings cannot be used. */
+static int dial(luoshi_client *c, const char *url, const luoshi_client_opts *o, int flags,
+                ls_status *st)
 {
 	nng_dialer d;
-	int rv = nng_dialer_create(&d, c->sock, c->url);
+	int rv = nng_dialer_create(&d, c->sock, url);
 	if (rv != 0)
 		return rv;
-	if (is_tls(c->url)) {
+	if (is_tls(url)) {
 		nng_tls_config *tls;
-		if (tls_client_config(o, &tls, st) != LS_OK)
+		if (tls_client_config(o, url, &tls, st) != LS_OK) {
+			nng_dialer_close(d);
 			return -1;
+		}
 		rv = nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, tls);
 		nng_tls_config_free(tls);
-		if (rv != 0)
-			return rv;
 	}
 	/* A synchronous first dial, so that a server that is not there fails
 	 * now rather than after the whole timeout; nng redials on its own
-	 * when a connection drops later. */
-	return nng_dialer_start(d, 0);
+	 * when a connection drops later. A failed synchronous dial is not
+	 * retried: its dialer goes. */
+	if (rv == 0)
+		rv = nng_dialer_start(d, flags);
+	if (rv != 0)
+		nng_dialer_close(d);
+	return rv;
+}
+
+/* Dials url (see dial) and says what became of it: LS_OK, UNAVAILABLE
+ * for a server that could not be reached, or INVALID_ARGUMENT for an
+ * address or TLS settings that cannot work. */
+static int dial_status(luoshi_client *c, const char *url, const luoshi_client_opts *o, int flags,
+                       ls_status *st)
+{
+	int rv = dial(c, url, o, flags, st);
+	if (rv == NNG_EADDRINVAL && names_host_and_port(url))
+		rv = NNG_EUNREACHABLE;
+	switch (rv) {
+	case 0:
+		return LS_OK;
+	case -1:
+		return st->code;
+	case NNG_ECRYPTO:
+	case NNG_EPEERAUTH:
+		if (!is_tls(url))
+			break;
+		return ls_status_set(st, LS_UNAVAILABLE,
+		                     _("cannot connect to %s: the TLS handshake failed (is the "
+		                       "server's certificate signed by the CA %s, and does it name "
+		                       "the host?)"),
+		                     url, o->ca_file);
+	case NNG_ECONNSHUT:
+	case NNG_ECONNRESET:
+	case NNG_ECLOSED:
+		if (!is_tls(url))
+			break;
+		return ls_status_set(st, LS_UNAVAILABLE,
+		                     _("cannot connect to %s: the server ended the TLS handshake "
+		                       "(does it require a client certificate, --cert and --key?)"),
+		                     url);
+	case NNG_EINVAL:
+	case NNG_EADDRINVAL:
+	case NNG_ENOTSUP:
+		return ls_status_set(st, LS_INVALID_ARGUMENT, _("invalid server address %s: %s"),
+		                     url, nng_text(rv));
+	default:
+		break;
+	}
+	return ls_status_set(st, LS_UNAVAILABLE, _("cannot connect to %s: %s"), url, nng_text(rv));
+}
+
+/* Splits list, "URL1,URL2,...", in place into at most URLS_MAX addresses,
+ * blanks around each removed. The number, or 0 with st set. */
+static size_t split_urls(char *list, char *urls[URLS_MAX], ls_status *st)
+{
+	size_t n = 0;
+	for (char *p = list;; p++) {
+		char *end = strchr(p, ',');
+		if (end != NULL)
+			*end = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		size_t len = strlen(p);
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			p[--len] = '\0';
+		if (len == 0) {
+			ls_status_set(st, LS_INVALID_ARGUMENT,
+			              _("invalid server address: an empty address in the list"));
+			return 0;
+		}
+		if (n == URLS_MAX) {
+			ls_status_set(st, LS_INVALID_ARGUMENT,
+			              _("at most %d server addresses, separated by commas"),
+			              URLS_MAX);
+			return 0;
+		}
+		urls[n++] = p;
+		if (end == NULL)
+			return n;
+		p = end;
+	}
+}
+
+/* Dials every address of the list: synchronously in turn until one
+ * answers, then the others (and those that did not answer) in the
+ * background, so that the socket spreads requests over every server that
+ * is up and resends one whose server goes away to another. */
+static int dial_all(luoshi_client *c, const luoshi_client_opts *o, ls_status *st)
+{
+	char *list = strdup(o->url);
+	char *urls[URLS_MAX];
+	if (list == NULL)
+		return ls_status_set(st, LS_RESOURCE_EXHAUSTED, _("out of memory"));
+	size_t n = split_urls(list, urls, st);
+	size_t up = n;
+	ls_status first;
+	ls_status_clear(&first);
+	for (size_t i = 0; i < n && up == n; i++) {
+		ls_status e;
+		ls_status_clear(&e);
+		int code = dial_status(c, urls[i], o, 0, &e);
+		if (code == LS_OK) {
+			up = i;
+		} else if (code != LS_UNAVAILABLE) {
+			*st = e;
+			goto out;
+		} else if (first.code == LS_OK) {
+			first = e;
+		}
+	}
+	if (n > 0 && up == n) {
+		*st = first;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (i != up && dial_status(c, urls[i], o, NNG_FLAG_NONBLOCK, st) != LS_OK)
+			goto out;
+out:
+	free(list);
+	return st->code;
 }
 
 int luoshi_client_open(luoshi_client **out, const luoshi_client_opts *o, ls_status *st)
@@ -292,45 +420,8 @@ int luoshi_client_open(luoshi_client **out, const luoshi_client_opts *o, ls_stat
 		              nng_strerror(rv));
 		goto fail_socket;
 	}
-	rv = dial(c, o, st);
-	if (rv == NNG_EADDRINVAL && names_host_and_port(c->url))
-		rv = NNG_EUNREACHABLE;
-	switch (rv) {
-	case 0:
-		break;
-	case -1:
+	if (dial_all(c, o, st) != LS_OK)
 		goto fail_socket;
-	case NNG_ECRYPTO:
-	case NNG_EPEERAUTH:
-		if (!is_tls(c->url))
-			goto other;
-		ls_status_set(st, LS_UNAVAILABLE,
-		              _("cannot connect to %s: the TLS handshake failed (is the server's "
-		                "certificate signed by the CA %s, and does it name the host?)"),
-		              c->url, o->ca_file);
-		goto fail_socket;
-	case NNG_ECONNSHUT:
-	case NNG_ECONNRESET:
-	case NNG_ECLOSED:
-		if (!is_tls(c->url))
-			goto other;
-		ls_status_set(st, LS_UNAVAILABLE,
-		              _("cannot connect to %s: the server ended the TLS handshake (does it "
-		                "require a client certificate, --cert and --key?)"),
-		              c->url);
-		goto fail_socket;
-	case NNG_EINVAL:
-	case NNG_EADDRINVAL:
-	case NNG_ENOTSUP:
-		ls_status_set(st, LS_INVALID_ARGUMENT, _("invalid server address %s: %s"), c->url,
-		              nng_text(rv));
-		goto fail_socket;
-	default:
-other:
-		ls_status_set(st, LS_UNAVAILABLE, _("cannot connect to %s: %s"), c->url,
-		              nng_text(rv));
-		goto fail_socket;
-	}
 	*out = c;
 	return LS_OK;
 
