@@ -85,7 +85,8 @@ static int who(luoshi_client *c, const pair *p)
 static luoshi_client *open_list(const char *url, const char *token, int *rc, ls_status *st)
 {
 	luoshi_client *c = NULL;
-	luoshi_client_opts o = {.url = url, .token = token, .timeout_ms = 5000};
+	luoshi_client_opts o = {
+	    .url = url, .token = token, .timeout_ms = 5000 * (uint32_t)e2e_timeout_scale()};
 	*rc = luoshi_client_open(&c, &o, st);
 	return c;
 }
@@ -105,7 +106,7 @@ static void test_spread_and_failover(void **state)
 	/* The second server is dialed in the background: calls reach it once
 	 * it is connected. */
 	int seen_a = 0, seen_b = 0;
-	uint64_t end = e2e_now_ms() + 10000;
+	uint64_t end = e2e_now_ms() + 10000 * (uint64_t)e2e_timeout_scale();
 	while ((seen_a == 0 || seen_b == 0) && e2e_now_ms() < end) {
 		int w = who(c, p);
 		if (w != 'a' && w != 'b')
@@ -172,7 +173,7 @@ static void test_kill_under_calls(void **state)
 		assert_int_equal(pthread_create(&th[i], NULL, call_on, &k[i]), 0);
 
 	/* Every caller is busy before the first server goes. */
-	uint64_t end = e2e_now_ms() + 10000;
+	uint64_t end = e2e_now_ms() + 10000 * (uint64_t)e2e_timeout_scale();
 	for (int i = 0; i < CALLERS; i++)
 		while (atomic_load(&k[i].calls) < 50 && e2e_now_ms() < end)
 			e2e_poll_pause();
@@ -180,7 +181,7 @@ static void test_kill_under_calls(void **state)
 	int calls_at_kill[CALLERS];
 	for (int i = 0; i < CALLERS; i++)
 		calls_at_kill[i] = atomic_load(&k[i].calls);
-	end = e2e_now_ms() + 20000;
+	end = e2e_now_ms() + 20000 * (uint64_t)e2e_timeout_scale();
 	for (int i = 0; i < CALLERS; i++)
 		while (atomic_load(&k[i].calls) < calls_at_kill[i] + 50 && e2e_now_ms() < end)
 			e2e_poll_pause();
