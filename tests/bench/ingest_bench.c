@@ -10,17 +10,23 @@
  * /luoshi.v1.ProgressService/SubmitUpdate in a closed loop for projects of
  * their town, each call with a fresh idempotency key and a (project, week)
  * no call has used, so that every call writes a new row. In the same run it
- * measures two references:
- *   echo    N threads with bare nng REQ sockets sending a message of the
- *           size of the packed SubmitUpdate envelope to a REP echo in a
- *           child process (64 contexts answering from nng's callbacks);
- *   sqlite  one thread inserting the same rows into a table like updates
- *           (its DDL and indexes copied, no triggers) in a database beside
- *           luoshid's, each row its own transaction, WAL, synchronous=FULL.
- * Every point runs --runs times, the three targets one after the other, and
- * the medians are printed with the ratios luoshid/echo and
- * luoshid/sqlite. A benchmark, not a test: it counts and prints failed
- * calls.
+ * measures four references:
+ *   echo       N threads with bare nng REQ sockets sending a message of the
+ *              size of the packed SubmitUpdate envelope to a REP echo in a
+ *              child process (64 contexts answering from nng's callbacks);
+ *   sqlite     one thread inserting the same rows into a table like updates
+ *              (its DDL and indexes copied, no triggers) in a database
+ *              beside luoshid's, each row its own transaction, WAL,
+ *              synchronous=FULL;
+ *   sqlite-db  one thread writing what a SubmitUpdate writes (the update,
+ *              its audit row, an idempotency record) into a copy of
+ *              luoshid's database, with its rows, indexes, triggers and
+ *              foreign keys, each call its own transaction;
+ *   floor      the same, FLOOR_PER_COMMIT calls per transaction: the most
+ *              one writer can do for SubmitUpdate on this schema.
+ * Every point runs --runs times, the targets one after the other, and the
+ * medians are printed with the ratios of luoshid to each. A benchmark, not
+ * a test: it counts and prints failed calls.
  *
  *   ingest_bench [--luoshid PATH] [--clients 1,8,32,128] [--seconds S]
  *                [--warmup S] [--runs R] [--towns N] [--projects N]
