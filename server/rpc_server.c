@@ -30,7 +30,7 @@ struct srv_ctx {
 	nng_aio *aio;
 	enum ctx_state state;
 	srv_request req;
-	srv_ctx *next; /* in the queue to the loop, then to the sender */
+	srv_ctx *next; /* in the queue to the loop */
 };
 
 struct srv_rpc {
@@ -44,14 +44,6 @@ struct srv_rpc {
 	srv_rpc_job *jhead, *jtail; /* from other front ends */
 	atomic_bool closing;
 	atomic_int busy; /* contexts holding a request, from receipt to sent */
-
-	/* The sender: a thread that packs and sends what the loop answered, so
-	 * that the loop's time goes to the next batch. */
-	nng_mtx *smtx; /* guards the sender's queue and stop */
-	nng_cv *scv;
-	srv_ctx *shead, *stail;
-	bool sstop;
-	nng_thread *sender;
 
 	uv_async_t async;
 	uv_timer_t drain_timer;
@@ -233,56 +225,6 @@ static void job_answer(srv_rpc *rpc, srv_rpc_job *job)
 	job->answered(job);
 }
 
-/* Hands the answers first ... last, linked by next, to the sender. Loop
- * thread. */
-static void sender_queue(srv_rpc *rpc, srv_ctx *first, srv_ctx *last)
-{
-	nng_mtx_lock(rpc->smtx);
-	if (rpc->stail != NULL)
-		rpc->stail->next = first;
-	else
-		rpc->shead = first;
-	rpc->stail = last;
-	nng_cv_wake1(rpc->scv);
-	nng_mtx_unlock(rpc->smtx);
-}
-
-/* The sender's thread: sends the answers queued, until stopped with none
- * left. */
-static void sender_main(void *arg)
-{
-	srv_rpc *rpc = arg;
-	nng_mtx_lock(rpc->smtx);
-	for (;;) {
-		while (rpc->shead == NULL && !rpc->sstop)
-			nng_cv_wait(rpc->scv);
-		srv_ctx *c = rpc->shead;
-		if (c == NULL)
-			break;
-		rpc->shead = rpc->stail = NULL;
-		nng_mtx_unlock(rpc->smtx);
-		while (c != NULL) {
-			srv_ctx *next = c->next;
-			send_answer(c);
-			c = next;
-		}
-		nng_mtx_lock(rpc->smtx);
-	}
-	nng_mtx_unlock(rpc->smtx);
-}
-
-static void sender_stop(srv_rpc *rpc)
-{
-	if (rpc->sender == NULL)
-		return;
-	nng_mtx_lock(rpc->smtx);
-	rpc->sstop = true;
-	nng_cv_wake1(rpc->scv);
-	nng_mtx_unlock(rpc->smtx);
-	nng_thread_destroy(rpc->sender); /* joins it */
-	rpc->sender = NULL;
-}
-
 /* Runs everything queued, in batches, and sends the answers. Loop thread. */
 static void run_queue(srv_rpc *rpc)
 {
@@ -312,38 +254,23 @@ static void run_queue(srv_rpc *rpc)
 			}
 		}
 		srv_dispatch_batch(rpc->srv, batch, n, srv_clock_ns);
-		srv_ctx *first = NULL, *last = NULL;
 		for (size_t i = 0; i < n; i++) {
-			if (ctxs[i] == NULL) {
-				job_answer(rpc, js[i]);
-				continue;
-			}
-			ctxs[i]->next = NULL;
-			if (last != NULL)
-				last->next = ctxs[i];
+			if (ctxs[i] != NULL)
+				send_answer(ctxs[i]);
 			else
-				first = ctxs[i];
-			last = ctxs[i];
+				job_answer(rpc, js[i]);
 		}
-		if (first != NULL)
-			sender_queue(rpc, first, last);
 	}
 }
 
-static void async_cb(uv_async_t *h)
-{
-	run_queue(h->data);
-}
+static void async_cb(uv_async_t *h) { run_queue(h->data); }
 
 /* ---- TLS ------------------------------------------------------------------- */
 
 /* The largest certificate or key file read. */
 #define PEM_MAX (1 << 20)
 
-static bool is_tls(const char *url)
-{
-	return strncmp(url, "tls+", 4) == 0;
-}
+static bool is_tls(const char *url) { return strncmp(url, "tls+", 4) == 0; }
 
 /* Reads a PEM file, for the config key named key, into a NUL-terminated
  * buffer (malloc'd, *len its length). NULL with st set on failure. */
@@ -460,16 +387,6 @@ static int listen_on(srv_rpc *r, const char *url, nng_tls_config **tls, ls_statu
 	    "listen", "cannot listen on %s: %s", url, nng_strerror(rv));
 }
 
-static void free_locks(srv_rpc *r)
-{
-	if (r->scv != NULL)
-		nng_cv_free(r->scv);
-	if (r->smtx != NULL)
-		nng_mtx_free(r->smtx);
-	if (r->mtx != NULL)
-		nng_mtx_free(r->mtx);
-}
-
 int srv_rpc_open(srv_server *srv, srv_rpc **out, ls_status *st)
 {
 	srv_rpc *r = calloc(1, sizeof *r);
@@ -481,20 +398,13 @@ int srv_rpc_open(srv_server *srv, srv_rpc **out, ls_status *st)
 	atomic_init(&r->closing, false);
 	atomic_init(&r->busy, 0);
 
-	if ((rv = nng_mtx_alloc(&r->mtx)) != 0 || (rv = nng_mtx_alloc(&r->smtx)) != 0 ||
-	    (rv = nng_cv_alloc(&r->scv, r->smtx)) != 0) {
+	if ((rv = nng_mtx_alloc(&r->mtx)) != 0) {
 		ls_status_set(st, LS_RESOURCE_EXHAUSTED, "nng: %s", nng_strerror(rv));
 		goto fail_mtx;
 	}
-	if ((rv = nng_thread_create(&r->sender, sender_main, r)) != 0) {
-		ls_status_set(st, LS_INTERNAL, "nng: the sender's thread: %s", nng_strerror(rv));
-		r->sender = NULL;
-		goto fail_mtx;
-	}
-	nng_thread_set_name(r->sender, "luoshid-send");
 	if ((rv = nng_rep0_open(&r->sock)) != 0) {
 		ls_status_set(st, LS_INTERNAL, "nng: rep socket: %s", nng_strerror(rv));
-		goto fail_mtx;
+		goto fail_sock;
 	}
 	/* Unlimited by default: set before listening, or a peer can make us
 	 * allocate whatever it claims. */
@@ -508,8 +418,7 @@ int srv_rpc_open(srv_server *srv, srv_rpc **out, ls_status *st)
 		c->rpc = r;
 		if ((rv = nng_aio_alloc(&c->aio, ctx_cb, c)) != 0 ||
 		    (rv = nng_ctx_open(&c->ctx, r->sock)) != 0) {
-			ls_status_set(st, LS_RESOURCE_EXHAUSTED, "nng: context: %s",
-			              nng_strerror(rv));
+			ls_status_set(st, LS_RESOURCE_EXHAUSTED, "nng: context: %s", nng_strerror(rv));
 			goto fail_listen;
 		}
 	}
@@ -546,9 +455,9 @@ fail_listen:
 	free(r->ctxs);
 fail_ctxs:
 	nng_close(r->sock);
+fail_sock:
+	nng_mtx_free(r->mtx);
 fail_mtx:
-	sender_stop(r);
-	free_locks(r);
 	free(r);
 	*out = NULL;
 	return st->code;
@@ -584,7 +493,7 @@ static void free_rpc(uv_handle_t *h)
 	srv_rpc *r = h->data;
 	if (++r->handles_closed < 2)
 		return;
-	free_locks(r);
+	nng_mtx_free(r->mtx);
 	free(r);
 }
 
@@ -593,8 +502,6 @@ void srv_rpc_close(srv_rpc *r)
 	if (r == NULL)
 		return;
 	atomic_store(&r->closing, true);
-	/* What the loop answered goes out first. */
-	sender_stop(r);
 	/* Our own operations are stopped, and the contexts closed, before the
 	 * socket: nng 1.5.2 can hang in nng_close when it has to abort
 	 * operations itself (nng #1543). nng_aio_stop waits for a running
