@@ -452,12 +452,13 @@ static void ref_bind(sqlite3_stmt *q, const ref_row *r, uint64_t k)
 	sqlite3_bind_text(q, 13, r->now, -1, SQLITE_STATIC);
 }
 
-static bool ref_step(sqlite3 *db, sqlite3_stmt *q, char *err, size_t n)
+/* Runs q, a statement that returns no row (what names it in err). */
+static bool ref_step(sqlite3 *db, sqlite3_stmt *q, const char *what, char *err, size_t n)
 {
 	int rc = sqlite3_step(q);
 	sqlite3_reset(q);
 	if (rc != SQLITE_DONE) {
-		snprintf(err, n, "sqlite insert: %s", sqlite3_errmsg(db));
+		snprintf(err, n, "sqlite %s: %s", what, sqlite3_errmsg(db));
 		return false;
 	}
 	return true;
@@ -477,7 +478,7 @@ static bool ref_call(void *ctx, void *state, int *kind, char *err, size_t n)
 	sqlite3_bind_int64(q, 8, 2 + (int64_t)(k % (uint64_t)b->d.n_towns));
 	ref_bind(q, &r, k);
 	/* Outside an explicit transaction: the INSERT commits by itself. */
-	return ref_step(s->db, q, err, n);
+	return ref_step(s->db, q, "insert", err, n);
 }
 
 static void ref_close(void *ctx, void *state)
@@ -606,11 +607,8 @@ fail_db:
 	copy_close(b, s);
 	return NULL;
 fail:
-	if (s != NULL) {
-		free(s->project);
-		free(s->unit);
-	}
-	free(s);
+	if (s != NULL)
+		copy_close(b, s);
 	return NULL;
 }
 
@@ -638,14 +636,8 @@ static bool copy_call(void *ctx, void *state, int *kind, char *err, size_t n)
 	ref_row r;
 	ref_row_make(b, k, &r);
 	int64_t project = s->project[r.project];
-	if (s->in_tx == 0) {
-		int rc = sqlite3_step(s->begin);
-		sqlite3_reset(s->begin);
-		if (rc != SQLITE_DONE) {
-			snprintf(err, n, "sqlite begin: %s", sqlite3_errmsg(s->db));
-			return false;
-		}
-	}
+	if (s->in_tx == 0 && !ref_step(s->db, s->begin, "begin", err, n))
+		return false;
 	s->in_tx++;
 
 	sqlite3_stmt *q = s->ins;
@@ -653,7 +645,7 @@ static bool copy_call(void *ctx, void *state, int *kind, char *err, size_t n)
 	sqlite3_bind_int64(q, 7, s->unit[r.project]);
 	sqlite3_bind_null(q, 8);
 	ref_bind(q, &r, k);
-	bool ok = ref_step(s->db, q, err, n);
+	bool ok = ref_step(s->db, q, "insert", err, n);
 	if (ok) {
 		/* An audit row of the size and shape of luoshid's. */
 		char after[640];
@@ -669,7 +661,7 @@ static bool copy_call(void *ctx, void *state, int *kind, char *err, size_t n)
 		sqlite3_bind_int64(q, 3, sqlite3_last_insert_rowid(s->db));
 		sqlite3_bind_text(q, 4, after, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(q, 5, project);
-		ok = ref_step(s->db, q, err, n);
+		ok = ref_step(s->db, q, "insert", err, n);
 	}
 	if (ok) {
 		/* Keys as the server keeps them: hashes, spread at random. */
@@ -681,7 +673,7 @@ static bool copy_call(void *ctx, void *state, int *kind, char *err, size_t n)
 		sqlite3_bind_blob(q, 2, key, sizeof key, SQLITE_STATIC);
 		sqlite3_bind_blob(q, 3, request, sizeof request, SQLITE_STATIC);
 		sqlite3_bind_int64(q, 4, (int64_t)time(NULL));
-		ok = ref_step(s->db, q, err, n);
+		ok = ref_step(s->db, q, "insert", err, n);
 	}
 	if (!ok) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -691,13 +683,7 @@ static bool copy_call(void *ctx, void *state, int *kind, char *err, size_t n)
 	if (s->in_tx < s->per_commit)
 		return true;
 	s->in_tx = 0;
-	int rc = sqlite3_step(s->commit);
-	sqlite3_reset(s->commit);
-	if (rc != SQLITE_DONE) {
-		snprintf(err, n, "sqlite commit: %s", sqlite3_errmsg(s->db));
-		return false;
-	}
-	return true;
+	return ref_step(s->db, s->commit, "commit", err, n);
 }
 
 /* ---- main ------------------------------------------------------------------- */
