@@ -49,6 +49,13 @@ install_packages() {
 		return 0
 	fi
 	say "installing ${missing[*]}"
+	# PostgreSQL's package would make and start a cluster of its own; the
+	# tests start the servers they need (tests/pg_server.sh) and want none.
+	if [[ " ${missing[*]} " == *" postgresql-15 "* ]]; then
+		as_root mkdir -p /etc/postgresql-common/createcluster.d
+		echo 'create_main_cluster = false' |
+			as_root tee /etc/postgresql-common/createcluster.d/luoshi-tests.conf >/dev/null
+	fi
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get update
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		"${missing[@]}"

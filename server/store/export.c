@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "store_int.h"
 
 /* A statement that does not prepare: st filled, -1 for the list functions. */
@@ -17,40 +15,40 @@ static int no_stmt(ls_status *st)
 }
 
 /* Column col as text, or NULL for SQL NULL. */
-static const char *col_text(sqlite3_stmt *q, int col)
+static const char *col_text(srv_q *q, int col)
 {
-	if (sqlite3_column_type(q, col) == SQLITE_NULL)
+	if (srv_col_null(q, col))
 		return NULL;
-	const unsigned char *t = sqlite3_column_text(q, col);
-	return t ? (const char *)t : "";
+	const char *t = srv_col_text(q, col);
+	return t ? t : "";
 }
 
-static void bind_text(sqlite3_stmt *q, const char *name, const char *v)
+static void bind_text(srv_q *q, const char *name, const char *v)
 {
-	int i = sqlite3_bind_parameter_index(q, name);
+	int i = srv_bind_index(q, name);
 	if (i > 0 && v != NULL)
-		sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+		srv_bind_text(q, i, v);
 }
 
 /* Binds name to v, or leaves it NULL when v is 0 (the filter is off). */
-static void bind_id(sqlite3_stmt *q, const char *name, int64_t v)
+static void bind_id(srv_q *q, const char *name, int64_t v)
 {
-	int i = sqlite3_bind_parameter_index(q, name);
+	int i = srv_bind_index(q, name);
 	if (i > 0 && v != 0)
-		sqlite3_bind_int64(q, i, v);
+		srv_bind_int64(q, i, v);
 }
 
 /* Steps q to the end; fn sees each row. Returns the rows seen or -1. */
-static int each_row(srv_store *s, sqlite3_stmt *q, const char *what,
-                    void (*row)(sqlite3_stmt *q, void *ctx), void *ctx, ls_status *st)
+static int each_row(srv_store *s, srv_q *q, const char *what, void (*row)(srv_q *q, void *ctx),
+                    void *ctx, ls_status *st)
 {
 	int rc, n = 0;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		row(q, ctx);
 		n++;
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE) {
+	if (rc != SRV_DONE) {
 		srv_store_error(s, rc, what, st);
 		return -1;
 	}
@@ -78,7 +76,7 @@ static const char SQL_PROJECTS[] =
     " JOIN units lu ON lu.id = p.lead_unit_id LEFT JOIN units t ON t.id = p.town_id"
     " WHERE p.id > :after AND" FILTERED " ORDER BY p.id LIMIT :limit";
 
-static void bind_filter(sqlite3_stmt *q, const srv_scope *sc, const srv_export_filter *f)
+static void bind_filter(srv_q *q, const srv_scope *sc, const srv_export_filter *f)
 {
 	srv_scope_bind(q, sc);
 	bind_text(q, ":level", f->level);
@@ -92,14 +90,14 @@ static void bind_filter(sqlite3_stmt *q, const srv_scope *sc, const srv_export_f
 int64_t srv_store_export_count(srv_store *s, const srv_scope *sc, const srv_export_filter *f,
                                ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_COUNT);
+	srv_q *q = srv_stmt(s, SQL_COUNT);
 	if (q == NULL)
 		return no_stmt(st);
 	bind_filter(q, sc, f);
-	int rc = sqlite3_step(q);
-	int64_t n = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
+	int rc = srv_step(q);
+	int64_t n = rc == SRV_ROW ? srv_col_int64(q, 0) : -1;
 	srv_stmt_done(q);
-	if (rc != SQLITE_ROW) {
+	if (rc != SRV_ROW) {
 		srv_store_error(s, rc, "count projects", st);
 		return -1;
 	}
@@ -111,11 +109,11 @@ typedef struct project_cb {
 	void *arg;
 } project_cb;
 
-static void project_row(sqlite3_stmt *q, void *ctx)
+static void project_row(srv_q *q, void *ctx)
 {
 	project_cb *cb = ctx;
 	srv_export_project p = {
-	    .id = sqlite3_column_int64(q, 0),
+	    .id = srv_col_int64(q, 0),
 	    .code = col_text(q, 1),
 	    .name = col_text(q, 2),
 	    .level = col_text(q, 3),
@@ -128,7 +126,7 @@ static void project_row(sqlite3_stmt *q, void *ctx)
 	    .lead_unit_name = col_text(q, 10),
 	    .town_code = col_text(q, 11),
 	    .town_name = col_text(q, 12),
-	    .total_investment = sqlite3_column_int64(q, 13),
+	    .total_investment = srv_col_int64(q, 13),
 	    .planned_start = col_text(q, 14),
 	    .planned_finish = col_text(q, 15),
 	};
@@ -140,12 +138,12 @@ int srv_store_export_projects(srv_store *s, const srv_scope *sc, const srv_expor
                               void (*fn)(void *arg, const srv_export_project *p), void *arg,
                               ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_PROJECTS);
+	srv_q *q = srv_stmt(s, SQL_PROJECTS);
 	if (q == NULL)
 		return no_stmt(st);
 	bind_filter(q, sc, f);
-	sqlite3_bind_int64(q, sqlite3_bind_parameter_index(q, ":after"), after_id);
-	sqlite3_bind_int(q, sqlite3_bind_parameter_index(q, ":limit"), limit);
+	srv_bind_int64(q, srv_bind_index(q, ":after"), after_id);
+	srv_bind_int64(q, srv_bind_index(q, ":limit"), limit);
 	project_cb cb = {fn, arg};
 	return each_row(s, q, "export projects", project_row, &cb, st);
 }
@@ -161,7 +159,7 @@ typedef struct unit_cb {
 	void *arg;
 } unit_cb;
 
-static void unit_row(sqlite3_stmt *q, void *ctx)
+static void unit_row(srv_q *q, void *ctx)
 {
 	unit_cb *cb = ctx;
 	cb->fn(cb->arg, col_text(q, 0), col_text(q, 1));
@@ -171,10 +169,10 @@ int srv_store_export_units(srv_store *s, int64_t project,
                            void (*fn)(void *arg, const char *code, const char *name), void *arg,
                            ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_UNITS);
+	srv_q *q = srv_stmt(s, SQL_UNITS);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, project);
+	srv_bind_int64(q, 1, project);
 	unit_cb cb = {fn, arg};
 	return each_row(s, q, "export units", unit_row, &cb, st);
 }
@@ -187,21 +185,21 @@ typedef struct plan_cb {
 	void *arg;
 } plan_cb;
 
-static void plan_row(sqlite3_stmt *q, void *ctx)
+static void plan_row(srv_q *q, void *ctx)
 {
 	plan_cb *cb = ctx;
-	cb->fn(cb->arg, sqlite3_column_int(q, 0), sqlite3_column_int64(q, 1));
+	cb->fn(cb->arg, srv_col_int(q, 0), srv_col_int64(q, 1));
 }
 
 int srv_store_export_plan(srv_store *s, int64_t project, int year,
                           void (*fn)(void *arg, int month, int64_t planned), void *arg,
                           ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_PLAN);
+	srv_q *q = srv_stmt(s, SQL_PLAN);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, project);
-	sqlite3_bind_int(q, 2, year);
+	srv_bind_int64(q, 1, project);
+	srv_bind_int64(q, 2, year);
 	plan_cb cb = {fn, arg};
 	return each_row(s, q, "export plan", plan_row, &cb, st);
 }
@@ -218,11 +216,11 @@ typedef struct node_cb {
 	void *arg;
 } node_cb;
 
-static void node_row(sqlite3_stmt *q, void *ctx)
+static void node_row(srv_q *q, void *ctx)
 {
 	node_cb *cb = ctx;
 	srv_export_node n = {
-	    .id = sqlite3_column_int64(q, 0),
+	    .id = srv_col_int64(q, 0),
 	    .name = col_text(q, 1),
 	    .due_date = col_text(q, 2),
 	    .done_date = col_text(q, 3),
@@ -236,10 +234,10 @@ int srv_store_export_nodes(srv_store *s, int64_t project,
                            void (*fn)(void *arg, const srv_export_node *n), void *arg,
                            ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_NODES);
+	srv_q *q = srv_stmt(s, SQL_NODES);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, project);
+	srv_bind_int64(q, 1, project);
 	node_cb cb = {fn, arg};
 	return each_row(s, q, "export nodes", node_row, &cb, st);
 }
@@ -255,11 +253,11 @@ typedef struct task_cb {
 	void *arg;
 } task_cb;
 
-static void task_row(sqlite3_stmt *q, void *ctx)
+static void task_row(srv_q *q, void *ctx)
 {
 	task_cb *cb = ctx;
 	srv_export_task t = {
-	    .id = sqlite3_column_int64(q, 0),
+	    .id = srv_col_int64(q, 0),
 	    .description = col_text(q, 1),
 	    .due_date = col_text(q, 2),
 	    .status = col_text(q, 3),
@@ -277,10 +275,10 @@ int srv_store_export_tasks(srv_store *s, int64_t project,
                            void (*fn)(void *arg, const srv_export_task *t), void *arg,
                            ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_TASKS);
+	srv_q *q = srv_stmt(s, SQL_TASKS);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, project);
+	srv_bind_int64(q, 1, project);
 	task_cb cb = {fn, arg};
 	return each_row(s, q, "export tasks", task_row, &cb, st);
 }
@@ -307,22 +305,22 @@ typedef struct update_cb {
 	void *arg;
 } update_cb;
 
-static void update_row(sqlite3_stmt *q, void *ctx)
+static void update_row(srv_q *q, void *ctx)
 {
 	update_cb *cb = ctx;
 	srv_export_update u = {
 	    .period = col_text(q, 0),
 	    .period_first = col_text(q, 1),
 	    .period_last = col_text(q, 2),
-	    .month = sqlite3_column_int(q, 3),
-	    .revision = sqlite3_column_int(q, 4),
+	    .month = srv_col_int(q, 3),
+	    .revision = srv_col_int(q, 4),
 	    .unit_code = col_text(q, 5),
 	    .unit_name = col_text(q, 6),
 	    .submitted_at = col_text(q, 7),
-	    .invested = sqlite3_column_int64(q, 8),
-	    .has_output = sqlite3_column_type(q, 9) != SQLITE_NULL,
-	    .output = sqlite3_column_int64(q, 9),
-	    .percent = sqlite3_column_int(q, 10),
+	    .invested = srv_col_int64(q, 8),
+	    .has_output = !srv_col_null(q, 9),
+	    .output = srv_col_int64(q, 9),
+	    .percent = srv_col_int(q, 10),
 	    .progress = col_text(q, 11),
 	};
 	cb->fn(cb->arg, &u);
@@ -332,12 +330,12 @@ int srv_store_export_updates(srv_store *s, int64_t project, int year, const char
                              void (*fn)(void *arg, const srv_export_update *u), void *arg,
                              ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_UPDATES);
+	srv_q *q = srv_stmt(s, SQL_UPDATES);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, project);
-	sqlite3_bind_int(q, 2, year);
-	sqlite3_bind_text(q, 3, as_of, -1, SQLITE_STATIC);
+	srv_bind_int64(q, 1, project);
+	srv_bind_int64(q, 2, year);
+	srv_bind_text(q, 3, as_of);
 	update_cb cb = {fn, arg};
 	return each_row(s, q, "export updates", update_row, &cb, st);
 }

@@ -1,8 +1,6 @@
 /* The SQL of the financing totals; see funding.h. */
 #include "funding.h"
 
-#include <sqlite3.h>
-
 #include "store_int.h"
 
 /* The unit rows take the visibility of SQL_FUNDING_LIST (supervision.c):
@@ -20,39 +18,38 @@ static const char SQL_FUNDING_SCAN[] =
                                                        "AND (:unit IS NULL OR f.unit_id IN " SRV_SUBTREE(
                                                            ":unit") ")))";
 
-static void bind_id(sqlite3_stmt *q, const char *name, int64_t v)
+static void bind_id(srv_q *q, const char *name, int64_t v)
 {
-	int i = sqlite3_bind_parameter_index(q, name);
+	int i = srv_bind_index(q, name);
 	if (i > 0 && v != 0)
-		sqlite3_bind_int64(q, i, v);
+		srv_bind_int64(q, i, v);
 }
 
 int srv_store_funding_scan(srv_store *s, const srv_funding_scan *f,
                            void (*fn)(void *arg, const srv_funding_row *r), void *arg,
                            ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_FUNDING_SCAN);
+	srv_q *q = srv_stmt(s, SQL_FUNDING_SCAN);
 	if (q == NULL)
 		return ls_status_set(st, LS_INTERNAL, "database: cannot prepare");
 	srv_scope_bind(q, f->scope);
-	sqlite3_bind_text(q, sqlite3_bind_parameter_index(q, ":as_of"), f->as_of, -1,
-	                  SQLITE_STATIC);
-	sqlite3_bind_int(q, sqlite3_bind_parameter_index(q, ":units"), f->units ? 1 : 0);
+	srv_bind_text(q, srv_bind_index(q, ":as_of"), f->as_of);
+	srv_bind_int64(q, srv_bind_index(q, ":units"), f->units ? 1 : 0);
 	bind_id(q, ":town", f->town);
 	bind_id(q, ":unit", f->unit);
 	int rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		const unsigned char *source = sqlite3_column_text(q, 0);
+	while ((rc = srv_step(q)) == SRV_ROW) {
+		const char *source = srv_col_text(q, 0);
 		srv_funding_row r = {
 		    .source = source ? (const char *)source : "",
-		    .loan = sqlite3_column_int(q, 1) != 0,
-		    .project = sqlite3_column_int64(q, 2),
-		    .amount = sqlite3_column_int64(q, 3),
+		    .loan = srv_col_int(q, 1) != 0,
+		    .project = srv_col_int64(q, 2),
+		    .amount = srv_col_int64(q, 3),
 		};
 		fn(arg, &r);
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "total funding", st);
 	return LS_OK;
 }

@@ -4,8 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "store_int.h"
 
 static int prepare_failed(ls_status *st)
@@ -15,27 +13,27 @@ static int prepare_failed(ls_status *st)
 	return LS_INTERNAL;
 }
 
-static void bind_int64(sqlite3_stmt *q, const char *name, int64_t v)
+static void bind_int64(srv_q *q, const char *name, int64_t v)
 {
-	int i = sqlite3_bind_parameter_index(q, name);
+	int i = srv_bind_index(q, name);
 	if (i > 0)
-		sqlite3_bind_int64(q, i, v);
+		srv_bind_int64(q, i, v);
 }
 
 /* NULL leaves the parameter NULL. */
-static void bind_text(sqlite3_stmt *q, const char *name, const char *v)
+static void bind_text(srv_q *q, const char *name, const char *v)
 {
-	int i = sqlite3_bind_parameter_index(q, name);
+	int i = srv_bind_index(q, name);
 	if (i > 0 && v != NULL)
-		sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+		srv_bind_text(q, i, v);
 }
 
 /* Runs q (bound), which returns no rows, and resets it. */
-static int step_done(srv_store *s, sqlite3_stmt *q, const char *what, ls_status *st)
+static int step_done(srv_store *s, srv_q *q, const char *what, ls_status *st)
 {
-	int rc = sqlite3_step(q);
+	int rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, what, st);
 	return LS_OK;
 }
@@ -48,23 +46,23 @@ static const char SQL_PROJECT[] =
 
 int srv_store_problems_project(srv_store *s, int64_t id, srv_problem_project *out, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_PROJECT);
+	srv_q *q = srv_stmt(s, SQL_PROJECT);
 	if (q == NULL)
 		return prepare_failed(st);
 	bind_int64(q, ":id", id);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(q, 0);
+	int rc = srv_step(q);
+	if (rc == SRV_ROW) {
+		out->id = srv_col_int64(q, 0);
 		srv_column_text(out->code, sizeof out->code, q, 1);
-		out->lead_unit_id = sqlite3_column_int64(q, 2);
-		out->lead_leader_id = sqlite3_column_int64(q, 3);
-		out->town_id = sqlite3_column_int64(q, 4);
-		out->archived = sqlite3_column_int(q, 5) != 0;
+		out->lead_unit_id = srv_col_int64(q, 2);
+		out->lead_leader_id = srv_col_int64(q, 3);
+		out->town_id = srv_col_int64(q, 4);
+		out->archived = srv_col_int(q, 5) != 0;
 	}
 	srv_stmt_done(q);
-	if (rc == SQLITE_ROW)
+	if (rc == SRV_ROW)
 		return LS_OK;
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "read project", st);
 	return LS_NOT_FOUND;
 }
@@ -76,16 +74,16 @@ static const char SQL_UNIT_ON_PROJECT[] =
 int srv_store_problems_unit_on_project(srv_store *s, int64_t project, int64_t unit, bool *yes,
                                        ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_UNIT_ON_PROJECT);
+	srv_q *q = srv_stmt(s, SQL_UNIT_ON_PROJECT);
 	if (q == NULL)
 		return prepare_failed(st);
 	bind_int64(q, ":project", project);
 	bind_int64(q, ":unit", unit);
-	int rc = sqlite3_step(q);
+	int rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != SRV_ROW && rc != SRV_DONE)
 		return srv_store_error(s, rc, "check project units", st);
-	*yes = rc == SQLITE_ROW;
+	*yes = rc == SRV_ROW;
 	return LS_OK;
 }
 
@@ -120,22 +118,22 @@ int srv_store_problems_unit_on_project(srv_store *s, int64_t project, int64_t un
 	" OR (pr.escalated = 1 AND pr.office_id = :scope_unit)))"                        \
 	" OR (:scope_person > 0 AND pr.assignee_person_id = :scope_person))"
 
-static void bind_viewer(sqlite3_stmt *q, const srv_problem_viewer *v)
+static void bind_viewer(srv_q *q, const srv_problem_viewer *v)
 {
 	srv_scope_bind(q, v->scope);
 	bind_int64(q, ":by_unit", v->by_unit ? 1 : 0);
 }
 
-static void read_ref(sqlite3_stmt *q, int col, srv_problem_ref *r)
+static void read_ref(srv_q *q, int col, srv_problem_ref *r)
 {
-	r->id = sqlite3_column_int64(q, col);
+	r->id = srv_col_int64(q, col);
 	srv_column_text(r->code, sizeof r->code, q, col + 1);
 	srv_column_text(r->name, sizeof r->name, q, col + 2);
 }
 
-static void read_problem(sqlite3_stmt *q, srv_problem *p)
+static void read_problem(srv_q *q, srv_problem *p)
 {
-	p->id = sqlite3_column_int64(q, 0);
+	p->id = srv_col_int64(q, 0);
 	read_ref(q, 1, &p->project);
 	read_ref(q, 4, &p->lead_leader);
 	read_ref(q, 7, &p->town);
@@ -147,11 +145,11 @@ static void read_problem(sqlite3_stmt *q, srv_problem *p)
 	read_ref(q, 19, &p->assignee_person);
 	read_ref(q, 22, &p->office);
 	srv_column_text(p->due_date, sizeof p->due_date, q, 25);
-	const unsigned char *status = sqlite3_column_text(q, 26);
+	const char *status = srv_col_text(q, 26);
 	p->resolved = status != NULL && strcmp((const char *)status, "resolved") == 0;
-	p->escalated = sqlite3_column_int(q, 27) != 0;
+	p->escalated = srv_col_int(q, 27) != 0;
 	srv_column_text(p->resolution, sizeof p->resolution, q, 28);
-	p->raised_by = sqlite3_column_int64(q, 29);
+	p->raised_by = srv_col_int64(q, 29);
 	srv_column_text(p->raised_by_name, sizeof p->raised_by_name, q, 30);
 	read_ref(q, 31, &p->raised_by_unit);
 	srv_column_text(p->raised_at, sizeof p->raised_at, q, 34);
@@ -164,17 +162,17 @@ static const char SQL_GET[] = "SELECT " PROBLEM_COLS "WHERE pr.id = :id";
 
 int srv_store_problems_get(srv_store *s, int64_t id, srv_problem *out, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_GET);
+	srv_q *q = srv_stmt(s, SQL_GET);
 	if (q == NULL)
 		return prepare_failed(st);
 	bind_int64(q, ":id", id);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
+	int rc = srv_step(q);
+	if (rc == SRV_ROW)
 		read_problem(q, out);
 	srv_stmt_done(q);
-	if (rc == SQLITE_ROW)
+	if (rc == SRV_ROW)
 		return LS_OK;
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "read problem", st);
 	return LS_NOT_FOUND;
 }
@@ -184,12 +182,12 @@ static const char SQL_VISIBLE[] = "SELECT 1 FROM problems pr JOIN projects p ON 
 
 bool srv_store_problems_visible(srv_store *s, const srv_problem_viewer *v, int64_t id)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_VISIBLE);
+	srv_q *q = srv_stmt(s, SQL_VISIBLE);
 	if (q == NULL)
 		return false;
 	bind_viewer(q, v);
 	bind_int64(q, ":id", id);
-	bool yes = sqlite3_step(q) == SQLITE_ROW;
+	bool yes = srv_step(q) == SRV_ROW;
 	srv_stmt_done(q);
 	return yes;
 }
@@ -203,7 +201,7 @@ static const char SQL_INSERT[] =
 
 int srv_store_problems_insert(srv_store *s, const srv_problem_new *p, int64_t *id, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_INSERT);
+	srv_q *q = srv_stmt(s, SQL_INSERT);
 	if (q == NULL)
 		return prepare_failed(st);
 	bind_int64(q, ":project", p->project_id);
@@ -218,7 +216,7 @@ int srv_store_problems_insert(srv_store *s, const srv_problem_new *p, int64_t *i
 	bind_text(q, ":on", p->raised_on);
 	if (step_done(s, q, "insert problem", st) != LS_OK)
 		return st->code;
-	*id = sqlite3_last_insert_rowid(s->db);
+	*id = srv_last_id(s);
 	return LS_OK;
 }
 
@@ -234,7 +232,7 @@ static const char SQL_EVENT[] = "INSERT INTO problem_events(problem_id, at, acco
 
 int srv_store_problems_assign(srv_store *s, int64_t id, int64_t unit, int64_t person, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_ASSIGN);
+	srv_q *q = srv_stmt(s, SQL_ASSIGN);
 	if (q == NULL)
 		return prepare_failed(st);
 	bind_int64(q, ":id", id);
@@ -246,7 +244,7 @@ int srv_store_problems_assign(srv_store *s, int64_t id, int64_t unit, int64_t pe
 int srv_store_problems_resolve(srv_store *s, int64_t id, const char *resolution, const char *at,
                                const char *on, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_RESOLVE);
+	srv_q *q = srv_stmt(s, SQL_RESOLVE);
 	if (q == NULL)
 		return prepare_failed(st);
 	bind_int64(q, ":id", id);
@@ -258,7 +256,7 @@ int srv_store_problems_resolve(srv_store *s, int64_t id, const char *resolution,
 
 int srv_store_problems_reopen(srv_store *s, int64_t id, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_REOPEN);
+	srv_q *q = srv_stmt(s, SQL_REOPEN);
 	if (q == NULL)
 		return prepare_failed(st);
 	bind_int64(q, ":id", id);
@@ -267,7 +265,7 @@ int srv_store_problems_reopen(srv_store *s, int64_t id, ls_status *st)
 
 int srv_store_problems_escalate(srv_store *s, int64_t id, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_ESCALATE);
+	srv_q *q = srv_stmt(s, SQL_ESCALATE);
 	if (q == NULL)
 		return prepare_failed(st);
 	bind_int64(q, ":id", id);
@@ -277,7 +275,7 @@ int srv_store_problems_escalate(srv_store *s, int64_t id, ls_status *st)
 int srv_store_problems_event(srv_store *s, int64_t problem, const char *at, int64_t account,
                              const char *kind, const char *text, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_EVENT);
+	srv_q *q = srv_stmt(s, SQL_EVENT);
 	if (q == NULL)
 		return prepare_failed(st);
 	bind_int64(q, ":id", problem);
@@ -296,25 +294,25 @@ int srv_store_problems_events(srv_store *s, int64_t id,
                               void (*fn)(void *arg, const srv_problem_event *e), void *arg,
                               ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_EVENTS);
+	srv_q *q = srv_stmt(s, SQL_EVENTS);
 	if (q == NULL) {
 		prepare_failed(st);
 		return -1;
 	}
 	bind_int64(q, ":id", id);
 	int rc, n = 0;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		srv_problem_event e = {
-		    .at = (const char *)sqlite3_column_text(q, 0),
-		    .account_name = (const char *)sqlite3_column_text(q, 1),
-		    .kind = (const char *)sqlite3_column_text(q, 2),
-		    .text = (const char *)sqlite3_column_text(q, 3),
+		    .at = srv_col_text(q, 0),
+		    .account_name = srv_col_text(q, 1),
+		    .kind = srv_col_text(q, 2),
+		    .text = srv_col_text(q, 3),
 		};
 		fn(arg, &e);
 		n++;
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE) {
+	if (rc != SRV_DONE) {
 		srv_store_error(s, rc, "read problem history", st);
 		return -1;
 	}
@@ -336,7 +334,7 @@ static const char SQL_LIST[] =
     " AND (:project = 0 OR pr.project_id = :project)"
     " ORDER BY pr.id LIMIT :limit";
 
-static void bind_filters(sqlite3_stmt *q, const srv_problem_filter *f)
+static void bind_filters(srv_q *q, const srv_problem_filter *f)
 {
 	bind_viewer(q, f->viewer);
 	bind_text(q, ":as_of", f->as_of);
@@ -347,7 +345,7 @@ static void bind_filters(sqlite3_stmt *q, const srv_problem_filter *f)
 int srv_store_problems_list(srv_store *s, const srv_problem_filter *f,
                             void (*fn)(void *arg, const srv_problem *p), void *arg, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_LIST);
+	srv_q *q = srv_stmt(s, SQL_LIST);
 	if (q == NULL) {
 		prepare_failed(st);
 		return -1;
@@ -361,13 +359,13 @@ int srv_store_problems_list(srv_store *s, const srv_problem_filter *f,
 	bind_int64(q, ":limit", f->limit);
 	srv_problem p;
 	int rc, n = 0;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		read_problem(q, &p);
 		fn(arg, &p);
 		n++;
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE) {
+	if (rc != SRV_DONE) {
 		srv_store_error(s, rc, "list problems", st);
 		return -1;
 	}
@@ -389,24 +387,24 @@ int srv_store_problems_stats(srv_store *s, const srv_problem_filter *f,
                              void (*fn)(void *arg, const srv_problem_counts *c), void *arg,
                              ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_STATS);
+	srv_q *q = srv_stmt(s, SQL_STATS);
 	if (q == NULL) {
 		prepare_failed(st);
 		return -1;
 	}
 	bind_filters(q, f);
 	int rc, n = 0;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		srv_problem_counts c;
 		srv_column_text(c.group, sizeof c.group, q, 0);
-		c.raised = sqlite3_column_int64(q, 1);
-		c.resolved = sqlite3_column_int64(q, 2);
-		c.overdue = sqlite3_column_int64(q, 3);
+		c.raised = srv_col_int64(q, 1);
+		c.resolved = srv_col_int64(q, 2);
+		c.overdue = srv_col_int64(q, 3);
 		fn(arg, &c);
 		n++;
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE) {
+	if (rc != SRV_DONE) {
 		srv_store_error(s, rc, "count problems", st);
 		return -1;
 	}
@@ -425,7 +423,7 @@ int srv_store_problems_assigned(srv_store *s, const srv_problem_owner *o,
                                 void (*fn)(void *arg, const srv_problem *p), void *arg,
                                 ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_ASSIGNED);
+	srv_q *q = srv_stmt(s, SQL_ASSIGNED);
 	if (q == NULL) {
 		prepare_failed(st);
 		return -1;
@@ -436,13 +434,13 @@ int srv_store_problems_assigned(srv_store *s, const srv_problem_owner *o,
 	bind_int64(q, ":leader", o->leader ? 1 : 0);
 	srv_problem p;
 	int rc, n = 0;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		read_problem(q, &p);
 		fn(arg, &p);
 		n++;
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE) {
+	if (rc != SRV_DONE) {
 		srv_store_error(s, rc, "list assigned problems", st);
 		return -1;
 	}

@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "period.h"
 #include "store_int.h"
 
@@ -23,26 +21,26 @@ static int oom(ls_status *st)
 	return LS_RESOURCE_EXHAUSTED;
 }
 
-static void bind_named_int64(sqlite3_stmt *q, const char *name, int64_t v)
+static void bind_named_int64(srv_q *q, const char *name, int64_t v)
 {
-	int i = sqlite3_bind_parameter_index(q, name);
+	int i = srv_bind_index(q, name);
 	if (i > 0)
-		sqlite3_bind_int64(q, i, v);
+		srv_bind_int64(q, i, v);
 }
 
-static void bind_named_text(sqlite3_stmt *q, const char *name, const char *v)
+static void bind_named_text(srv_q *q, const char *name, const char *v)
 {
-	int i = sqlite3_bind_parameter_index(q, name);
+	int i = srv_bind_index(q, name);
 	if (i > 0 && v != NULL)
-		sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+		srv_bind_text(q, i, v);
 }
 
 /* A copy of column col, or NULL for SQL NULL; *failed on lack of memory. */
-static char *column_dup(sqlite3_stmt *q, int col, bool *failed)
+static char *column_dup(srv_q *q, int col, bool *failed)
 {
-	if (sqlite3_column_type(q, col) == SQLITE_NULL)
+	if (srv_col_null(q, col))
 		return NULL;
-	const unsigned char *t = sqlite3_column_text(q, col);
+	const char *t = srv_col_text(q, col);
 	char *copy = strdup(t ? (const char *)t : "");
 	if (copy == NULL)
 		*failed = true;
@@ -59,19 +57,19 @@ static const char SQL_PROJECT_BY_NAME[] =
 int srv_store_progress_find_project(srv_store *s, const srv_scope *sc, const char *code_or_name,
                                     const char *field, int64_t *id, bool *visible, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_PROJECT_BY_CODE);
+	srv_q *q = srv_stmt(s, SQL_PROJECT_BY_CODE);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_text(q, 1, code_or_name, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(q, 0);
+	srv_bind_text(q, 1, code_or_name);
+	int rc = srv_step(q);
+	if (rc == SRV_ROW)
+		*id = srv_col_int64(q, 0);
 	srv_stmt_done(q);
-	if (rc == SQLITE_ROW) {
+	if (rc == SRV_ROW) {
 		*visible = srv_store_project_visible(s, sc, *id);
 		return LS_OK;
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "find project", st);
 
 	q = srv_stmt(s, SQL_PROJECT_BY_NAME);
@@ -82,16 +80,16 @@ int srv_store_progress_find_project(srv_store *s, const srv_scope *sc, const cha
 	char codes[256] = "";
 	size_t used = 0;
 	int n = 0;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		if (n++ == 0)
-			*id = sqlite3_column_int64(q, 0);
+			*id = srv_col_int64(q, 0);
 		int w = snprintf(codes + used, sizeof codes - used, "%s%s", used ? ", " : "",
-		                 (const char *)sqlite3_column_text(q, 1));
+		                 srv_col_text(q, 1));
 		if (w > 0 && (size_t)w < sizeof codes - used)
 			used += (size_t)w;
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "find project", st);
 	if (n == 0)
 		return LS_NOT_FOUND;
@@ -110,27 +108,27 @@ static const char SQL_PROJECT[] =
 
 int srv_store_progress_project(srv_store *s, int64_t id, srv_progress_project *out, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_PROJECT);
+	srv_q *q = srv_stmt(s, SQL_PROJECT);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, id);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
+	srv_bind_int64(q, 1, id);
+	int rc = srv_step(q);
+	if (rc == SRV_ROW) {
 		memset(out, 0, sizeof *out);
-		out->id = sqlite3_column_int64(q, 0);
+		out->id = srv_col_int64(q, 0);
 		srv_column_text(out->code, sizeof out->code, q, 1);
 		srv_column_text(out->name, sizeof out->name, q, 2);
-		out->town_id = sqlite3_column_int64(q, 3);
-		const unsigned char *f = sqlite3_column_text(q, 4);
+		out->town_id = srv_col_int64(q, 3);
+		const char *f = srv_col_text(q, 4);
 		out->monthly = f != NULL && strcmp((const char *)f, "monthly") == 0;
 		srv_column_text(out->planned_start, sizeof out->planned_start, q, 5);
 		srv_column_text(out->planned_finish, sizeof out->planned_finish, q, 6);
-		out->archived = sqlite3_column_int(q, 7) != 0;
+		out->archived = srv_col_int(q, 7) != 0;
 	}
 	srv_stmt_done(q);
-	if (rc == SQLITE_ROW)
+	if (rc == SRV_ROW)
 		return LS_OK;
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "read project", st);
 	return LS_NOT_FOUND;
 }
@@ -141,22 +139,22 @@ static const char SQL_NODE[] = "SELECT id, name, due_date, coalesce(done_date, '
 int srv_store_progress_node(srv_store *s, int64_t project, int64_t id, srv_progress_node *out,
                             ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_NODE);
+	srv_q *q = srv_stmt(s, SQL_NODE);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, id);
-	sqlite3_bind_int64(q, 2, project);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(q, 0);
+	srv_bind_int64(q, 1, id);
+	srv_bind_int64(q, 2, project);
+	int rc = srv_step(q);
+	if (rc == SRV_ROW) {
+		out->id = srv_col_int64(q, 0);
 		srv_column_text(out->name, sizeof out->name, q, 1);
 		srv_column_text(out->due_date, sizeof out->due_date, q, 2);
 		srv_column_text(out->done_date, sizeof out->done_date, q, 3);
 	}
 	srv_stmt_done(q);
-	if (rc == SQLITE_ROW)
+	if (rc == SRV_ROW)
 		return LS_OK;
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "read node", st);
 	return LS_NOT_FOUND;
 }
@@ -165,15 +163,15 @@ static const char SQL_LOCKED[] = "SELECT 1 FROM period_locks WHERE month = ?1";
 
 int srv_store_progress_month_locked(srv_store *s, const char *month, bool *locked, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_LOCKED);
+	srv_q *q = srv_stmt(s, SQL_LOCKED);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_text(q, 1, month, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(q);
+	srv_bind_text(q, 1, month);
+	int rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != SRV_ROW && rc != SRV_DONE)
 		return srv_store_error(s, rc, "read period locks", st);
-	*locked = rc == SQLITE_ROW;
+	*locked = rc == SRV_ROW;
 	return LS_OK;
 }
 
@@ -185,18 +183,18 @@ static const char SQL_LATEST_ID[] =
 int srv_store_progress_latest_id(srv_store *s, int64_t project, const char *period, int64_t *id,
                                  ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_LATEST_ID);
+	srv_q *q = srv_stmt(s, SQL_LATEST_ID);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, project);
-	sqlite3_bind_text(q, 2, period, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(q, 0);
+	srv_bind_int64(q, 1, project);
+	srv_bind_text(q, 2, period);
+	int rc = srv_step(q);
+	if (rc == SRV_ROW)
+		*id = srv_col_int64(q, 0);
 	srv_stmt_done(q);
-	if (rc == SQLITE_ROW)
+	if (rc == SRV_ROW)
 		return LS_OK;
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "find latest update", st);
 	return LS_NOT_FOUND;
 }
@@ -219,34 +217,34 @@ static const char SQL_INSERT_PHOTO[] =
     "INSERT INTO photos(update_id, name, content_type, size, data) VALUES (?1, ?2, ?3, ?4, ?5)";
 
 /* Steps a statement that returns no rows, then resets it. */
-static int step_done(srv_store *s, sqlite3_stmt *q, const char *what, ls_status *st)
+static int step_done(srv_store *s, srv_q *q, const char *what, ls_status *st)
 {
-	int rc = sqlite3_step(q);
+	int rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, what, st);
 	return LS_OK;
 }
 
 int srv_store_progress_insert(srv_store *s, const srv_update_new *u, int64_t *id, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_NEXT_REVISION);
+	srv_q *q = srv_stmt(s, SQL_NEXT_REVISION);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, u->project_id);
-	sqlite3_bind_text(q, 2, u->period, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(q);
-	int64_t revision = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	srv_bind_int64(q, 1, u->project_id);
+	srv_bind_text(q, 2, u->period);
+	int rc = srv_step(q);
+	int64_t revision = rc == SRV_ROW ? srv_col_int64(q, 0) : 0;
 	srv_stmt_done(q);
-	if (rc != SQLITE_ROW)
+	if (rc != SRV_ROW)
 		return srv_store_error(s, rc, "next revision", st);
 
 	/* The first revision of a period has no earlier one to clear. */
 	if (revision > 1) {
 		if ((q = srv_stmt(s, SQL_CLEAR_LATEST)) == NULL)
 			return no_stmt(st);
-		sqlite3_bind_int64(q, 1, u->project_id);
-		sqlite3_bind_text(q, 2, u->period, -1, SQLITE_STATIC);
+		srv_bind_int64(q, 1, u->project_id);
+		srv_bind_text(q, 2, u->period);
 		if (step_done(s, q, "clear latest revision", st) != LS_OK)
 			return st ? st->code : LS_INTERNAL;
 	}
@@ -274,19 +272,19 @@ int srv_store_progress_insert(srv_store *s, const srv_update_new *u, int64_t *id
 	bind_named_text(q, ":at", u->submitted_at);
 	if (step_done(s, q, "insert update", st) != LS_OK)
 		return st ? st->code : LS_INTERNAL;
-	*id = sqlite3_last_insert_rowid(s->db);
+	*id = srv_last_id(s);
 
 	for (size_t i = 0; i < u->n_nodes; i++) {
 		if ((q = srv_stmt(s, SQL_INSERT_NODE)) == NULL)
 			return no_stmt(st);
-		sqlite3_bind_int64(q, 1, *id);
-		sqlite3_bind_int64(q, 2, u->nodes[i]);
+		srv_bind_int64(q, 1, *id);
+		srv_bind_int64(q, 2, u->nodes[i]);
 		if (step_done(s, q, "insert update node", st) != LS_OK)
 			return st ? st->code : LS_INTERNAL;
 		if ((q = srv_stmt(s, SQL_NODE_DONE)) == NULL)
 			return no_stmt(st);
-		sqlite3_bind_int64(q, 1, u->nodes[i]);
-		sqlite3_bind_text(q, 2, u->done_date, -1, SQLITE_STATIC);
+		srv_bind_int64(q, 1, u->nodes[i]);
+		srv_bind_text(q, 2, u->done_date);
 		if (step_done(s, q, "mark node done", st) != LS_OK)
 			return st ? st->code : LS_INTERNAL;
 	}
@@ -294,12 +292,11 @@ int srv_store_progress_insert(srv_store *s, const srv_update_new *u, int64_t *id
 		const srv_photo_new *p = &u->photos[i];
 		if ((q = srv_stmt(s, SQL_INSERT_PHOTO)) == NULL)
 			return no_stmt(st);
-		sqlite3_bind_int64(q, 1, *id);
-		sqlite3_bind_text(q, 2, p->name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 3, p->content_type, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 4, (int64_t)p->size);
-		sqlite3_bind_blob64(q, 5, p->data ? (const void *)p->data : "", p->size,
-		                    SQLITE_STATIC);
+		srv_bind_int64(q, 1, *id);
+		srv_bind_text(q, 2, p->name);
+		srv_bind_text(q, 3, p->content_type);
+		srv_bind_int64(q, 4, (int64_t)p->size);
+		srv_bind_blob(q, 5, p->data ? (const void *)p->data : "", p->size);
 		if (step_done(s, q, "insert photo", st) != LS_OK)
 			return st ? st->code : LS_INTERNAL;
 	}
@@ -358,43 +355,43 @@ void srv_store_progress_updates_free(srv_update *rows, size_t n)
 
 /* Reads the current row of an UPDATE_SELECT statement, then the update's
  * nodes and photos. */
-static int read_update(srv_store *s, sqlite3_stmt *q, srv_update *u, ls_status *st)
+static int read_update(srv_store *s, srv_q *q, srv_update *u, ls_status *st)
 {
 	bool failed = false;
 	memset(u, 0, sizeof *u);
-	u->id = sqlite3_column_int64(q, 0);
-	u->project_id = sqlite3_column_int64(q, 1);
+	u->id = srv_col_int64(q, 0);
+	u->project_id = srv_col_int64(q, 1);
 	srv_column_text(u->project_code, sizeof u->project_code, q, 2);
 	srv_column_text(u->project_name, sizeof u->project_name, q, 3);
 	srv_column_text(u->period, sizeof u->period, q, 4);
-	u->revision = sqlite3_column_int(q, 5);
-	u->latest = sqlite3_column_int(q, 6) != 0;
-	u->unit_id = sqlite3_column_int64(q, 7);
+	u->revision = srv_col_int(q, 5);
+	u->latest = srv_col_int(q, 6) != 0;
+	u->unit_id = srv_col_int64(q, 7);
 	srv_column_text(u->unit_code, sizeof u->unit_code, q, 8);
 	srv_column_text(u->unit_name, sizeof u->unit_name, q, 9);
 	srv_column_text(u->account_name, sizeof u->account_name, q, 10);
-	u->invested = sqlite3_column_int64(q, 11);
-	u->has_output = sqlite3_column_type(q, 12) != SQLITE_NULL;
-	u->output = sqlite3_column_int64(q, 12);
-	u->percent = sqlite3_column_int(q, 13);
+	u->invested = srv_col_int64(q, 11);
+	u->has_output = !srv_col_null(q, 12);
+	u->output = srv_col_int64(q, 12);
+	u->percent = srv_col_int(q, 13);
 	u->progress = column_dup(q, 14, &failed);
 	u->next_plan = column_dup(q, 15, &failed);
 	u->support_needed = column_dup(q, 16, &failed);
 	srv_column_text(u->submitted_at, sizeof u->submitted_at, q, 17);
-	u->ytd_invested = sqlite3_column_int64(q, 18);
-	u->total_invested = sqlite3_column_int64(q, 19);
+	u->ytd_invested = srv_col_int64(q, 18);
+	u->total_invested = srv_col_int64(q, 19);
 	if (u->progress == NULL && !failed)
 		failed = (u->progress = strdup("")) == NULL;
 	if (failed)
 		return oom(st);
 
-	sqlite3_stmt *n = srv_stmt(s, SQL_UPDATE_NODES);
+	srv_q *n = srv_stmt(s, SQL_UPDATE_NODES);
 	if (n == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(n, 1, u->id);
+	srv_bind_int64(n, 1, u->id);
 	size_t cap = 0;
 	int rc;
-	while ((rc = sqlite3_step(n)) == SQLITE_ROW) {
+	while ((rc = srv_step(n)) == SRV_ROW) {
 		if (u->n_nodes == cap) {
 			size_t c = cap ? 2 * cap : 8;
 			int64_t *more = realloc(u->nodes, c * sizeof *more);
@@ -405,25 +402,25 @@ static int read_update(srv_store *s, sqlite3_stmt *q, srv_update *u, ls_status *
 			u->nodes = more;
 			cap = c;
 		}
-		u->nodes[u->n_nodes++] = sqlite3_column_int64(n, 0);
+		u->nodes[u->n_nodes++] = srv_col_int64(n, 0);
 	}
 	srv_stmt_done(n);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "read update nodes", st);
 
-	sqlite3_stmt *p = srv_stmt(s, SQL_UPDATE_PHOTOS);
+	srv_q *p = srv_stmt(s, SQL_UPDATE_PHOTOS);
 	if (p == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(p, 1, u->id);
-	while ((rc = sqlite3_step(p)) == SQLITE_ROW && u->n_photos < SRV_UPDATE_MAX_PHOTOS) {
+	srv_bind_int64(p, 1, u->id);
+	while ((rc = srv_step(p)) == SRV_ROW && u->n_photos < SRV_UPDATE_MAX_PHOTOS) {
 		srv_photo_ref *r = &u->photos[u->n_photos++];
-		r->id = sqlite3_column_int64(p, 0);
+		r->id = srv_col_int64(p, 0);
 		srv_column_text(r->name, sizeof r->name, p, 1);
 		srv_column_text(r->content_type, sizeof r->content_type, p, 2);
-		r->size = sqlite3_column_int64(p, 3);
+		r->size = srv_col_int64(p, 3);
 	}
 	srv_stmt_done(p);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	if (rc != SRV_DONE && rc != SRV_ROW)
 		return srv_store_error(s, rc, "read update photos", st);
 	return LS_OK;
 }
@@ -431,12 +428,12 @@ static int read_update(srv_store *s, sqlite3_stmt *q, srv_update *u, ls_status *
 int srv_store_progress_get(srv_store *s, int64_t id, srv_update *out, ls_status *st)
 {
 	memset(out, 0, sizeof *out);
-	sqlite3_stmt *q = srv_stmt(s, SQL_GET);
+	srv_q *q = srv_stmt(s, SQL_GET);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, id);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
+	srv_bind_int64(q, 1, id);
+	int rc = srv_step(q);
+	if (rc == SRV_ROW) {
 		/* The row's values are copied before the nested queries run. */
 		int code = read_update(s, q, out, st);
 		srv_stmt_done(q);
@@ -445,19 +442,19 @@ int srv_store_progress_get(srv_store *s, int64_t id, srv_update *out, ls_status 
 		return code;
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "read update", st);
 	return LS_NOT_FOUND;
 }
 
 /* Reads every row of q into *rows. */
-static int read_rows(srv_store *s, sqlite3_stmt *q, srv_update **rows, size_t *n, ls_status *st)
+static int read_rows(srv_store *s, srv_q *q, srv_update **rows, size_t *n, ls_status *st)
 {
 	*rows = NULL;
 	*n = 0;
 	size_t cap = 0;
 	int rc, code = LS_OK;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		if (*n == cap) {
 			size_t c = cap ? 2 * cap : 16;
 			srv_update *more = realloc(*rows, c * sizeof *more);
@@ -474,7 +471,7 @@ static int read_rows(srv_store *s, sqlite3_stmt *q, srv_update **rows, size_t *n
 			break;
 	}
 	srv_stmt_done(q);
-	if (code == LS_OK && rc != SQLITE_DONE)
+	if (code == LS_OK && rc != SRV_DONE)
 		code = srv_store_error(s, rc, "read updates", st);
 	if (code != LS_OK) {
 		srv_store_progress_updates_free(*rows, *n);
@@ -487,11 +484,11 @@ static int read_rows(srv_store *s, sqlite3_stmt *q, srv_update **rows, size_t *n
 int srv_store_progress_revisions(srv_store *s, int64_t project, const char *period,
                                  srv_update **rows, size_t *n, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_REVISIONS);
+	srv_q *q = srv_stmt(s, SQL_REVISIONS);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, project);
-	sqlite3_bind_text(q, 2, period, -1, SQLITE_STATIC);
+	srv_bind_int64(q, 1, project);
+	srv_bind_text(q, 2, period);
 	return read_rows(s, q, rows, n, st);
 }
 
@@ -499,7 +496,7 @@ int srv_store_progress_list(srv_store *s, const srv_scope *sc, const srv_update_
                             int64_t after_id, int limit, srv_update **rows, size_t *n,
                             ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_LIST);
+	srv_q *q = srv_stmt(s, SQL_LIST);
 	if (q == NULL)
 		return no_stmt(st);
 	srv_scope_bind(q, sc);
@@ -524,19 +521,19 @@ int srv_store_progress_photo(srv_store *s, int64_t id, srv_photo_ref *ref, int64
                              uint8_t **data, ls_status *st)
 {
 	*data = NULL;
-	sqlite3_stmt *q = srv_stmt(s, SQL_PHOTO);
+	srv_q *q = srv_stmt(s, SQL_PHOTO);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, id);
-	int rc = sqlite3_step(q), code = LS_NOT_FOUND;
-	if (rc == SQLITE_ROW) {
-		ref->id = sqlite3_column_int64(q, 0);
+	srv_bind_int64(q, 1, id);
+	int rc = srv_step(q), code = LS_NOT_FOUND;
+	if (rc == SRV_ROW) {
+		ref->id = srv_col_int64(q, 0);
 		srv_column_text(ref->name, sizeof ref->name, q, 1);
 		srv_column_text(ref->content_type, sizeof ref->content_type, q, 2);
-		const void *b = sqlite3_column_blob(q, 4);
-		size_t len = (size_t)sqlite3_column_bytes(q, 4);
+		size_t len;
+		const void *b = srv_col_blob(q, 4, &len);
 		ref->size = (int64_t)len;
-		*project = sqlite3_column_int64(q, 5);
+		*project = srv_col_int64(q, 5);
 		*data = malloc(len ? len : 1);
 		if (*data == NULL) {
 			code = oom(st);
@@ -545,7 +542,7 @@ int srv_store_progress_photo(srv_store *s, int64_t id, srv_photo_ref *ref, int64
 				memcpy(*data, b, len);
 			code = LS_OK;
 		}
-	} else if (rc != SQLITE_DONE) {
+	} else if (rc != SRV_DONE) {
 		code = srv_store_error(s, rc, "read photo", st);
 	}
 	srv_stmt_done(q);
@@ -582,33 +579,33 @@ int srv_store_project_status_inputs(srv_store *s, int64_t project, int32_t as_of
 
 	char day[11];
 	ls_date_format(as_of, day);
-	sqlite3_stmt *q = srv_stmt(s, SQL_STATUS_LAST);
+	srv_q *q = srv_stmt(s, SQL_STATUS_LAST);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, project);
-	sqlite3_bind_text(q, 2, day, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
+	srv_bind_int64(q, 1, project);
+	srv_bind_text(q, 2, day);
+	int rc = srv_step(q);
+	if (rc == SRV_ROW) {
 		char last[16];
 		srv_column_text(last_period, 16, q, 0);
 		srv_column_text(last, sizeof last, q, 1);
-		in->percent = sqlite3_column_int(q, 2);
+		in->percent = srv_col_int(q, 2);
 		in->reported = ls_date_parse(last, &in->last_end);
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != SRV_ROW && rc != SRV_DONE)
 		return srv_store_error(s, rc, "read last update", st);
 
 	if ((q = srv_stmt(s, SQL_STATUS_NODES)) == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, project);
-	sqlite3_bind_text(q, 2, day, -1, SQLITE_STATIC);
+	srv_bind_int64(q, 1, project);
+	srv_bind_text(q, 2, day);
 	int32_t *due = NULL;
 	size_t n = 0, cap = 0;
 	code = LS_OK;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		int32_t d;
-		const unsigned char *t = sqlite3_column_text(q, 0);
+		const char *t = srv_col_text(q, 0);
 		if (t == NULL || !ls_date_parse((const char *)t, &d))
 			continue;
 		if (n == cap) {
@@ -624,7 +621,7 @@ int srv_store_project_status_inputs(srv_store *s, int64_t project, int32_t as_of
 		due[n++] = d;
 	}
 	srv_stmt_done(q);
-	if (code == LS_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+	if (code == LS_OK && rc != SRV_DONE && rc != SRV_ROW)
 		code = srv_store_error(s, rc, "read overdue nodes", st);
 	if (code != LS_OK) {
 		free(due);

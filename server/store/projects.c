@@ -4,8 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "store_int.h"
 
 static int prepare_failed(ls_status *st)
@@ -32,68 +30,68 @@ static const char SQL_UNITS[] = "SELECT u.id, u.code FROM project_units pu "
                                 "JOIN units u ON u.id = pu.unit_id "
                                 "WHERE pu.project_id = ?1 ORDER BY u.code, u.id";
 
-static void read_project(sqlite3_stmt *q, srv_project *p)
+static void read_project(srv_q *q, srv_project *p)
 {
 	memset(p, 0, sizeof *p);
-	p->id = sqlite3_column_int64(q, 0);
+	p->id = srv_col_int64(q, 0);
 	srv_column_text(p->code, sizeof p->code, q, 1);
 	srv_column_text(p->name, sizeof p->name, q, 2);
 	srv_column_text(p->level, sizeof p->level, q, 3);
 	srv_column_text(p->category, sizeof p->category, q, 4);
 	srv_column_text(p->stage, sizeof p->stage, q, 5);
-	p->leader_id = sqlite3_column_int64(q, 6);
+	p->leader_id = srv_col_int64(q, 6);
 	srv_column_text(p->leader_code, sizeof p->leader_code, q, 7);
 	srv_column_text(p->leader_name, sizeof p->leader_name, q, 8);
-	p->lead_unit_id = sqlite3_column_int64(q, 9);
+	p->lead_unit_id = srv_col_int64(q, 9);
 	srv_column_text(p->lead_unit_code, sizeof p->lead_unit_code, q, 10);
 	srv_column_text(p->lead_unit_name, sizeof p->lead_unit_name, q, 11);
-	p->town_id = sqlite3_column_int64(q, 12);
+	p->town_id = srv_col_int64(q, 12);
 	srv_column_text(p->town_code, sizeof p->town_code, q, 13);
 	srv_column_text(p->town_name, sizeof p->town_name, q, 14);
-	p->total_investment = sqlite3_column_int64(q, 15);
+	p->total_investment = srv_col_int64(q, 15);
 	srv_column_text(p->frequency, sizeof p->frequency, q, 16);
 	srv_column_text(p->planned_start, sizeof p->planned_start, q, 17);
 	srv_column_text(p->planned_finish, sizeof p->planned_finish, q, 18);
-	p->land_clearance = sqlite3_column_int(q, 19) != 0;
-	p->fast_track = sqlite3_column_int(q, 20) != 0;
-	p->fast_track_set = sqlite3_column_int(q, 21) != 0;
-	p->archived = sqlite3_column_int(q, 22) != 0;
+	p->land_clearance = srv_col_int(q, 19) != 0;
+	p->fast_track = srv_col_int(q, 20) != 0;
+	p->fast_track_set = srv_col_int(q, 21) != 0;
+	p->archived = srv_col_int(q, 22) != 0;
 	srv_column_text(p->created_at, sizeof p->created_at, q, 23);
 }
 
 /* Fills p's contributing units. */
 static int read_units(srv_store *s, srv_project *p, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_UNITS);
+	srv_q *q = srv_stmt(s, SQL_UNITS);
 	if (q == NULL)
 		return prepare_failed(st);
-	sqlite3_bind_int64(q, 1, p->id);
+	srv_bind_int64(q, 1, p->id);
 	int rc;
 	p->n_units = 0;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW && p->n_units < SRV_PROJECT_MAX_UNITS) {
-		p->unit_ids[p->n_units] = sqlite3_column_int64(q, 0);
+	while ((rc = srv_step(q)) == SRV_ROW && p->n_units < SRV_PROJECT_MAX_UNITS) {
+		p->unit_ids[p->n_units] = srv_col_int64(q, 0);
 		srv_column_text(p->unit_codes[p->n_units], sizeof p->unit_codes[0], q, 1);
 		p->n_units++;
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != SRV_ROW && rc != SRV_DONE)
 		return srv_store_error(s, rc, "read contributing units", st);
 	return LS_OK;
 }
 
 int srv_store_projects_get(srv_store *s, int64_t id, srv_project *out, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_GET);
+	srv_q *q = srv_stmt(s, SQL_GET);
 	if (q == NULL)
 		return prepare_failed(st);
-	sqlite3_bind_int64(q, 1, id);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
+	srv_bind_int64(q, 1, id);
+	int rc = srv_step(q);
+	if (rc == SRV_ROW)
 		read_project(q, out);
 	srv_stmt_done(q);
-	if (rc == SQLITE_DONE)
+	if (rc == SRV_DONE)
 		return LS_NOT_FOUND;
-	if (rc != SQLITE_ROW)
+	if (rc != SRV_ROW)
 		return srv_store_error(s, rc, "read project", st);
 	return read_units(s, out, st);
 }
@@ -104,17 +102,17 @@ static const char SQL_BY_CODE[] = "SELECT id FROM projects WHERE code = ?1";
 
 int srv_store_projects_by_code(srv_store *s, const char *code, int64_t *id, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_BY_CODE);
+	srv_q *q = srv_stmt(s, SQL_BY_CODE);
 	if (q == NULL)
 		return prepare_failed(st);
-	sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(q, 0);
+	srv_bind_text(q, 1, code);
+	int rc = srv_step(q);
+	if (rc == SRV_ROW)
+		*id = srv_col_int64(q, 0);
 	srv_stmt_done(q);
-	if (rc == SQLITE_ROW)
+	if (rc == SRV_ROW)
 		return LS_OK;
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "find project", st);
 	return LS_NOT_FOUND;
 }
@@ -136,25 +134,24 @@ int srv_store_projects_find(srv_store *s, const srv_scope *sc, const char *code_
 	if (rc != LS_NOT_FOUND)
 		return rc;
 
-	sqlite3_stmt *q = srv_stmt(s, SQL_BY_NAME);
+	srv_q *q = srv_stmt(s, SQL_BY_NAME);
 	if (q == NULL)
 		return prepare_failed(st);
 	srv_scope_bind(q, sc);
-	sqlite3_bind_text(q, sqlite3_bind_parameter_index(q, ":name"), code_or_name, -1,
-	                  SQLITE_STATIC);
+	srv_bind_text(q, srv_bind_index(q, ":name"), code_or_name);
 	char codes[256] = "";
 	size_t used = 0;
 	int n = 0;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		if (n++ == 0)
-			*id = sqlite3_column_int64(q, 0);
+			*id = srv_col_int64(q, 0);
 		int w = snprintf(codes + used, sizeof codes - used, "%s%s", used ? ", " : "",
-		                 (const char *)sqlite3_column_text(q, 1));
+		                 srv_col_text(q, 1));
 		if (w > 0 && (size_t)w < sizeof codes - used)
 			used += (size_t)w;
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "find project", st);
 	if (n == 0)
 		return LS_NOT_FOUND;
@@ -171,17 +168,17 @@ static const char SQL_UNIT_KIND[] = "SELECT kind FROM units WHERE id = ?1";
 
 int srv_store_projects_unit_kind(srv_store *s, int64_t unit, char *kind, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_UNIT_KIND);
+	srv_q *q = srv_stmt(s, SQL_UNIT_KIND);
 	if (q == NULL)
 		return prepare_failed(st);
-	sqlite3_bind_int64(q, 1, unit);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
+	srv_bind_int64(q, 1, unit);
+	int rc = srv_step(q);
+	if (rc == SRV_ROW)
 		srv_column_text(kind, 16, q, 0);
 	srv_stmt_done(q);
-	if (rc == SQLITE_ROW)
+	if (rc == SRV_ROW)
 		return LS_OK;
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "read unit", st);
 	return LS_NOT_FOUND;
 }
@@ -190,17 +187,17 @@ static const char SQL_PERSON_UNIT[] = "SELECT unit_id FROM people WHERE id = ?1"
 
 int srv_store_projects_person_unit(srv_store *s, int64_t person, int64_t *unit, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_PERSON_UNIT);
+	srv_q *q = srv_stmt(s, SQL_PERSON_UNIT);
 	if (q == NULL)
 		return prepare_failed(st);
-	sqlite3_bind_int64(q, 1, person);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		*unit = sqlite3_column_int64(q, 0);
+	srv_bind_int64(q, 1, person);
+	int rc = srv_step(q);
+	if (rc == SRV_ROW)
+		*unit = srv_col_int64(q, 0);
 	srv_stmt_done(q);
-	if (rc == SQLITE_ROW)
+	if (rc == SRV_ROW)
 		return LS_OK;
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "read person", st);
 	return LS_NOT_FOUND;
 }
@@ -224,46 +221,46 @@ static const char SQL_UNIT_ADD[] = "INSERT INTO project_units(project_id, unit_i
                                    "VALUES (?1, ?2)";
 
 /* Binds the columns INSERT and UPDATE share, as ?1 .. ?16. */
-static void bind_columns(sqlite3_stmt *q, const srv_project *p)
+static void bind_columns(srv_q *q, const srv_project *p)
 {
-	sqlite3_bind_text(q, 1, p->code, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, p->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, p->level, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, p->category, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 5, p->stage, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 6, p->leader_id);
-	sqlite3_bind_int64(q, 7, p->lead_unit_id);
+	srv_bind_text(q, 1, p->code);
+	srv_bind_text(q, 2, p->name);
+	srv_bind_text(q, 3, p->level);
+	srv_bind_text(q, 4, p->category);
+	srv_bind_text(q, 5, p->stage);
+	srv_bind_int64(q, 6, p->leader_id);
+	srv_bind_int64(q, 7, p->lead_unit_id);
 	if (p->town_id > 0)
-		sqlite3_bind_int64(q, 8, p->town_id);
-	sqlite3_bind_int64(q, 9, p->total_investment);
-	sqlite3_bind_text(q, 10, p->frequency, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 11, p->planned_start, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 12, p->planned_finish, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 13, p->land_clearance);
-	sqlite3_bind_int(q, 14, p->fast_track);
-	sqlite3_bind_int(q, 15, p->fast_track_set);
-	sqlite3_bind_int(q, 16, p->archived);
+		srv_bind_int64(q, 8, p->town_id);
+	srv_bind_int64(q, 9, p->total_investment);
+	srv_bind_text(q, 10, p->frequency);
+	srv_bind_text(q, 11, p->planned_start);
+	srv_bind_text(q, 12, p->planned_finish);
+	srv_bind_int64(q, 13, p->land_clearance);
+	srv_bind_int64(q, 14, p->fast_track);
+	srv_bind_int64(q, 15, p->fast_track_set);
+	srv_bind_int64(q, 16, p->archived);
 }
 
 static int write_units(srv_store *s, const srv_project *p, int64_t id, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_UNITS_CLEAR);
+	srv_q *q = srv_stmt(s, SQL_UNITS_CLEAR);
 	if (q == NULL)
 		return prepare_failed(st);
-	sqlite3_bind_int64(q, 1, id);
-	int rc = sqlite3_step(q);
+	srv_bind_int64(q, 1, id);
+	int rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "clear contributing units", st);
 	for (int i = 0; i < p->n_units; i++) {
 		q = srv_stmt(s, SQL_UNIT_ADD);
 		if (q == NULL)
 			return prepare_failed(st);
-		sqlite3_bind_int64(q, 1, id);
-		sqlite3_bind_int64(q, 2, p->unit_ids[i]);
-		rc = sqlite3_step(q);
+		srv_bind_int64(q, 1, id);
+		srv_bind_int64(q, 2, p->unit_ids[i]);
+		rc = srv_step(q);
 		srv_stmt_done(q);
-		if (rc != SQLITE_DONE)
+		if (rc != SRV_DONE)
 			return srv_store_error(s, rc, "add contributing unit", st);
 	}
 	return LS_OK;
@@ -271,29 +268,29 @@ static int write_units(srv_store *s, const srv_project *p, int64_t id, ls_status
 
 int srv_store_projects_insert(srv_store *s, const srv_project *p, int64_t *id, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_INSERT);
+	srv_q *q = srv_stmt(s, SQL_INSERT);
 	if (q == NULL)
 		return prepare_failed(st);
 	bind_columns(q, p);
-	sqlite3_bind_text(q, 17, p->created_at, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(q);
+	srv_bind_text(q, 17, p->created_at);
+	int rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "insert project", st);
-	*id = sqlite3_last_insert_rowid(s->db);
+	*id = srv_last_id(s);
 	return write_units(s, p, *id, st);
 }
 
 int srv_store_projects_update(srv_store *s, const srv_project *p, bool units, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_UPDATE);
+	srv_q *q = srv_stmt(s, SQL_UPDATE);
 	if (q == NULL)
 		return prepare_failed(st);
 	bind_columns(q, p);
-	sqlite3_bind_int64(q, 17, p->id);
-	int rc = sqlite3_step(q);
+	srv_bind_int64(q, 17, p->id);
+	int rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "update project", st);
 	return units ? write_units(s, p, p->id, st) : LS_OK;
 }
@@ -304,17 +301,17 @@ static const char SQL_LEADER_ADD[] = "INSERT INTO project_leaders(project_id, pe
 int srv_store_projects_leader_add(srv_store *s, int64_t project, int64_t person, const char *since,
                                   int64_t changed_by, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_LEADER_ADD);
+	srv_q *q = srv_stmt(s, SQL_LEADER_ADD);
 	if (q == NULL)
 		return prepare_failed(st);
-	sqlite3_bind_int64(q, 1, project);
-	sqlite3_bind_int64(q, 2, person);
-	sqlite3_bind_text(q, 3, since, -1, SQLITE_STATIC);
+	srv_bind_int64(q, 1, project);
+	srv_bind_int64(q, 2, person);
+	srv_bind_text(q, 3, since);
 	if (changed_by > 0)
-		sqlite3_bind_int64(q, 4, changed_by);
-	int rc = sqlite3_step(q);
+		srv_bind_int64(q, 4, changed_by);
+	int rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "add project leader", st);
 	return LS_OK;
 }
@@ -327,24 +324,24 @@ int srv_store_projects_leaders(srv_store *s, int64_t project,
                                void (*fn)(void *arg, const srv_project_leader *l), void *arg,
                                ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_LEADERS);
+	srv_q *q = srv_stmt(s, SQL_LEADERS);
 	if (q == NULL) {
 		prepare_failed(st);
 		return -1;
 	}
-	sqlite3_bind_int64(q, 1, project);
+	srv_bind_int64(q, 1, project);
 	int rc, n = 0;
 	srv_project_leader l;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		srv_column_text(l.code, sizeof l.code, q, 0);
 		srv_column_text(l.name, sizeof l.name, q, 1);
 		srv_column_text(l.since, sizeof l.since, q, 2);
-		l.changed_by = sqlite3_column_int64(q, 3);
+		l.changed_by = srv_col_int64(q, 3);
 		fn(arg, &l);
 		n++;
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE) {
+	if (rc != SRV_DONE) {
 		srv_store_error(s, rc, "read leader history", st);
 		return -1;
 	}
@@ -372,24 +369,24 @@ static const char SQL_LIST[] =
 
 static const char SQL_COUNT[] = "SELECT count(*) FROM projects p WHERE " PROJECT_FILTER;
 
-static void bind_text_param(sqlite3_stmt *q, const char *name, const char *v)
+static void bind_text_param(srv_q *q, const char *name, const char *v)
 {
-	int i = sqlite3_bind_parameter_index(q, name);
+	int i = srv_bind_index(q, name);
 	if (i > 0 && v != NULL && v[0] != '\0')
-		sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+		srv_bind_text(q, i, v);
 }
 
-static void bind_id_param(sqlite3_stmt *q, const char *name, int64_t v)
+static void bind_id_param(srv_q *q, const char *name, int64_t v)
 {
-	int i = sqlite3_bind_parameter_index(q, name);
+	int i = srv_bind_index(q, name);
 	if (i > 0 && v > 0)
-		sqlite3_bind_int64(q, i, v);
+		srv_bind_int64(q, i, v);
 }
 
-static void bind_filter(sqlite3_stmt *q, const srv_scope *sc, const srv_project_filter *f)
+static void bind_filter(srv_q *q, const srv_scope *sc, const srv_project_filter *f)
 {
 	srv_scope_bind(q, sc);
-	sqlite3_bind_int(q, sqlite3_bind_parameter_index(q, ":archived"), f->include_archived);
+	srv_bind_int64(q, srv_bind_index(q, ":archived"), f->include_archived);
 	bind_text_param(q, ":level", f->level);
 	bind_text_param(q, ":category", f->category);
 	bind_text_param(q, ":stage", f->stage);
@@ -403,17 +400,17 @@ int srv_store_projects_list(srv_store *s, const srv_scope *sc, const srv_project
                             int64_t after_id, int limit,
                             void (*fn)(void *arg, const srv_project *p), void *arg, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_LIST);
+	srv_q *q = srv_stmt(s, SQL_LIST);
 	if (q == NULL) {
 		prepare_failed(st);
 		return -1;
 	}
 	bind_filter(q, sc, f);
-	sqlite3_bind_int64(q, sqlite3_bind_parameter_index(q, ":after"), after_id);
-	sqlite3_bind_int(q, sqlite3_bind_parameter_index(q, ":limit"), limit);
+	srv_bind_int64(q, srv_bind_index(q, ":after"), after_id);
+	srv_bind_int64(q, srv_bind_index(q, ":limit"), limit);
 	int rc, n = 0;
 	srv_project p;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		read_project(q, &p);
 		if (read_units(s, &p, st) != LS_OK) {
 			srv_stmt_done(q);
@@ -423,7 +420,7 @@ int srv_store_projects_list(srv_store *s, const srv_scope *sc, const srv_project
 		n++;
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE) {
+	if (rc != SRV_DONE) {
 		srv_store_error(s, rc, "list projects", st);
 		return -1;
 	}
@@ -433,16 +430,16 @@ int srv_store_projects_list(srv_store *s, const srv_scope *sc, const srv_project
 int64_t srv_store_projects_count(srv_store *s, const srv_scope *sc, const srv_project_filter *f,
                                  ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_COUNT);
+	srv_q *q = srv_stmt(s, SQL_COUNT);
 	if (q == NULL) {
 		prepare_failed(st);
 		return -1;
 	}
 	bind_filter(q, sc, f);
-	int rc = sqlite3_step(q);
-	int64_t n = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
+	int rc = srv_step(q);
+	int64_t n = rc == SRV_ROW ? srv_col_int64(q, 0) : -1;
 	srv_stmt_done(q);
-	if (rc != SQLITE_ROW)
+	if (rc != SRV_ROW)
 		srv_store_error(s, rc, "count projects", st);
 	return n;
 }
@@ -463,19 +460,19 @@ static const char SQL_PLAN_LIST[] = "SELECT year, month, invested FROM plans "
 int srv_store_projects_plan_get(srv_store *s, int64_t project, int year, int month,
                                 int64_t *invested, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_PLAN_GET);
+	srv_q *q = srv_stmt(s, SQL_PLAN_GET);
 	if (q == NULL)
 		return prepare_failed(st);
-	sqlite3_bind_int64(q, 1, project);
-	sqlite3_bind_int(q, 2, year);
-	sqlite3_bind_int(q, 3, month);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		*invested = sqlite3_column_int64(q, 0);
+	srv_bind_int64(q, 1, project);
+	srv_bind_int64(q, 2, year);
+	srv_bind_int64(q, 3, month);
+	int rc = srv_step(q);
+	if (rc == SRV_ROW)
+		*invested = srv_col_int64(q, 0);
 	srv_stmt_done(q);
-	if (rc == SQLITE_ROW)
+	if (rc == SRV_ROW)
 		return LS_OK;
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "read plan", st);
 	return LS_NOT_FOUND;
 }
@@ -483,16 +480,16 @@ int srv_store_projects_plan_get(srv_store *s, int64_t project, int year, int mon
 int srv_store_projects_plan_set(srv_store *s, int64_t project, int year, int month,
                                 int64_t invested, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_PLAN_SET);
+	srv_q *q = srv_stmt(s, SQL_PLAN_SET);
 	if (q == NULL)
 		return prepare_failed(st);
-	sqlite3_bind_int64(q, 1, project);
-	sqlite3_bind_int(q, 2, year);
-	sqlite3_bind_int(q, 3, month);
-	sqlite3_bind_int64(q, 4, invested);
-	int rc = sqlite3_step(q);
+	srv_bind_int64(q, 1, project);
+	srv_bind_int64(q, 2, year);
+	srv_bind_int64(q, 3, month);
+	srv_bind_int64(q, 4, invested);
+	int rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "set plan", st);
 	return LS_OK;
 }
@@ -501,21 +498,20 @@ int srv_store_projects_plan_list(srv_store *s, int64_t project, int year,
                                  void (*fn)(void *arg, int year, int month, int64_t invested),
                                  void *arg, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_PLAN_LIST);
+	srv_q *q = srv_stmt(s, SQL_PLAN_LIST);
 	if (q == NULL) {
 		prepare_failed(st);
 		return -1;
 	}
-	sqlite3_bind_int64(q, 1, project);
-	sqlite3_bind_int(q, 2, year);
+	srv_bind_int64(q, 1, project);
+	srv_bind_int64(q, 2, year);
 	int rc, n = 0;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		fn(arg, sqlite3_column_int(q, 0), sqlite3_column_int(q, 1),
-		   sqlite3_column_int64(q, 2));
+	while ((rc = srv_step(q)) == SRV_ROW) {
+		fn(arg, srv_col_int(q, 0), srv_col_int(q, 1), srv_col_int64(q, 2));
 		n++;
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE) {
+	if (rc != SRV_DONE) {
 		srv_store_error(s, rc, "list plans", st);
 		return -1;
 	}

@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "period.h"
 #include "progress.h"
 #include "store_int.h"
@@ -22,40 +20,40 @@ static int oom(ls_status *st)
 	return ls_status_set(st, LS_RESOURCE_EXHAUSTED, "out of memory");
 }
 
-static void bind_int64(sqlite3_stmt *q, const char *name, int64_t v)
+static void bind_int64(srv_q *q, const char *name, int64_t v)
 {
-	int i = sqlite3_bind_parameter_index(q, name);
+	int i = srv_bind_index(q, name);
 	if (i > 0)
-		sqlite3_bind_int64(q, i, v);
+		srv_bind_int64(q, i, v);
 }
 
 /* Leaves the parameter NULL when v is NULL. */
-static void bind_text(sqlite3_stmt *q, const char *name, const char *v)
+static void bind_text(srv_q *q, const char *name, const char *v)
 {
-	int i = sqlite3_bind_parameter_index(q, name);
+	int i = srv_bind_index(q, name);
 	if (i > 0 && v != NULL)
-		sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+		srv_bind_text(q, i, v);
 }
 
 /* Leaves the parameter NULL when v is 0. */
-static void bind_id(sqlite3_stmt *q, const char *name, int64_t v)
+static void bind_id(srv_q *q, const char *name, int64_t v)
 {
 	if (v != 0)
 		bind_int64(q, name, v);
 }
 
-static void bind_date(sqlite3_stmt *q, const char *name, int32_t day, char buf[11])
+static void bind_date(srv_q *q, const char *name, int32_t day, char buf[11])
 {
 	ls_date_format(day, buf);
 	bind_text(q, name, buf);
 }
 
 /* A malloc'd copy of column col, or NULL for SQL NULL. */
-static char *column_dup(sqlite3_stmt *q, int col, bool *failed)
+static char *column_dup(srv_q *q, int col, bool *failed)
 {
-	if (sqlite3_column_type(q, col) == SQLITE_NULL)
+	if (srv_col_null(q, col))
 		return NULL;
-	const unsigned char *t = sqlite3_column_text(q, col);
+	const char *t = srv_col_text(q, col);
 	char *copy = strdup(t ? (const char *)t : "");
 	if (copy == NULL)
 		*failed = true;
@@ -154,7 +152,7 @@ static int32_t previous_year_day(int32_t day)
 	SRV_SUBTREE(":unit") ")) "
 /* clang-format on */
 
-static void bind_filter(sqlite3_stmt *q, const srv_scope *sc, const srv_query_filter *f)
+static void bind_filter(srv_q *q, const srv_scope *sc, const srv_query_filter *f)
 {
 	srv_scope_bind(q, sc);
 	bind_id(q, ":level", f->level);
@@ -271,23 +269,23 @@ static bool arena_add(arena *a, const char *s, uint32_t *off)
 /* Reads the current row of SQL_SET into r; false when the planned dates
  * are missing. *newest is set when the project's newest update settles its
  * status on day D. */
-static bool read_set_row(sqlite3_stmt *q, int32_t day, srv_qproject *r, bool *newest)
+static bool read_set_row(srv_q *q, int32_t day, srv_qproject *r, bool *newest)
 {
 	memset(r, 0, sizeof *r);
-	r->id = sqlite3_column_int64(q, 0);
-	r->level = sqlite3_column_int(q, 1);
-	r->category = sqlite3_column_int(q, 2);
-	r->stage = sqlite3_column_int(q, 3);
-	r->town = sqlite3_column_int64(q, 4);
-	r->leader = sqlite3_column_int64(q, 5);
-	r->unit = sqlite3_column_int64(q, 6);
+	r->id = srv_col_int64(q, 0);
+	r->level = srv_col_int(q, 1);
+	r->category = srv_col_int(q, 2);
+	r->stage = srv_col_int(q, 3);
+	r->town = srv_col_int64(q, 4);
+	r->leader = srv_col_int64(q, 5);
+	r->unit = srv_col_int64(q, 6);
 	ls_projstatus_in *in = &r->status;
 	in->as_of = day;
-	in->monthly = sqlite3_column_int(q, 7) != 0;
-	if (sqlite3_column_type(q, 8) == SQLITE_NULL || sqlite3_column_type(q, 9) == SQLITE_NULL)
+	in->monthly = srv_col_int(q, 7) != 0;
+	if (srv_col_null(q, 8) || srv_col_null(q, 9))
 		return false;
-	in->planned_start = (int32_t)sqlite3_column_int64(q, 8);
-	in->planned_finish = (int32_t)sqlite3_column_int64(q, 9);
+	in->planned_start = (int32_t)srv_col_int64(q, 8);
+	in->planned_finish = (int32_t)srv_col_int64(q, 9);
 	if (in->planned_finish < in->planned_start)
 		in->planned_finish = in->planned_start;
 
@@ -296,11 +294,11 @@ static bool read_set_row(sqlite3_stmt *q, int32_t day, srv_qproject *r, bool *ne
 	 * when it was begun and submitted by D. No update at all: nothing
 	 * was reported by D either. */
 	*newest = true;
-	if (sqlite3_column_type(q, 11) != SQLITE_NULL) {
-		if (sqlite3_column_int64(q, 12) <= day) {
+	if (!srv_col_null(q, 11)) {
+		if (srv_col_int64(q, 12) <= day) {
 			in->reported = true;
-			in->percent = sqlite3_column_int(q, 10);
-			in->last_end = (int32_t)sqlite3_column_int64(q, 11);
+			in->percent = srv_col_int(q, 10);
+			in->last_end = (int32_t)srv_col_int64(q, 11);
 		} else {
 			*newest = false;
 		}
@@ -311,30 +309,30 @@ static bool read_set_row(sqlite3_stmt *q, int32_t day, srv_qproject *r, bool *ne
 /* Adds the money in columns col and col + 1 of a row of YEAR_SELECT or
  * SLOT_SELECT to r's, or to that of the year before; and with plan, takes
  * the plan of YEAR_SELECT's. */
-static void add_row(sqlite3_stmt *q, int col, bool before, bool plan, srv_qproject *r)
+static void add_row(srv_q *q, int col, bool before, bool plan, srv_qproject *r)
 {
 	if (plan) {
-		r->plan_year = sqlite3_column_int64(q, 1);
-		r->plan_ytd = sqlite3_column_int64(q, 2);
+		r->plan_year = srv_col_int64(q, 1);
+		r->plan_ytd = srv_col_int64(q, 2);
 	}
 	int64_t *inv = before ? &r->prev_invested : &r->invested;
 	int64_t *out = before ? &r->prev_output : &r->output;
-	*inv += sqlite3_column_int64(q, col);
-	*out += sqlite3_column_int64(q, col + 1);
+	*inv += srv_col_int64(q, col);
+	*out += srv_col_int64(q, col + 1);
 }
 
 /* Runs q (bound but for :id) and adds its rows to the set's projects
  * (add_row): one walk over all projects' rows when scan, else a look-up per
  * project. */
-static int add_rows(srv_store *s, srv_qset *set, sqlite3_stmt *q, bool scan, int col, bool before,
+static int add_rows(srv_store *s, srv_qset *set, srv_q *q, bool scan, int col, bool before,
                     bool plan, ls_status *st)
 {
-	int rc = SQLITE_DONE;
+	int rc = SRV_DONE;
 	if (scan) {
 		/* Both in project id order: one walk. */
 		size_t r = 0;
-		while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-			int64_t id = sqlite3_column_int64(q, 0);
+		while ((rc = srv_step(q)) == SRV_ROW) {
+			int64_t id = srv_col_int64(q, 0);
 			while (r < set->n && set->rows[r].id < id)
 				r++;
 			if (r == set->n)
@@ -342,20 +340,20 @@ static int add_rows(srv_store *s, srv_qset *set, sqlite3_stmt *q, bool scan, int
 			if (set->rows[r].id == id)
 				add_row(q, col, before, plan, &set->rows[r]);
 		}
-		if (rc == SQLITE_ROW)
-			rc = SQLITE_DONE;
+		if (rc == SRV_ROW)
+			rc = SRV_DONE;
 	} else {
-		for (size_t r = 0; r < set->n && rc == SQLITE_DONE; r++) {
+		for (size_t r = 0; r < set->n && rc == SRV_DONE; r++) {
 			bind_int64(q, ":id", set->rows[r].id);
-			if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+			if ((rc = srv_step(q)) == SRV_ROW) {
 				add_row(q, col, before, plan, &set->rows[r]);
-				rc = SQLITE_DONE;
+				rc = SRV_DONE;
 			}
-			sqlite3_reset(q);
+			srv_reset(q);
 		}
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "read the money of the projects", st);
 	return LS_OK;
 }
@@ -370,7 +368,7 @@ static int add_money(srv_store *s, srv_qset *set, int32_t day, bool before, bool
 	int y, m, d;
 	ls_civil_from_days(day, &y, &m, &d);
 	int slots = month_slots(day);
-	sqlite3_stmt *q = srv_stmt(s, SQL_SET_YEAR[m - 1][!scan]);
+	srv_q *q = srv_stmt(s, SQL_SET_YEAR[m - 1][!scan]);
 	if (q == NULL)
 		return no_stmt(st);
 	bind_int64(q, ":year", y);
@@ -413,7 +411,7 @@ void srv_store_query_set_free(srv_qset *set)
  * for those of the JSON list ids when it is not NULL. */
 static int set_nodes(srv_store *s, srv_qset *set, int32_t day, const char *ids, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, ids ? SQL_SET_NODES_IDS : SQL_SET_NODES);
+	srv_q *q = srv_stmt(s, ids ? SQL_SET_NODES_IDS : SQL_SET_NODES);
 	if (q == NULL)
 		return no_stmt(st);
 	char text[11];
@@ -423,23 +421,23 @@ static int set_nodes(srv_store *s, srv_qset *set, int32_t day, const char *ids, 
 	arena names = {0};
 	size_t n = 0, cap = 0;
 	int rc, code = LS_OK;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		int64_t project = sqlite3_column_int64(q, 0);
+	while ((rc = srv_step(q)) == SRV_ROW) {
+		int64_t project = srv_col_int64(q, 0);
 		int32_t due;
-		const char *t = (const char *)sqlite3_column_text(q, 1);
+		const char *t = srv_col_text(q, 1);
 		if (t == NULL || !ls_date_parse(t, &due) ||
 		    find_id(&set->rows[0].id, set->n, sizeof set->rows[0], project) < 0)
 			continue;
 		uint32_t name;
 		if (!grow((void **)&pairs, &cap, n + 1, sizeof *pairs) ||
-		    !arena_add(&names, (const char *)sqlite3_column_text(q, 3), &name)) {
+		    !arena_add(&names, srv_col_text(q, 3), &name)) {
 			code = oom(st);
 			break;
 		}
-		pairs[n++] = (due_pair){project, sqlite3_column_int64(q, 2), due, name};
+		pairs[n++] = (due_pair){project, srv_col_int64(q, 2), due, name};
 	}
 	srv_stmt_done(q);
-	if (code == LS_OK && rc != SQLITE_DONE)
+	if (code == LS_OK && rc != SRV_DONE)
 		code = srv_store_error(s, rc, "read overdue nodes", st);
 	if (code == LS_OK && n > 0) {
 		qsort(pairs, n, sizeof *pairs, cmp_due);
@@ -471,40 +469,40 @@ static int set_nodes(srv_store *s, srv_qset *set, int32_t day, const char *ids, 
 
 static int set_problems(srv_store *s, srv_qset *set, int32_t day, const char *ids, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, ids ? SQL_SET_PROBLEMS_IDS : SQL_SET_PROBLEMS);
+	srv_q *q = srv_stmt(s, ids ? SQL_SET_PROBLEMS_IDS : SQL_SET_PROBLEMS);
 	if (q == NULL)
 		return no_stmt(st);
 	char text[11];
 	bind_date(q, ":day", day, text);
 	bind_text(q, ":ids", ids);
 	int rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		ptrdiff_t i = find_id(&set->rows[0].id, set->n, sizeof set->rows[0],
-		                      sqlite3_column_int64(q, 0));
+	while ((rc = srv_step(q)) == SRV_ROW) {
+		ptrdiff_t i =
+		    find_id(&set->rows[0].id, set->n, sizeof set->rows[0], srv_col_int64(q, 0));
 		if (i < 0)
 			continue;
 		srv_qproject *r = &set->rows[i];
 		r->raised++;
-		if (sqlite3_column_int(q, 1))
+		if (srv_col_int(q, 1))
 			r->resolved++;
-		else if (sqlite3_column_int(q, 2))
+		else if (srv_col_int(q, 2))
 			r->overdue++;
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "read problems", st);
 	return LS_OK;
 }
 
 static int last_project_id(srv_store *s, int64_t *out, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_SET_LAST_ID);
+	srv_q *q = srv_stmt(s, SQL_SET_LAST_ID);
 	if (q == NULL)
 		return no_stmt(st);
-	int rc = sqlite3_step(q);
-	*out = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	int rc = srv_step(q);
+	*out = rc == SRV_ROW ? srv_col_int64(q, 0) : 0;
 	srv_stmt_done(q);
-	if (rc != SQLITE_ROW)
+	if (rc != SRV_ROW)
 		return srv_store_error(s, rc, "count projects", st);
 	return LS_OK;
 }
@@ -512,7 +510,7 @@ static int last_project_id(srv_store *s, int64_t *out, ls_status *st)
 /* Gathers the projects q (SQL_SET, SQL_SET_ALL or SQL_SET_IDS, bound)
  * gives into *out with their figures on day; ids is SQL_SET_IDS' list, or
  * NULL. */
-static int gather_set(srv_store *s, sqlite3_stmt *q, int32_t day, const char *ids, srv_qset *out,
+static int gather_set(srv_store *s, srv_q *q, int32_t day, const char *ids, srv_qset *out,
                       ls_status *st)
 {
 	memset(out, 0, sizeof *out);
@@ -526,7 +524,7 @@ static int gather_set(srv_store *s, sqlite3_stmt *q, int32_t day, const char *id
 	int64_t *slow = NULL;
 	size_t cap = 0, slow_cap = 0, n_slow = 0;
 	int rc, code = LS_OK;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		if (!grow((void **)&out->rows, &cap, out->n + 1, sizeof *out->rows)) {
 			code = oom(st);
 			break;
@@ -549,7 +547,7 @@ static int gather_set(srv_store *s, sqlite3_stmt *q, int32_t day, const char *id
 		out->n++;
 	}
 	srv_stmt_done(q);
-	if (code == LS_OK && rc != SQLITE_DONE)
+	if (code == LS_OK && rc != SRV_DONE)
 		code = srv_store_error(s, rc, "read projects", st);
 	for (size_t i = 0; code == LS_OK && i < n_slow; i++) {
 		srv_qproject *r = &out->rows[slow[i]];
@@ -676,21 +674,21 @@ static int dirty_since(srv_store *s, int64_t seq, int64_t **out, size_t *n, ls_s
 {
 	*out = NULL;
 	*n = 0;
-	sqlite3_stmt *q = srv_stmt(s, SQL_DIRTY_SINCE);
+	srv_q *q = srv_stmt(s, SQL_DIRTY_SINCE);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, seq);
+	srv_bind_int64(q, 1, seq);
 	size_t cap = 0;
 	int rc, code = LS_OK;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		if (!grow((void **)out, &cap, *n + 1, sizeof **out)) {
 			code = oom(st);
 			break;
 		}
-		(*out)[(*n)++] = sqlite3_column_int64(q, 0);
+		(*out)[(*n)++] = srv_col_int64(q, 0);
 	}
 	srv_stmt_done(q);
-	if (code == LS_OK && rc != SQLITE_DONE)
+	if (code == LS_OK && rc != SRV_DONE)
 		code = srv_store_error(s, rc, "read the projects changed", st);
 	if (code != LS_OK) {
 		free(*out);
@@ -710,15 +708,15 @@ static struct srv_qcache *qcache(srv_store *s, ls_status *st)
 		oom(st);
 		return NULL;
 	}
-	sqlite3_stmt *q = srv_stmt(s, SQL_DIRTY_LAST);
+	srv_q *q = srv_stmt(s, SQL_DIRTY_LAST);
 	if (q == NULL) {
 		no_stmt(st);
 		return NULL;
 	}
-	int rc = sqlite3_step(q);
-	int64_t seq = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	int rc = srv_step(q);
+	int64_t seq = rc == SRV_ROW ? srv_col_int64(q, 0) : 0;
 	srv_stmt_done(q);
-	if (rc != SQLITE_ROW) {
+	if (rc != SRV_ROW) {
 		srv_store_error(s, rc, "read the last change", st);
 		return NULL;
 	}
@@ -756,18 +754,18 @@ static int qc_units(srv_store *s, struct srv_qcache *c, ls_status *st)
 {
 	if (c->have_units)
 		return LS_OK;
-	sqlite3_stmt *q = srv_stmt(s, SQL_QC_UNITS);
+	srv_q *q = srv_stmt(s, SQL_QC_UNITS);
 	if (q == NULL)
 		return no_stmt(st);
 	int rc, code = LS_OK;
 	size_t cap = 0;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(q, 0);
+	while ((rc = srv_step(q)) == SRV_ROW) {
+		int64_t id = srv_col_int64(q, 0);
 		if (id <= 0 || id >= QC_UNITS_MAX) {
 			free(c->parent);
 			c->parent = NULL;
 			c->n_parent = 0;
-			rc = SQLITE_DONE;
+			rc = SRV_DONE;
 			break;
 		}
 		if (!grow((void **)&c->parent, &cap, (size_t)id + 1, sizeof *c->parent)) {
@@ -777,10 +775,10 @@ static int qc_units(srv_store *s, struct srv_qcache *c, ls_status *st)
 		for (size_t i = c->n_parent; i <= (size_t)id; i++)
 			c->parent[i] = 0;
 		c->n_parent = (size_t)id + 1;
-		c->parent[id] = sqlite3_column_int64(q, 1);
+		c->parent[id] = srv_col_int64(q, 1);
 	}
 	srv_stmt_done(q);
-	if (code == LS_OK && rc != SQLITE_DONE)
+	if (code == LS_OK && rc != SRV_DONE)
 		code = srv_store_error(s, rc, "read units", st);
 	c->have_units = code == LS_OK;
 	return code;
@@ -821,7 +819,7 @@ static const srv_qset *qc_day_set(srv_store *s, struct srv_qcache *c, int32_t da
 	}
 	srv_store_query_set_free(&slot->set);
 	slot->used = false;
-	sqlite3_stmt *q = srv_stmt(s, SQL_SET_ALL);
+	srv_q *q = srv_stmt(s, SQL_SET_ALL);
 	if (q == NULL) {
 		no_stmt(st);
 		return NULL;
@@ -1020,7 +1018,7 @@ static bool qc_patch(srv_qset *kept, const int64_t *ids, size_t n, const srv_qse
 static int qc_day_refresh(srv_store *s, qc_day *d, const int64_t *ids, size_t n, const char *json,
                           ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_SET_IDS);
+	srv_q *q = srv_stmt(s, SQL_SET_IDS);
 	if (q == NULL)
 		return no_stmt(st);
 	bind_text(q, ":ids", json);
@@ -1089,7 +1087,7 @@ int srv_store_query_set(srv_store *s, const srv_scope *sc, const srv_query_filte
 		if (code != LS_OK || done)
 			return code;
 	}
-	sqlite3_stmt *q = srv_stmt(s, SQL_SET);
+	srv_q *q = srv_stmt(s, SQL_SET);
 	if (q == NULL)
 		return no_stmt(st);
 	bind_filter(q, sc, f);
@@ -1115,15 +1113,15 @@ int srv_store_query_names(srv_store *s, srv_entity what, const int64_t *ids, siz
 	char *list = json_ids(ids, n);
 	if (list == NULL)
 		return oom(st);
-	sqlite3_stmt *q = srv_stmt(s, what == SRV_PERSON ? SQL_PERSON_NAMES : SQL_UNIT_NAMES);
+	srv_q *q = srv_stmt(s, what == SRV_PERSON ? SQL_PERSON_NAMES : SQL_UNIT_NAMES);
 	if (q == NULL) {
 		free(list);
 		return no_stmt(st);
 	}
-	sqlite3_bind_text(q, 1, list, -1, SQLITE_STATIC);
+	srv_bind_text(q, 1, list);
 	int rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(q, 0);
+	while ((rc = srv_step(q)) == SRV_ROW) {
+		int64_t id = srv_col_int64(q, 0);
 		for (size_t i = 0; i < n; i++) {
 			if (ids[i] != id)
 				continue;
@@ -1133,7 +1131,7 @@ int srv_store_query_names(srv_store *s, srv_entity what, const int64_t *ids, siz
 	}
 	srv_stmt_done(q);
 	free(list);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "read names", st);
 	return LS_OK;
 }
@@ -1167,30 +1165,30 @@ static int details_sql(srv_store *s, const int64_t *ids, size_t n, srv_qdetail *
 {
 	char *list = json_ids(ids, n);
 	uint32_t(*off)[QD_TEXTS] = calloc(n, sizeof *off);
-	sqlite3_stmt *q = srv_stmt(s, SQL_DETAILS);
+	srv_q *q = srv_stmt(s, SQL_DETAILS);
 	if (list == NULL || off == NULL || q == NULL) {
 		free(list);
 		free(off);
 		return q == NULL ? no_stmt(st) : oom(st);
 	}
-	sqlite3_bind_text(q, 1, list, -1, SQLITE_STATIC);
+	srv_bind_text(q, 1, list);
 	arena a = {0};
 	int rc, code = LS_OK;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(q, 0);
+	while ((rc = srv_step(q)) == SRV_ROW) {
+		int64_t id = srv_col_int64(q, 0);
 		ptrdiff_t i = find_id(ids, n, sizeof *ids, id);
 		if (i < 0)
 			continue;
 		out[i].id = id;
 		for (int k = 0; k < QD_TEXTS && code == LS_OK; k++)
-			if (!arena_add(&a, (const char *)sqlite3_column_text(q, k + 1), &off[i][k]))
+			if (!arena_add(&a, srv_col_text(q, k + 1), &off[i][k]))
 				code = oom(st);
 		if (code != LS_OK)
 			break;
 	}
 	srv_stmt_done(q);
 	free(list);
-	if (code == LS_OK && rc != SQLITE_DONE)
+	if (code == LS_OK && rc != SRV_DONE)
 		code = srv_store_error(s, rc, "read project details", st);
 	if (code == LS_OK) {
 		for (size_t i = 0; i < n; i++) {
@@ -1224,59 +1222,59 @@ static const char SQL_QC_PEOPLE[] = "SELECT id, code, name FROM people ORDER BY 
 static int qc_names(srv_store *s, arena *text, const char *sql, qc_name **out, size_t *n,
                     ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, sql);
+	srv_q *q = srv_stmt(s, sql);
 	if (q == NULL)
 		return no_stmt(st);
 	size_t cap = 0;
 	int rc, code = LS_OK;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		if (!grow((void **)out, &cap, *n + 1, sizeof **out)) {
 			code = oom(st);
 			break;
 		}
 		qc_name *e = &(*out)[*n];
-		e->id = sqlite3_column_int64(q, 0);
-		if (!arena_add(text, (const char *)sqlite3_column_text(q, 1), &e->code) ||
-		    !arena_add(text, (const char *)sqlite3_column_text(q, 2), &e->name)) {
+		e->id = srv_col_int64(q, 0);
+		if (!arena_add(text, srv_col_text(q, 1), &e->code) ||
+		    !arena_add(text, srv_col_text(q, 2), &e->name)) {
 			code = oom(st);
 			break;
 		}
 		(*n)++;
 	}
 	srv_stmt_done(q);
-	if (code == LS_OK && rc != SQLITE_DONE)
+	if (code == LS_OK && rc != SRV_DONE)
 		code = srv_store_error(s, rc, "read names", st);
 	return code;
 }
 
 /* Reads the rows of q (SQL_QC_PROJECTS or SQL_QC_PROJECTS_IDS, bound) into
  * *out, their texts into c's arena. */
-static int qc_read_projects(srv_store *s, struct srv_qcache *c, sqlite3_stmt *q, qc_project **out,
+static int qc_read_projects(srv_store *s, struct srv_qcache *c, srv_q *q, qc_project **out,
                             size_t *n, ls_status *st)
 {
 	size_t cap = 0;
 	int rc, code = LS_OK;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		if (!grow((void **)out, &cap, *n + 1, sizeof **out)) {
 			code = oom(st);
 			break;
 		}
 		qc_project *p = &(*out)[*n];
-		p->id = sqlite3_column_int64(q, 0);
-		p->town = sqlite3_column_int64(q, 4);
-		p->leader = sqlite3_column_int64(q, 5);
-		p->unit = sqlite3_column_int64(q, 6);
-		if (!arena_add(&c->text, (const char *)sqlite3_column_text(q, 1), &p->code) ||
-		    !arena_add(&c->text, (const char *)sqlite3_column_text(q, 2), &p->name) ||
-		    !arena_add(&c->text, (const char *)sqlite3_column_text(q, 3), &p->level) ||
-		    !arena_add(&c->text, (const char *)sqlite3_column_text(q, 7), &p->newest)) {
+		p->id = srv_col_int64(q, 0);
+		p->town = srv_col_int64(q, 4);
+		p->leader = srv_col_int64(q, 5);
+		p->unit = srv_col_int64(q, 6);
+		if (!arena_add(&c->text, srv_col_text(q, 1), &p->code) ||
+		    !arena_add(&c->text, srv_col_text(q, 2), &p->name) ||
+		    !arena_add(&c->text, srv_col_text(q, 3), &p->level) ||
+		    !arena_add(&c->text, srv_col_text(q, 7), &p->newest)) {
 			code = oom(st);
 			break;
 		}
 		(*n)++;
 	}
 	srv_stmt_done(q);
-	if (code == LS_OK && rc != SQLITE_DONE)
+	if (code == LS_OK && rc != SRV_DONE)
 		code = srv_store_error(s, rc, "read project details", st);
 	return code;
 }
@@ -1286,7 +1284,7 @@ static int qc_details(srv_store *s, struct srv_qcache *c, ls_status *st)
 {
 	if (c->have_details)
 		return LS_OK;
-	sqlite3_stmt *q;
+	srv_q *q;
 	if (qc_names(s, &c->text, SQL_QC_UNIT_NAMES, &c->units, &c->n_units, st) != LS_OK ||
 	    qc_names(s, &c->text, SQL_QC_PEOPLE, &c->people, &c->n_people, st) != LS_OK ||
 	    ((q = srv_stmt(s, SQL_QC_PROJECTS)) == NULL && no_stmt(st)) ||
@@ -1309,10 +1307,10 @@ static int qc_details_refresh(srv_store *s, struct srv_qcache *c, const int64_t 
 		qc_details_drop(c);
 		return LS_OK;
 	}
-	sqlite3_stmt *q = srv_stmt(s, SQL_QC_PROJECTS_IDS);
+	srv_q *q = srv_stmt(s, SQL_QC_PROJECTS_IDS);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_text(q, 1, json, -1, SQLITE_STATIC);
+	srv_bind_text(q, 1, json);
 	qc_project *fresh = NULL, *merged = NULL;
 	size_t n_fresh = 0, m = 0;
 	if (qc_read_projects(s, c, q, &fresh, &n_fresh, st) != LS_OK ||
@@ -1458,7 +1456,7 @@ int srv_store_query_compliance(srv_store *s, const srv_scope *sc, const srv_quer
 {
 	*out = NULL;
 	*n = 0;
-	sqlite3_stmt *q = srv_stmt(s, SQL_COMPLIANCE);
+	srv_q *q = srv_stmt(s, SQL_COMPLIANCE);
 	if (q == NULL)
 		return no_stmt(st);
 	char day[11];
@@ -1473,7 +1471,7 @@ int srv_store_query_compliance(srv_store *s, const srv_scope *sc, const srv_quer
 	bind_date(q, ":day", f->as_of, day);
 	size_t cap = 0;
 	int rc, code = LS_OK;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		if (!grow((void **)out, &cap, *n + 1, sizeof **out)) {
 			code = oom(st);
 			break;
@@ -1481,13 +1479,13 @@ int srv_store_query_compliance(srv_store *s, const srv_scope *sc, const srv_quer
 		srv_qdue *r = &(*out)[(*n)++];
 		srv_column_text(r->code, sizeof r->code, q, 0);
 		srv_column_text(r->name, sizeof r->name, q, 1);
-		r->town = sqlite3_column_int64(q, 2);
+		r->town = srv_col_int64(q, 2);
 		srv_column_text(r->town_code, sizeof r->town_code, q, 3);
 		srv_column_text(r->town_name, sizeof r->town_name, q, 4);
-		r->submitted = sqlite3_column_int(q, 5) != 0;
+		r->submitted = srv_col_int(q, 5) != 0;
 	}
 	srv_stmt_done(q);
-	if (code == LS_OK && rc != SQLITE_DONE)
+	if (code == LS_OK && rc != SRV_DONE)
 		code = srv_store_error(s, rc, "read compliance", st);
 	if (code != LS_OK) {
 		free(*out);
@@ -1521,29 +1519,29 @@ static const char SQL_TOTALS[] =
 
 static int read_totals(srv_store *s, int64_t id, srv_snaptotals *t, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_TOTALS);
+	srv_q *q = srv_stmt(s, SQL_TOTALS);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, id);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		t->projects = (uint32_t)sqlite3_column_int64(q, 0);
-		t->on_track = (uint32_t)sqlite3_column_int64(q, 1);
-		t->lagging = (uint32_t)sqlite3_column_int64(q, 2);
-		t->seriously_lagging = (uint32_t)sqlite3_column_int64(q, 3);
-		t->annual_plan = sqlite3_column_int64(q, 4);
-		t->planned_ytd = sqlite3_column_int64(q, 5);
-		t->completed_ytd = sqlite3_column_int64(q, 6);
-		t->output_ytd = sqlite3_column_int64(q, 7);
-		t->nodes_due = (uint32_t)sqlite3_column_int64(q, 8);
-		t->nodes_done = (uint32_t)sqlite3_column_int64(q, 9);
-		t->raised = (uint32_t)sqlite3_column_int64(q, 10);
-		t->resolved = (uint32_t)sqlite3_column_int64(q, 11);
-		t->open = (uint32_t)sqlite3_column_int64(q, 12);
-		t->overdue = (uint32_t)sqlite3_column_int64(q, 13);
+	srv_bind_int64(q, 1, id);
+	int rc = srv_step(q);
+	if (rc == SRV_ROW) {
+		t->projects = (uint32_t)srv_col_int64(q, 0);
+		t->on_track = (uint32_t)srv_col_int64(q, 1);
+		t->lagging = (uint32_t)srv_col_int64(q, 2);
+		t->seriously_lagging = (uint32_t)srv_col_int64(q, 3);
+		t->annual_plan = srv_col_int64(q, 4);
+		t->planned_ytd = srv_col_int64(q, 5);
+		t->completed_ytd = srv_col_int64(q, 6);
+		t->output_ytd = srv_col_int64(q, 7);
+		t->nodes_due = (uint32_t)srv_col_int64(q, 8);
+		t->nodes_done = (uint32_t)srv_col_int64(q, 9);
+		t->raised = (uint32_t)srv_col_int64(q, 10);
+		t->resolved = (uint32_t)srv_col_int64(q, 11);
+		t->open = (uint32_t)srv_col_int64(q, 12);
+		t->overdue = (uint32_t)srv_col_int64(q, 13);
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_ROW)
+	if (rc != SRV_ROW)
 		return srv_store_error(s, rc, "read snapshot totals", st);
 	return LS_OK;
 }
@@ -1560,13 +1558,13 @@ static const char SQL_SNAPSHOT_LIST[] =
     SNAPSHOT_SELECT "WHERE s.root_unit_id = ?1 AND (?2 = 0 OR s.id < ?2) ORDER BY s.id DESC "
                     "LIMIT ?3";
 
-static void read_snapshot(sqlite3_stmt *q, srv_snapshot *out)
+static void read_snapshot(srv_q *q, srv_snapshot *out)
 {
 	memset(out, 0, sizeof *out);
-	out->id = sqlite3_column_int64(q, 0);
+	out->id = srv_col_int64(q, 0);
 	srv_column_text(out->month, sizeof out->month, q, 1);
 	srv_column_text(out->as_of, sizeof out->as_of, q, 2);
-	out->root = sqlite3_column_int64(q, 3);
+	out->root = srv_col_int64(q, 3);
 	srv_column_text(out->unit_code, sizeof out->unit_code, q, 4);
 	srv_column_text(out->unit_name, sizeof out->unit_name, q, 5);
 	srv_column_text(out->created_at, sizeof out->created_at, q, 6);
@@ -1576,21 +1574,21 @@ static void read_snapshot(sqlite3_stmt *q, srv_snapshot *out)
 int srv_store_query_snapshot_get(srv_store *s, int64_t root, int64_t id, const char *month,
                                  srv_snapshot *out, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, id > 0 ? SQL_SNAPSHOT_BY_ID : SQL_SNAPSHOT_BY_MONTH);
+	srv_q *q = srv_stmt(s, id > 0 ? SQL_SNAPSHOT_BY_ID : SQL_SNAPSHOT_BY_MONTH);
 	if (q == NULL)
 		return no_stmt(st);
 	if (id > 0)
-		sqlite3_bind_int64(q, 1, id);
+		srv_bind_int64(q, 1, id);
 	else
-		sqlite3_bind_text(q, 1, month, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, root);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
+		srv_bind_text(q, 1, month);
+	srv_bind_int64(q, 2, root);
+	int rc = srv_step(q);
+	if (rc == SRV_ROW)
 		read_snapshot(q, out);
 	srv_stmt_done(q);
-	if (rc == SQLITE_DONE)
+	if (rc == SRV_DONE)
 		return LS_NOT_FOUND;
-	if (rc != SQLITE_ROW)
+	if (rc != SRV_ROW)
 		return srv_store_error(s, rc, "read snapshot", st);
 	return read_totals(s, out->id, &out->totals, st);
 }
@@ -1600,15 +1598,15 @@ int srv_store_query_snapshot_list(srv_store *s, int64_t root, int64_t before, in
 {
 	*out = NULL;
 	*n = 0;
-	sqlite3_stmt *q = srv_stmt(s, SQL_SNAPSHOT_LIST);
+	srv_q *q = srv_stmt(s, SQL_SNAPSHOT_LIST);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, root);
-	sqlite3_bind_int64(q, 2, before);
-	sqlite3_bind_int(q, 3, limit);
+	srv_bind_int64(q, 1, root);
+	srv_bind_int64(q, 2, before);
+	srv_bind_int64(q, 3, limit);
 	size_t cap = 0;
 	int rc, code = LS_OK;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		if (!grow((void **)out, &cap, *n + 1, sizeof **out)) {
 			code = oom(st);
 			break;
@@ -1616,7 +1614,7 @@ int srv_store_query_snapshot_list(srv_store *s, int64_t root, int64_t before, in
 		read_snapshot(q, &(*out)[(*n)++]);
 	}
 	srv_stmt_done(q);
-	if (code == LS_OK && rc != SQLITE_DONE)
+	if (code == LS_OK && rc != SRV_DONE)
 		code = srv_store_error(s, rc, "list snapshots", st);
 	for (size_t i = 0; code == LS_OK && i < *n; i++)
 		code = read_totals(s, (*out)[i].id, &(*out)[i].totals, st);
@@ -1657,11 +1655,11 @@ static int status_of(const char *text)
 }
 
 /* Reads a row of SNAPROW_COLUMNS followed by the snapshot's month. */
-static bool read_snaprow(sqlite3_stmt *q, srv_snaprow *r)
+static bool read_snaprow(srv_q *q, srv_snaprow *r)
 {
 	bool failed = false;
 	memset(r, 0, sizeof *r);
-	r->project_id = sqlite3_column_int64(q, 0);
+	r->project_id = srv_col_int64(q, 0);
 	srv_column_text(r->code, sizeof r->code, q, 1);
 	srv_column_text(r->name, sizeof r->name, q, 2);
 	srv_column_text(r->level, sizeof r->level, q, 3);
@@ -1671,38 +1669,38 @@ static bool read_snaprow(sqlite3_stmt *q, srv_snaprow *r)
 	srv_column_text(r->town_name, sizeof r->town_name, q, 7);
 	srv_column_text(r->leader_name, sizeof r->leader_name, q, 8);
 	srv_column_text(r->unit_name, sizeof r->unit_name, q, 9);
-	r->annual_plan = sqlite3_column_int64(q, 10);
-	r->planned_month = sqlite3_column_int64(q, 11);
-	r->planned_ytd = sqlite3_column_int64(q, 12);
-	r->completed_month = sqlite3_column_int64(q, 13);
-	r->completed_ytd = sqlite3_column_int64(q, 14);
-	r->output_month = sqlite3_column_int64(q, 15);
-	r->output_ytd = sqlite3_column_int64(q, 16);
-	r->has_percent = sqlite3_column_type(q, 17) != SQLITE_NULL;
-	r->percent = sqlite3_column_int(q, 17);
-	r->expected = sqlite3_column_int(q, 18);
-	r->status = status_of((const char *)sqlite3_column_text(q, 19));
+	r->annual_plan = srv_col_int64(q, 10);
+	r->planned_month = srv_col_int64(q, 11);
+	r->planned_ytd = srv_col_int64(q, 12);
+	r->completed_month = srv_col_int64(q, 13);
+	r->completed_ytd = srv_col_int64(q, 14);
+	r->output_month = srv_col_int64(q, 15);
+	r->output_ytd = srv_col_int64(q, 16);
+	r->has_percent = !srv_col_null(q, 17);
+	r->percent = srv_col_int(q, 17);
+	r->expected = srv_col_int(q, 18);
+	r->status = status_of(srv_col_text(q, 19));
 	r->reasons = column_dup(q, 20, &failed);
 	srv_column_text(r->last_period, sizeof r->last_period, q, 21);
 	r->progress = column_dup(q, 22, &failed);
-	r->nodes_due = (uint32_t)sqlite3_column_int64(q, 23);
-	r->nodes_done = (uint32_t)sqlite3_column_int64(q, 24);
-	r->raised = (uint32_t)sqlite3_column_int64(q, 25);
-	r->resolved = (uint32_t)sqlite3_column_int64(q, 26);
-	r->open = (uint32_t)sqlite3_column_int64(q, 27);
-	r->overdue = (uint32_t)sqlite3_column_int64(q, 28);
+	r->nodes_due = (uint32_t)srv_col_int64(q, 23);
+	r->nodes_done = (uint32_t)srv_col_int64(q, 24);
+	r->raised = (uint32_t)srv_col_int64(q, 25);
+	r->resolved = (uint32_t)srv_col_int64(q, 26);
+	r->open = (uint32_t)srv_col_int64(q, 27);
+	r->overdue = (uint32_t)srv_col_int64(q, 28);
 	srv_column_text(r->month, sizeof r->month, q, 29);
 	return !failed;
 }
 
 /* Reads every row of q into *out. */
-static int read_snaprows(srv_store *s, sqlite3_stmt *q, srv_snaprow **out, size_t *n, ls_status *st)
+static int read_snaprows(srv_store *s, srv_q *q, srv_snaprow **out, size_t *n, ls_status *st)
 {
 	*out = NULL;
 	*n = 0;
 	size_t cap = 0;
 	int rc, code = LS_OK;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		if (!grow((void **)out, &cap, *n + 1, sizeof **out)) {
 			code = oom(st);
 			break;
@@ -1713,7 +1711,7 @@ static int read_snaprows(srv_store *s, sqlite3_stmt *q, srv_snaprow **out, size_
 		}
 	}
 	srv_stmt_done(q);
-	if (code == LS_OK && rc != SQLITE_DONE)
+	if (code == LS_OK && rc != SRV_DONE)
 		code = srv_store_error(s, rc, "read snapshot rows", st);
 	if (code != LS_OK) {
 		srv_store_query_snaprows_free(*out, *n);
@@ -1726,7 +1724,7 @@ static int read_snaprows(srv_store *s, sqlite3_stmt *q, srv_snaprow **out, size_
 int srv_store_query_snapshot_rows(srv_store *s, const srv_scope *sc, int64_t id, int64_t after,
                                   int limit, srv_snaprow **out, size_t *n, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_SNAPSHOT_ROWS);
+	srv_q *q = srv_stmt(s, SQL_SNAPSHOT_ROWS);
 	if (q == NULL)
 		return no_stmt(st);
 	srv_scope_bind(q, sc);
@@ -1773,20 +1771,20 @@ static const char SQL_MONTH_PROGRESS[] =
 /* The progress text of r's last period in its latest revision sent by day. */
 static int month_progress(srv_store *s, srv_snaprow *r, const char *day, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_MONTH_PROGRESS);
+	srv_q *q = srv_stmt(s, SQL_MONTH_PROGRESS);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, r->project_id);
-	sqlite3_bind_text(q, 2, r->last_period, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, day, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(q);
+	srv_bind_int64(q, 1, r->project_id);
+	srv_bind_text(q, 2, r->last_period);
+	srv_bind_text(q, 3, day);
+	int rc = srv_step(q);
 	bool failed = false;
-	if (rc == SQLITE_ROW)
+	if (rc == SRV_ROW)
 		r->progress = column_dup(q, 0, &failed);
 	srv_stmt_done(q);
 	if (failed)
 		return oom(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != SRV_ROW && rc != SRV_DONE)
 		return srv_store_error(s, rc, "read the progress of the month", st);
 	return LS_OK;
 }
@@ -1796,7 +1794,7 @@ int srv_store_query_month_rows(srv_store *s, const srv_scope *sc, int year, int 
 {
 	*out = NULL;
 	*n = 0;
-	sqlite3_stmt *q = srv_stmt(s, SQL_MONTH_ROWS);
+	srv_q *q = srv_stmt(s, SQL_MONTH_ROWS);
 	if (q == NULL)
 		return no_stmt(st);
 	char mtext[8], day[11];
@@ -1808,7 +1806,7 @@ int srv_store_query_month_rows(srv_store *s, const srv_scope *sc, int year, int 
 	bind_date(q, ":last", last, day);
 	size_t cap = 0;
 	int rc, code = LS_OK;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		if (!grow((void **)out, &cap, *n + 1, sizeof **out)) {
 			code = oom(st);
 			break;
@@ -1816,7 +1814,7 @@ int srv_store_query_month_rows(srv_store *s, const srv_scope *sc, int year, int 
 		srv_snaprow *r = &(*out)[(*n)++];
 		bool failed = false;
 		memset(r, 0, sizeof *r);
-		r->project_id = sqlite3_column_int64(q, 0);
+		r->project_id = srv_col_int64(q, 0);
 		srv_column_text(r->code, sizeof r->code, q, 1);
 		srv_column_text(r->name, sizeof r->name, q, 2);
 		srv_column_text(r->level, sizeof r->level, q, 3);
@@ -1826,19 +1824,19 @@ int srv_store_query_month_rows(srv_store *s, const srv_scope *sc, int year, int 
 		srv_column_text(r->town_name, sizeof r->town_name, q, 7);
 		srv_column_text(r->leader_name, sizeof r->leader_name, q, 8);
 		srv_column_text(r->unit_name, sizeof r->unit_name, q, 9);
-		r->annual_plan = sqlite3_column_int64(q, 10);
-		r->planned_month = sqlite3_column_int64(q, 11);
-		r->planned_ytd = sqlite3_column_int64(q, 12);
-		r->completed_month = sqlite3_column_int64(q, 13);
-		r->completed_ytd = sqlite3_column_int64(q, 14);
-		r->output_month = sqlite3_column_int64(q, 15);
-		r->output_ytd = sqlite3_column_int64(q, 16);
-		r->nodes_due = (uint32_t)sqlite3_column_int64(q, 17);
-		r->nodes_done = (uint32_t)sqlite3_column_int64(q, 18);
-		r->raised = (uint32_t)sqlite3_column_int64(q, 19);
-		r->resolved = (uint32_t)sqlite3_column_int64(q, 20);
+		r->annual_plan = srv_col_int64(q, 10);
+		r->planned_month = srv_col_int64(q, 11);
+		r->planned_ytd = srv_col_int64(q, 12);
+		r->completed_month = srv_col_int64(q, 13);
+		r->completed_ytd = srv_col_int64(q, 14);
+		r->output_month = srv_col_int64(q, 15);
+		r->output_ytd = srv_col_int64(q, 16);
+		r->nodes_due = (uint32_t)srv_col_int64(q, 17);
+		r->nodes_done = (uint32_t)srv_col_int64(q, 18);
+		r->raised = (uint32_t)srv_col_int64(q, 19);
+		r->resolved = (uint32_t)srv_col_int64(q, 20);
 		r->open = r->raised - r->resolved;
-		r->overdue = (uint32_t)sqlite3_column_int64(q, 21);
+		r->overdue = (uint32_t)srv_col_int64(q, 21);
 		snprintf(r->month, sizeof r->month, "%s", mtext);
 		if (failed) {
 			code = oom(st);
@@ -1846,7 +1844,7 @@ int srv_store_query_month_rows(srv_store *s, const srv_scope *sc, int year, int 
 		}
 	}
 	srv_stmt_done(q);
-	if (code == LS_OK && rc != SQLITE_DONE)
+	if (code == LS_OK && rc != SRV_DONE)
 		code = srv_store_error(s, rc, "read the month's projects", st);
 	/* The status of the month's last day, gathered as for one project,
 	 * and the visible progress of the period it takes. */
@@ -1882,18 +1880,18 @@ static const char SQL_LOCK[] =
     "INSERT INTO period_locks(month, locked_at, locked_by) VALUES (?1, ?2, ?3) "
     "ON CONFLICT(month) DO NOTHING";
 
-static int step_done(srv_store *s, sqlite3_stmt *q, const char *what, ls_status *st)
+static int step_done(srv_store *s, srv_q *q, const char *what, ls_status *st)
 {
-	int rc = sqlite3_step(q);
+	int rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, what, st);
 	return LS_OK;
 }
 
 static int insert_snaprow(srv_store *s, int64_t snapshot, const srv_snaprow *r, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_SNAPROW_INSERT);
+	srv_q *q = srv_stmt(s, SQL_SNAPROW_INSERT);
 	if (q == NULL)
 		return no_stmt(st);
 	bind_int64(q, ":snapshot", snapshot);
@@ -1934,28 +1932,28 @@ int srv_store_query_snapshot_insert(srv_store *s, int64_t root, const char *mont
                                     const char *as_of, int64_t account, const char *now,
                                     const srv_snaprow *rows, size_t n, int64_t *id, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_SNAPSHOT_INSERT);
+	srv_q *q = srv_stmt(s, SQL_SNAPSHOT_INSERT);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_text(q, 1, month, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, root);
-	sqlite3_bind_text(q, 3, as_of, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, now, -1, SQLITE_STATIC);
+	srv_bind_text(q, 1, month);
+	srv_bind_int64(q, 2, root);
+	srv_bind_text(q, 3, as_of);
+	srv_bind_text(q, 4, now);
 	if (account > 0)
-		sqlite3_bind_int64(q, 5, account);
+		srv_bind_int64(q, 5, account);
 	int code = step_done(s, q, "insert snapshot", st);
 	if (code != LS_OK)
 		return code;
-	*id = sqlite3_last_insert_rowid(s->db);
+	*id = srv_last_id(s);
 	for (size_t i = 0; i < n; i++)
 		if ((code = insert_snaprow(s, *id, &rows[i], st)) != LS_OK)
 			return code;
 	if ((q = srv_stmt(s, SQL_LOCK)) == NULL)
 		return no_stmt(st);
-	sqlite3_bind_text(q, 1, month, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, now, -1, SQLITE_STATIC);
+	srv_bind_text(q, 1, month);
+	srv_bind_text(q, 2, now);
 	if (account > 0)
-		sqlite3_bind_int64(q, 3, account);
+		srv_bind_int64(q, 3, account);
 	return step_done(s, q, "lock month", st);
 }
 
@@ -1979,17 +1977,17 @@ int srv_store_query_disclosure(srv_store *s, int64_t root, const char *first, co
 	*out = NULL;
 	*n = 0;
 	*n_months = 0;
-	sqlite3_stmt *q = srv_stmt(s, SQL_DISCLOSURE_MONTHS);
+	srv_q *q = srv_stmt(s, SQL_DISCLOSURE_MONTHS);
 	if (q == NULL)
 		return no_stmt(st);
 	bind_int64(q, ":root", root);
 	bind_text(q, ":first", first);
 	bind_text(q, ":last", last);
 	int rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n_months < 3)
+	while ((rc = srv_step(q)) == SRV_ROW && *n_months < 3)
 		srv_column_text(months[(*n_months)++], 8, q, 0);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	if (rc != SRV_DONE && rc != SRV_ROW)
 		return srv_store_error(s, rc, "read reconciled months", st);
 	if (*n_months == 0)
 		return LS_OK;

@@ -5,8 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "store_int.h"
 
 static int prepare_failed(ls_status *st)
@@ -16,31 +14,31 @@ static int prepare_failed(ls_status *st)
 	return LS_INTERNAL;
 }
 
-static int bind_index(sqlite3_stmt *q, const char *name)
+static int bind_index(srv_q *q, const char *name)
 {
-	return sqlite3_bind_parameter_index(q, name);
+	return srv_bind_index(q, name);
 }
 
-static void bind_text(sqlite3_stmt *q, const char *name, const char *v)
+static void bind_text(srv_q *q, const char *name, const char *v)
 {
 	int i = bind_index(q, name);
 	if (i > 0 && v != NULL)
-		sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+		srv_bind_text(q, i, v);
 }
 
-static void bind_int64(sqlite3_stmt *q, const char *name, int64_t v)
+static void bind_int64(srv_q *q, const char *name, int64_t v)
 {
 	int i = bind_index(q, name);
 	if (i > 0)
-		sqlite3_bind_int64(q, i, v);
+		srv_bind_int64(q, i, v);
 }
 
 /* Runs q (bound), which returns no rows, and resets it. */
-static int step_done(srv_store *s, sqlite3_stmt *q, const char *what, ls_status *st)
+static int step_done(srv_store *s, srv_q *q, const char *what, ls_status *st)
 {
-	int rc = sqlite3_step(q);
+	int rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, what, st);
 	return LS_OK;
 }
@@ -64,17 +62,17 @@ static const char SQL_PROJECT_BY_NAME[] =
 static int find(srv_store *s, const char *by_code, const char *by_name, const char *text,
                 const srv_scope *scope, int64_t root, const char *field, int64_t *id, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, by_code);
+	srv_q *q = srv_stmt(s, by_code);
 	if (q == NULL)
 		return prepare_failed(st);
 	bind_text(q, ":text", text);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(q, 0);
+	int rc = srv_step(q);
+	if (rc == SRV_ROW)
+		*id = srv_col_int64(q, 0);
 	srv_stmt_done(q);
-	if (rc == SQLITE_ROW)
+	if (rc == SRV_ROW)
 		return LS_OK;
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "find by code", st);
 
 	q = srv_stmt(s, by_name);
@@ -88,16 +86,16 @@ static int find(srv_store *s, const char *by_code, const char *by_name, const ch
 	char codes[256] = "";
 	size_t used = 0;
 	int n = 0;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		if (n++ == 0)
-			*id = sqlite3_column_int64(q, 0);
+			*id = srv_col_int64(q, 0);
 		int w = snprintf(codes + used, sizeof codes - used, "%s%s", used ? ", " : "",
-		                 (const char *)sqlite3_column_text(q, 1));
+		                 srv_col_text(q, 1));
 		if (w > 0 && (size_t)w < sizeof codes - used)
 			used += (size_t)w;
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "find by name", st);
 	if (n == 1)
 		return LS_OK;
@@ -126,17 +124,17 @@ int srv_store_registry_project_find(srv_store *s, const char *text, const srv_sc
 /* ---- reference counts --------------------------------------------------------- */
 
 /* Runs q, bound, which gives one row: a count and a list; resets it. */
-static int count_list(srv_store *s, sqlite3_stmt *q, int64_t id, int64_t *count, char *list,
-                      size_t n, ls_status *st)
+static int count_list(srv_store *s, srv_q *q, int64_t id, int64_t *count, char *list, size_t n,
+                      ls_status *st)
 {
 	bind_int64(q, ":id", id);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		*count = sqlite3_column_int64(q, 0);
+	int rc = srv_step(q);
+	if (rc == SRV_ROW) {
+		*count = srv_col_int64(q, 0);
 		srv_column_text(list, n, q, 1);
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_ROW)
+	if (rc != SRV_ROW)
 		return srv_store_error(s, rc, "count references", st);
 	return LS_OK;
 }
@@ -144,7 +142,7 @@ static int count_list(srv_store *s, sqlite3_stmt *q, int64_t id, int64_t *count,
 static int refs_run(srv_store *s, const char *sql, int64_t id, int64_t *count, char *list, size_t n,
                     ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, sql);
+	srv_q *q = srv_stmt(s, sql);
 	if (q == NULL)
 		return prepare_failed(st);
 	return count_list(s, q, id, count, list, n, st);
@@ -232,48 +230,48 @@ static const char SQL_UNIT_LIST[] = "SELECT " UNIT_COLS "WHERE u.id IN " SRV_SUB
              " AND (:all = 1 OR u.active = 1)"
              " ORDER BY u.id LIMIT :limit";
 
-static void read_unit(sqlite3_stmt *q, srv_unit *u)
+static void read_unit(srv_q *q, srv_unit *u)
 {
-	u->id = sqlite3_column_int64(q, 0);
+	u->id = srv_col_int64(q, 0);
 	srv_column_text(u->code, sizeof u->code, q, 1);
 	srv_column_text(u->name, sizeof u->name, q, 2);
 	srv_column_text(u->kind, sizeof u->kind, q, 3);
-	u->parent_id = sqlite3_column_int64(q, 4);
+	u->parent_id = srv_col_int64(q, 4);
 	srv_column_text(u->parent_code, sizeof u->parent_code, q, 5);
 	srv_column_text(u->parent_name, sizeof u->parent_name, q, 6);
-	u->active = sqlite3_column_int(q, 7) != 0;
+	u->active = srv_col_int(q, 7) != 0;
 	srv_column_text(u->created_at, sizeof u->created_at, q, 8);
 	srv_column_text(u->support_group, sizeof u->support_group, q, 9);
 }
 
 int srv_store_registry_unit_get(srv_store *s, int64_t id, srv_unit *out)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_UNIT_GET);
+	srv_q *q = srv_stmt(s, SQL_UNIT_GET);
 	if (q == NULL)
 		return LS_INTERNAL;
 	bind_int64(q, ":id", id);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
+	int rc = srv_step(q);
+	if (rc == SRV_ROW)
 		read_unit(q, out);
 	srv_stmt_done(q);
-	if (rc == SQLITE_ROW)
+	if (rc == SRV_ROW)
 		return LS_OK;
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "get unit", NULL);
 	return LS_NOT_FOUND;
 }
 
 static int code_used(srv_store *s, const char *sql, const char *code, bool *used, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, sql);
+	srv_q *q = srv_stmt(s, sql);
 	if (q == NULL)
 		return prepare_failed(st);
 	bind_text(q, ":code", code);
-	int rc = sqlite3_step(q);
+	int rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != SRV_ROW && rc != SRV_DONE)
 		return srv_store_error(s, rc, "look up code", st);
-	*used = rc == SQLITE_ROW;
+	*used = rc == SRV_ROW;
 	return LS_OK;
 }
 
@@ -285,7 +283,7 @@ int srv_store_registry_unit_code_used(srv_store *s, const char *code, bool *used
 int srv_store_registry_unit_insert(srv_store *s, const srv_unit *u, const char *now, int64_t *id,
                                    ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_UNIT_INSERT);
+	srv_q *q = srv_stmt(s, SQL_UNIT_INSERT);
 	if (q == NULL)
 		return prepare_failed(st);
 	bind_text(q, ":code", u->code);
@@ -297,13 +295,13 @@ int srv_store_registry_unit_insert(srv_store *s, const srv_unit *u, const char *
 	bind_text(q, ":grp", u->support_group);
 	if (step_done(s, q, "insert unit", st) != LS_OK)
 		return st->code;
-	*id = sqlite3_last_insert_rowid(s->db);
+	*id = srv_last_id(s);
 	return LS_OK;
 }
 
 int srv_store_registry_unit_update(srv_store *s, const srv_unit *u, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_UNIT_UPDATE);
+	srv_q *q = srv_stmt(s, SQL_UNIT_UPDATE);
 	if (q == NULL)
 		return prepare_failed(st);
 	bind_int64(q, ":id", u->id);
@@ -317,7 +315,7 @@ int srv_store_registry_unit_update(srv_store *s, const srv_unit *u, ls_status *s
 
 int srv_store_registry_unit_deactivate(srv_store *s, int64_t id, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_UNIT_DEACTIVATE);
+	srv_q *q = srv_stmt(s, SQL_UNIT_DEACTIVATE);
 	if (q == NULL)
 		return prepare_failed(st);
 	bind_int64(q, ":id", id);
@@ -343,14 +341,14 @@ static const char SQL_GROUP_UNIT[] =
 
 int srv_store_registry_office_of(srv_store *s, int64_t unit, int64_t *office, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_OFFICE_OF);
+	srv_q *q = srv_stmt(s, SQL_OFFICE_OF);
 	if (q == NULL)
 		return prepare_failed(st);
 	bind_int64(q, ":unit", unit);
-	int rc = sqlite3_step(q);
-	*office = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : unit;
+	int rc = srv_step(q);
+	*office = rc == SRV_ROW ? srv_col_int64(q, 0) : unit;
 	srv_stmt_done(q);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != SRV_ROW && rc != SRV_DONE)
 		return srv_store_error(s, rc, "find office", st);
 	return LS_OK;
 }
@@ -358,19 +356,19 @@ int srv_store_registry_office_of(srv_store *s, int64_t unit, int64_t *office, ls
 int srv_store_registry_group_unit(srv_store *s, int64_t office, const char *group, int64_t except,
                                   int64_t *id, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_GROUP_UNIT);
+	srv_q *q = srv_stmt(s, SQL_GROUP_UNIT);
 	if (q == NULL)
 		return prepare_failed(st);
 	bind_int64(q, ":office", office);
 	bind_text(q, ":grp", group);
 	bind_int64(q, ":except", except);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(q, 0);
+	int rc = srv_step(q);
+	if (rc == SRV_ROW)
+		*id = srv_col_int64(q, 0);
 	srv_stmt_done(q);
-	if (rc == SQLITE_ROW)
+	if (rc == SRV_ROW)
 		return LS_OK;
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "find support group", st);
 	return LS_NOT_FOUND;
 }
@@ -378,7 +376,7 @@ int srv_store_registry_group_unit(srv_store *s, int64_t office, const char *grou
 int srv_store_registry_unit_list(srv_store *s, const srv_unit_filter *f,
                                  void (*fn)(void *arg, const srv_unit *u), void *arg)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_UNIT_LIST);
+	srv_q *q = srv_stmt(s, SQL_UNIT_LIST);
 	if (q == NULL)
 		return -1;
 	bind_int64(q, ":root", f->root);
@@ -390,13 +388,13 @@ int srv_store_registry_unit_list(srv_store *s, const srv_unit_filter *f,
 	bind_int64(q, ":limit", f->limit);
 	int rc, n = 0;
 	srv_unit u;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		read_unit(q, &u);
 		fn(arg, &u);
 		n++;
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE) {
+	if (rc != SRV_DONE) {
 		srv_store_error(s, rc, "list units", NULL);
 		return -1;
 	}
@@ -425,33 +423,33 @@ static const char SQL_PERSON_LIST[] = "SELECT " PERSON_COLS "WHERE p.unit_id IN 
              " AND (:all = 1 OR p.active = 1)"
              " ORDER BY p.id LIMIT :limit";
 
-static void read_person(sqlite3_stmt *q, srv_person *p)
+static void read_person(srv_q *q, srv_person *p)
 {
-	p->id = sqlite3_column_int64(q, 0);
+	p->id = srv_col_int64(q, 0);
 	srv_column_text(p->code, sizeof p->code, q, 1);
 	srv_column_text(p->name, sizeof p->name, q, 2);
 	srv_column_text(p->title, sizeof p->title, q, 3);
-	p->unit_id = sqlite3_column_int64(q, 4);
+	p->unit_id = srv_col_int64(q, 4);
 	srv_column_text(p->unit_code, sizeof p->unit_code, q, 5);
 	srv_column_text(p->unit_name, sizeof p->unit_name, q, 6);
 	srv_column_text(p->phone, sizeof p->phone, q, 7);
-	p->active = sqlite3_column_int(q, 8) != 0;
+	p->active = srv_col_int(q, 8) != 0;
 	srv_column_text(p->created_at, sizeof p->created_at, q, 9);
 }
 
 int srv_store_registry_person_get(srv_store *s, int64_t id, srv_person *out)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_PERSON_GET);
+	srv_q *q = srv_stmt(s, SQL_PERSON_GET);
 	if (q == NULL)
 		return LS_INTERNAL;
 	bind_int64(q, ":id", id);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
+	int rc = srv_step(q);
+	if (rc == SRV_ROW)
 		read_person(q, out);
 	srv_stmt_done(q);
-	if (rc == SQLITE_ROW)
+	if (rc == SRV_ROW)
 		return LS_OK;
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "get person", NULL);
 	return LS_NOT_FOUND;
 }
@@ -461,7 +459,7 @@ int srv_store_registry_person_code_used(srv_store *s, const char *code, bool *us
 	return code_used(s, SQL_PERSON_CODE_USED, code, used, st);
 }
 
-static void bind_person(sqlite3_stmt *q, const srv_person *p)
+static void bind_person(srv_q *q, const srv_person *p)
 {
 	bind_text(q, ":name", p->name);
 	bind_text(q, ":title", p->title);
@@ -472,7 +470,7 @@ static void bind_person(sqlite3_stmt *q, const srv_person *p)
 int srv_store_registry_person_insert(srv_store *s, const srv_person *p, const char *now,
                                      int64_t *id, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_PERSON_INSERT);
+	srv_q *q = srv_stmt(s, SQL_PERSON_INSERT);
 	if (q == NULL)
 		return prepare_failed(st);
 	bind_text(q, ":code", p->code);
@@ -480,13 +478,13 @@ int srv_store_registry_person_insert(srv_store *s, const srv_person *p, const ch
 	bind_text(q, ":now", now);
 	if (step_done(s, q, "insert person", st) != LS_OK)
 		return st->code;
-	*id = sqlite3_last_insert_rowid(s->db);
+	*id = srv_last_id(s);
 	return LS_OK;
 }
 
 int srv_store_registry_person_update(srv_store *s, const srv_person *p, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_PERSON_UPDATE);
+	srv_q *q = srv_stmt(s, SQL_PERSON_UPDATE);
 	if (q == NULL)
 		return prepare_failed(st);
 	bind_int64(q, ":id", p->id);
@@ -496,7 +494,7 @@ int srv_store_registry_person_update(srv_store *s, const srv_person *p, ls_statu
 
 int srv_store_registry_person_deactivate(srv_store *s, int64_t id, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_PERSON_DEACTIVATE);
+	srv_q *q = srv_stmt(s, SQL_PERSON_DEACTIVATE);
 	if (q == NULL)
 		return prepare_failed(st);
 	bind_int64(q, ":id", id);
@@ -506,7 +504,7 @@ int srv_store_registry_person_deactivate(srv_store *s, int64_t id, ls_status *st
 int srv_store_registry_person_list(srv_store *s, const srv_person_filter *f,
                                    void (*fn)(void *arg, const srv_person *p), void *arg)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_PERSON_LIST);
+	srv_q *q = srv_stmt(s, SQL_PERSON_LIST);
 	if (q == NULL)
 		return -1;
 	bind_int64(q, ":root", f->root);
@@ -517,13 +515,13 @@ int srv_store_registry_person_list(srv_store *s, const srv_person_filter *f,
 	bind_int64(q, ":limit", f->limit);
 	int rc, n = 0;
 	srv_person p;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		read_person(q, &p);
 		fn(arg, &p);
 		n++;
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE) {
+	if (rc != SRV_DONE) {
 		srv_store_error(s, rc, "list people", NULL);
 		return -1;
 	}
@@ -539,7 +537,7 @@ static const char SQL_ACCOUNT_IDS[] =
 int srv_store_registry_account_ids(srv_store *s, int64_t root, int64_t after, int limit,
                                    bool include_revoked, int64_t *ids)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_ACCOUNT_IDS);
+	srv_q *q = srv_stmt(s, SQL_ACCOUNT_IDS);
 	if (q == NULL)
 		return -1;
 	bind_int64(q, ":root", root);
@@ -547,10 +545,10 @@ int srv_store_registry_account_ids(srv_store *s, int64_t root, int64_t after, in
 	bind_int64(q, ":all", include_revoked ? 1 : 0);
 	bind_int64(q, ":limit", limit);
 	int rc, n = 0;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW && n < limit)
-		ids[n++] = sqlite3_column_int64(q, 0);
+	while ((rc = srv_step(q)) == SRV_ROW && n < limit)
+		ids[n++] = srv_col_int64(q, 0);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+	if (rc != SRV_DONE && rc != SRV_ROW) {
 		srv_store_error(s, rc, "list accounts", NULL);
 		return -1;
 	}
@@ -584,7 +582,7 @@ static const char SQL_AUDIT_LIST[] =
 int srv_store_registry_audit_list(srv_store *s, const srv_audit_filter *f,
                                   void (*fn)(void *arg, const srv_audit_row *r), void *arg)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_AUDIT_LIST);
+	srv_q *q = srv_stmt(s, SQL_AUDIT_LIST);
 	if (q == NULL)
 		return -1;
 	srv_scope_bind(q, f->scope);
@@ -595,21 +593,21 @@ int srv_store_registry_audit_list(srv_store *s, const srv_audit_filter *f,
 	bind_int64(q, ":limit", f->limit);
 	int rc, n = 0;
 	srv_audit_row r;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		r.id = sqlite3_column_int64(q, 0);
+	while ((rc = srv_step(q)) == SRV_ROW) {
+		r.id = srv_col_int64(q, 0);
 		srv_column_text(r.at, sizeof r.at, q, 1);
-		r.account_id = sqlite3_column_int64(q, 2);
+		r.account_id = srv_col_int64(q, 2);
 		srv_column_text(r.account_name, sizeof r.account_name, q, 3);
 		srv_column_text(r.method, sizeof r.method, q, 4);
 		srv_column_text(r.entity, sizeof r.entity, q, 5);
-		r.entity_id = sqlite3_column_int64(q, 6);
-		r.before = (const char *)sqlite3_column_text(q, 7);
-		r.after = (const char *)sqlite3_column_text(q, 8);
+		r.entity_id = srv_col_int64(q, 6);
+		r.before = srv_col_text(q, 7);
+		r.after = srv_col_text(q, 8);
 		fn(arg, &r);
 		n++;
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE) {
+	if (rc != SRV_DONE) {
 		srv_store_error(s, rc, "list audit log", NULL);
 		return -1;
 	}

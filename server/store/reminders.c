@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "store_int.h"
 
 static int no_stmt(ls_status *st)
@@ -22,18 +20,18 @@ static int oom(ls_status *st)
 	return LS_RESOURCE_EXHAUSTED;
 }
 
-static void bind_int64(sqlite3_stmt *q, const char *name, int64_t v)
+static void bind_int64(srv_q *q, const char *name, int64_t v)
 {
-	int i = sqlite3_bind_parameter_index(q, name);
+	int i = srv_bind_index(q, name);
 	if (i > 0)
-		sqlite3_bind_int64(q, i, v);
+		srv_bind_int64(q, i, v);
 }
 
-static void bind_text(sqlite3_stmt *q, const char *name, const char *v)
+static void bind_text(srv_q *q, const char *name, const char *v)
 {
-	int i = sqlite3_bind_parameter_index(q, name);
+	int i = srv_bind_index(q, name);
 	if (i > 0)
-		sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+		srv_bind_text(q, i, v);
 }
 
 const char *srv_rcpt_kind_name(srv_rcpt_kind k)
@@ -41,7 +39,7 @@ const char *srv_rcpt_kind_name(srv_rcpt_kind k)
 	return k == SRV_RCPT_PERSON ? "person" : "unit";
 }
 
-static void bind_recipient(sqlite3_stmt *q, const srv_recipient *to)
+static void bind_recipient(srv_q *q, const srv_recipient *to)
 {
 	bind_text(q, ":rkind", srv_rcpt_kind_name(to->kind));
 	bind_int64(q, ":rid", to->id);
@@ -49,16 +47,15 @@ static void bind_recipient(sqlite3_stmt *q, const srv_recipient *to)
 
 /* Runs q, bound, which gives at most one row with one integer; *v keeps its
  * value when there is no row. Resets q. */
-static int one_int(srv_store *s, sqlite3_stmt *q, const char *what, int64_t *v, bool *found,
-                   ls_status *st)
+static int one_int(srv_store *s, srv_q *q, const char *what, int64_t *v, bool *found, ls_status *st)
 {
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		*v = sqlite3_column_int64(q, 0);
+	int rc = srv_step(q);
+	if (rc == SRV_ROW)
+		*v = srv_col_int64(q, 0);
 	if (found != NULL)
-		*found = rc == SQLITE_ROW;
+		*found = rc == SRV_ROW;
 	srv_stmt_done(q);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != SRV_ROW && rc != SRV_DONE)
 		return srv_store_error(s, rc, what, st);
 	return LS_OK;
 }
@@ -79,7 +76,7 @@ int srv_store_reminder_add(srv_store *s, const srv_recipient *to, const char *ki
                            const char *subject, const char *window, const char *text,
                            const char *now, int64_t created_by, int64_t *seq, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_ADD);
+	srv_q *q = srv_stmt(s, SQL_ADD);
 	if (q == NULL)
 		return no_stmt(st);
 	bind_recipient(q, to);
@@ -90,13 +87,13 @@ int srv_store_reminder_add(srv_store *s, const srv_recipient *to, const char *ki
 	bind_text(q, ":now", now);
 	bind_int64(q, ":by", created_by);
 	*seq = 0;
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		*seq = sqlite3_column_int64(q, 0);
-		rc = sqlite3_step(q);
+	int rc = srv_step(q);
+	if (rc == SRV_ROW) {
+		*seq = srv_col_int64(q, 0);
+		rc = srv_step(q);
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "add reminder", st);
 	return LS_OK;
 }
@@ -106,7 +103,7 @@ static const char SQL_LATEST[] = "SELECT coalesce(max(seq), 0) FROM reminders "
 
 int srv_store_reminder_latest(srv_store *s, const srv_recipient *to, int64_t *seq, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_LATEST);
+	srv_q *q = srv_stmt(s, SQL_LATEST);
 	if (q == NULL)
 		return no_stmt(st);
 	bind_recipient(q, to);
@@ -118,7 +115,7 @@ static const char SQL_NEXT_ID[] = "SELECT coalesce(max(id), 0) + 1 FROM reminder
 
 int srv_store_reminder_next_id(srv_store *s, int64_t *id, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_NEXT_ID);
+	srv_q *q = srv_stmt(s, SQL_NEXT_ID);
 	if (q == NULL)
 		return no_stmt(st);
 	*id = 1;
@@ -140,7 +137,7 @@ static const char SQL_LIST[] =
 int srv_store_reminder_list(srv_store *s, const srv_inbox_query *iq,
                             void (*fn)(void *arg, const srv_reminder *r), void *arg, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_LIST);
+	srv_q *q = srv_stmt(s, SQL_LIST);
 	if (q == NULL) {
 		no_stmt(st);
 		return -1;
@@ -161,16 +158,16 @@ int srv_store_reminder_list(srv_store *s, const srv_inbox_query *iq,
 		return -1;
 	}
 	int n = 0, rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		memset(r, 0, sizeof *r);
-		r->id = sqlite3_column_int64(q, 0);
-		const unsigned char *k = sqlite3_column_text(q, 1);
+		r->id = srv_col_int64(q, 0);
+		const char *k = srv_col_text(q, 1);
 		r->to.kind =
 		    k && strcmp((const char *)k, "person") == 0 ? SRV_RCPT_PERSON : SRV_RCPT_UNIT;
-		r->to.id = sqlite3_column_int64(q, 2);
+		r->to.id = srv_col_int64(q, 2);
 		srv_column_text(r->to_code, sizeof r->to_code, q, 3);
 		srv_column_text(r->to_name, sizeof r->to_name, q, 4);
-		r->seq = sqlite3_column_int64(q, 5);
+		r->seq = srv_col_int64(q, 5);
 		srv_column_text(r->kind, sizeof r->kind, q, 6);
 		srv_column_text(r->subject, sizeof r->subject, q, 7);
 		srv_column_text(r->window, sizeof r->window, q, 8);
@@ -181,7 +178,7 @@ int srv_store_reminder_list(srv_store *s, const srv_inbox_query *iq,
 	}
 	free(r);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE) {
+	if (rc != SRV_DONE) {
 		srv_store_error(s, rc, "list reminders", st);
 		return -1;
 	}
@@ -194,20 +191,20 @@ static const char SQL_PERSON[] = "SELECT code, name, unit_id FROM people WHERE i
 int srv_store_reminder_recipient(srv_store *s, const srv_recipient *to, char code[64],
                                  char name[256], int64_t *unit, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, to->kind == SRV_RCPT_PERSON ? SQL_PERSON : SQL_UNIT);
+	srv_q *q = srv_stmt(s, to->kind == SRV_RCPT_PERSON ? SQL_PERSON : SQL_UNIT);
 	if (q == NULL)
 		return no_stmt(st);
 	bind_recipient(q, to);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
+	int rc = srv_step(q);
+	if (rc == SRV_ROW) {
 		srv_column_text(code, 64, q, 0);
 		srv_column_text(name, 256, q, 1);
-		*unit = sqlite3_column_int64(q, 2);
+		*unit = srv_col_int64(q, 2);
 	}
 	srv_stmt_done(q);
-	if (rc == SQLITE_ROW)
+	if (rc == SRV_ROW)
 		return LS_OK;
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "read recipient", st);
 	return LS_NOT_FOUND;
 }
@@ -221,7 +218,7 @@ static const char SQL_CURSOR[] =
 int srv_store_reminder_cursor(srv_store *s, int64_t account, const srv_recipient *to,
                               int64_t *acked, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_CURSOR);
+	srv_q *q = srv_stmt(s, SQL_CURSOR);
 	if (q == NULL)
 		return no_stmt(st);
 	bind_int64(q, ":account", account);
@@ -239,15 +236,15 @@ static const char SQL_ADVANCE[] =
 int srv_store_reminder_cursor_advance(srv_store *s, int64_t account, const srv_recipient *to,
                                       int64_t seq, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_ADVANCE);
+	srv_q *q = srv_stmt(s, SQL_ADVANCE);
 	if (q == NULL)
 		return no_stmt(st);
 	bind_int64(q, ":account", account);
 	bind_recipient(q, to);
 	bind_int64(q, ":seq", seq);
-	int rc = sqlite3_step(q);
+	int rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "advance cursor", st);
 	return LS_OK;
 }
@@ -255,7 +252,7 @@ int srv_store_reminder_cursor_advance(srv_store *s, int64_t account, const srv_r
 /* ---- notice recipients ---------------------------------------------------------- */
 
 /* Runs q, bound, collecting its first column as recipients of kind k. */
-static int collect(srv_store *s, sqlite3_stmt *q, srv_rcpt_kind k, srv_recipient **out, size_t *n,
+static int collect(srv_store *s, srv_q *q, srv_rcpt_kind k, srv_recipient **out, size_t *n,
                    ls_status *st)
 {
 	srv_recipient *v = NULL;
@@ -263,7 +260,7 @@ static int collect(srv_store *s, sqlite3_stmt *q, srv_rcpt_kind k, srv_recipient
 	int rc;
 	*out = NULL;
 	*n = 0;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		if (len == cap) {
 			size_t ncap = cap ? 2 * cap : 64;
 			srv_recipient *nv = realloc(v, ncap * sizeof *nv);
@@ -276,11 +273,11 @@ static int collect(srv_store *s, sqlite3_stmt *q, srv_rcpt_kind k, srv_recipient
 			cap = ncap;
 		}
 		v[len].kind = k;
-		v[len].id = sqlite3_column_int64(q, 0);
+		v[len].id = srv_col_int64(q, 0);
 		len++;
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE) {
+	if (rc != SRV_DONE) {
 		free(v);
 		return srv_store_error(s, rc, "list recipients", st);
 	}
@@ -302,7 +299,7 @@ int srv_store_reminder_role_recipients(srv_store *s, srv_role role, int64_t root
                                        srv_recipient **out, size_t *n, ls_status *st)
 {
 	bool persons = role == SRV_ROLE_LEADER;
-	sqlite3_stmt *q = srv_stmt(s, persons ? SQL_ROLE_PERSONS : SQL_ROLE_UNITS);
+	srv_q *q = srv_stmt(s, persons ? SQL_ROLE_PERSONS : SQL_ROLE_UNITS);
 	if (q == NULL)
 		return no_stmt(st);
 	bind_text(q, ":role", srv_role_name(role));
@@ -316,7 +313,7 @@ static const char SQL_ALL_UNITS[] =
 int srv_store_reminder_all_units(srv_store *s, int64_t root, srv_recipient **out, size_t *n,
                                  ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_ALL_UNITS);
+	srv_q *q = srv_stmt(s, SQL_ALL_UNITS);
 	if (q == NULL)
 		return no_stmt(st);
 	bind_int64(q, ":root", root);
@@ -329,7 +326,7 @@ static const char SQL_LAST_RUN[] = "SELECT last_run FROM scheduler_state WHERE r
 
 int srv_store_sched_last_run(srv_store *s, const char *rule, int64_t *at, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_LAST_RUN);
+	srv_q *q = srv_stmt(s, SQL_LAST_RUN);
 	if (q == NULL)
 		return no_stmt(st);
 	bind_text(q, ":rule", rule);
@@ -347,15 +344,15 @@ static const char SQL_SET_LAST_RUN[] =
 int srv_store_sched_set_last_run(srv_store *s, const char *rule, int64_t at, const char *at_iso,
                                  ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_SET_LAST_RUN);
+	srv_q *q = srv_stmt(s, SQL_SET_LAST_RUN);
 	if (q == NULL)
 		return no_stmt(st);
 	bind_text(q, ":rule", rule);
 	bind_int64(q, ":at", at);
 	bind_text(q, ":at_iso", at_iso);
-	int rc = sqlite3_step(q);
+	int rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "scheduler state", st);
 	return LS_OK;
 }
@@ -373,7 +370,7 @@ int srv_store_sched_missing_updates(srv_store *s, const char *period,
                                     void (*fn)(void *arg, const srv_sched_missing *m), void *arg,
                                     ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_MISSING);
+	srv_q *q = srv_stmt(s, SQL_MISSING);
 	if (q == NULL) {
 		no_stmt(st);
 		return -1;
@@ -381,9 +378,9 @@ int srv_store_sched_missing_updates(srv_store *s, const char *period,
 	bind_text(q, ":period", period);
 	srv_sched_missing m;
 	int n = 0, rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		memset(&m, 0, sizeof m);
-		m.town_id = sqlite3_column_int64(q, 0);
+		m.town_id = srv_col_int64(q, 0);
 		srv_column_text(m.town_code, sizeof m.town_code, q, 1);
 		srv_column_text(m.town_name, sizeof m.town_name, q, 2);
 		srv_column_text(m.project_code, sizeof m.project_code, q, 3);
@@ -392,7 +389,7 @@ int srv_store_sched_missing_updates(srv_store *s, const char *period,
 		n++;
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE) {
+	if (rc != SRV_DONE) {
 		srv_store_error(s, rc, "projects without an update", st);
 		return -1;
 	}
@@ -408,7 +405,7 @@ int srv_store_sched_open_nodes(srv_store *s, const char *through,
                                void (*fn)(void *arg, const srv_sched_node *n), void *arg,
                                ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_OPEN_NODES);
+	srv_q *q = srv_stmt(s, SQL_OPEN_NODES);
 	if (q == NULL) {
 		no_stmt(st);
 		return -1;
@@ -416,19 +413,19 @@ int srv_store_sched_open_nodes(srv_store *s, const char *through,
 	bind_text(q, ":through", through);
 	srv_sched_node nd;
 	int n = 0, rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		memset(&nd, 0, sizeof nd);
-		nd.id = sqlite3_column_int64(q, 0);
+		nd.id = srv_col_int64(q, 0);
 		srv_column_text(nd.name, sizeof nd.name, q, 1);
 		srv_column_text(nd.due_date, sizeof nd.due_date, q, 2);
-		nd.owner_unit_id = sqlite3_column_int64(q, 3);
+		nd.owner_unit_id = srv_col_int64(q, 3);
 		srv_column_text(nd.project_code, sizeof nd.project_code, q, 4);
 		srv_column_text(nd.project_name, sizeof nd.project_name, q, 5);
 		fn(arg, &nd);
 		n++;
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE) {
+	if (rc != SRV_DONE) {
 		srv_store_error(s, rc, "open nodes", st);
 		return -1;
 	}
@@ -446,7 +443,7 @@ int srv_store_sched_open_problems(srv_store *s, const char *through,
                                   void (*fn)(void *arg, const srv_sched_problem *p), void *arg,
                                   ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_OPEN_PROBLEMS);
+	srv_q *q = srv_stmt(s, SQL_OPEN_PROBLEMS);
 	if (q == NULL) {
 		no_stmt(st);
 		return -1;
@@ -454,22 +451,22 @@ int srv_store_sched_open_problems(srv_store *s, const char *through,
 	bind_text(q, ":through", through);
 	srv_sched_problem p;
 	int n = 0, rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		memset(&p, 0, sizeof p);
-		p.id = sqlite3_column_int64(q, 0);
+		p.id = srv_col_int64(q, 0);
 		srv_column_text(p.title, sizeof p.title, q, 1);
 		srv_column_text(p.due_date, sizeof p.due_date, q, 2);
-		p.assignee_unit_id = sqlite3_column_int64(q, 3);
-		p.assignee_person_id = sqlite3_column_int64(q, 4);
-		p.routed_unit_id = sqlite3_column_int64(q, 5);
-		p.lead_leader_id = sqlite3_column_int64(q, 6);
+		p.assignee_unit_id = srv_col_int64(q, 3);
+		p.assignee_person_id = srv_col_int64(q, 4);
+		p.routed_unit_id = srv_col_int64(q, 5);
+		p.lead_leader_id = srv_col_int64(q, 6);
 		srv_column_text(p.project_code, sizeof p.project_code, q, 7);
 		srv_column_text(p.project_name, sizeof p.project_name, q, 8);
 		fn(arg, &p);
 		n++;
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE) {
+	if (rc != SRV_DONE) {
 		srv_store_error(s, rc, "open problems", st);
 		return -1;
 	}
@@ -491,7 +488,7 @@ int srv_store_sched_leader_gaps(srv_store *s, const char *kind, const char *from
                                 void (*fn)(void *arg, const srv_sched_gap *g), void *arg,
                                 ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_LEADER_GAPS);
+	srv_q *q = srv_stmt(s, SQL_LEADER_GAPS);
 	if (q == NULL) {
 		no_stmt(st);
 		return -1;
@@ -501,9 +498,9 @@ int srv_store_sched_leader_gaps(srv_store *s, const char *kind, const char *from
 	bind_text(q, ":to", to);
 	srv_sched_gap g;
 	int n = 0, rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		memset(&g, 0, sizeof g);
-		g.person_id = sqlite3_column_int64(q, 0);
+		g.person_id = srv_col_int64(q, 0);
 		srv_column_text(g.person_name, sizeof g.person_name, q, 1);
 		srv_column_text(g.project_code, sizeof g.project_code, q, 2);
 		srv_column_text(g.project_name, sizeof g.project_name, q, 3);
@@ -511,7 +508,7 @@ int srv_store_sched_leader_gaps(srv_store *s, const char *kind, const char *from
 		n++;
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE) {
+	if (rc != SRV_DONE) {
 		srv_store_error(s, rc, "leaders' activities", st);
 		return -1;
 	}
@@ -527,7 +524,7 @@ int srv_store_sched_open_rectifications(srv_store *s, const char *through,
                                         void (*fn)(void *arg, const srv_sched_rectification *r),
                                         void *arg, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_OPEN_RECTIFICATIONS);
+	srv_q *q = srv_stmt(s, SQL_OPEN_RECTIFICATIONS);
 	if (q == NULL) {
 		no_stmt(st);
 		return -1;
@@ -535,19 +532,19 @@ int srv_store_sched_open_rectifications(srv_store *s, const char *through,
 	bind_text(q, ":through", through);
 	srv_sched_rectification r;
 	int n = 0, rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		memset(&r, 0, sizeof r);
-		r.id = sqlite3_column_int64(q, 0);
+		r.id = srv_col_int64(q, 0);
 		srv_column_text(r.text, sizeof r.text, q, 1);
 		srv_column_text(r.due_date, sizeof r.due_date, q, 2);
-		r.owner_unit_id = sqlite3_column_int64(q, 3);
+		r.owner_unit_id = srv_col_int64(q, 3);
 		srv_column_text(r.project_code, sizeof r.project_code, q, 4);
 		srv_column_text(r.project_name, sizeof r.project_name, q, 5);
 		fn(arg, &r);
 		n++;
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE) {
+	if (rc != SRV_DONE) {
 		srv_store_error(s, rc, "open rectifications", st);
 		return -1;
 	}
@@ -560,17 +557,17 @@ static const char SQL_MONTH[] = "SELECT EXISTS (SELECT 1 FROM period_locks WHERE
 int srv_store_sched_month(srv_store *s, const char *month, bool *locked, bool *has_updates,
                           ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_MONTH);
+	srv_q *q = srv_stmt(s, SQL_MONTH);
 	if (q == NULL)
 		return no_stmt(st);
 	bind_text(q, ":month", month);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		*locked = sqlite3_column_int(q, 0) != 0;
-		*has_updates = sqlite3_column_int(q, 1) != 0;
+	int rc = srv_step(q);
+	if (rc == SRV_ROW) {
+		*locked = srv_col_int(q, 0) != 0;
+		*has_updates = srv_col_int(q, 1) != 0;
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_ROW)
+	if (rc != SRV_ROW)
 		return srv_store_error(s, rc, "month lock", st);
 	return LS_OK;
 }
@@ -580,7 +577,7 @@ static const char SQL_ROOTS[] =
 
 int srv_store_sched_roots(srv_store *s, int64_t **out, size_t *n, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_ROOTS);
+	srv_q *q = srv_stmt(s, SQL_ROOTS);
 	if (q == NULL)
 		return no_stmt(st);
 	srv_recipient *v;

@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "store_int.h"
 
 static const char *const task_status_names[] = {
@@ -35,33 +33,33 @@ static int unprepared(ls_status *st)
 }
 
 /* Steps q, which changes rows and returns none. */
-static int step_write(srv_store *s, sqlite3_stmt *q, const char *what, ls_status *st)
+static int step_write(srv_store *s, srv_q *q, const char *what, ls_status *st)
 {
-	int rc = sqlite3_step(q);
+	int rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, what, st);
 	return LS_OK;
 }
 
-static int bind_index(sqlite3_stmt *q, const char *name)
+static int bind_index(srv_q *q, const char *name)
 {
-	return sqlite3_bind_parameter_index(q, name);
+	return srv_bind_index(q, name);
 }
 
-static void bind_i64(sqlite3_stmt *q, const char *name, int64_t v)
+static void bind_i64(srv_q *q, const char *name, int64_t v)
 {
 	int i = bind_index(q, name);
 	if (i > 0)
-		sqlite3_bind_int64(q, i, v);
+		srv_bind_int64(q, i, v);
 }
 
 /* Binds text, or NULL for a NULL pointer. */
-static void bind_text(sqlite3_stmt *q, const char *name, const char *v)
+static void bind_text(srv_q *q, const char *name, const char *v)
 {
 	int i = bind_index(q, name);
 	if (i > 0 && v != NULL)
-		sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+		srv_bind_text(q, i, v);
 }
 
 /* ---- projects and people ------------------------------------------------- */
@@ -72,25 +70,25 @@ static const char SQL_PROJECT[] =
 
 int srv_store_schedule_project(srv_store *s, int64_t id, srv_sched_project *out, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_PROJECT);
+	srv_q *q = srv_stmt(s, SQL_PROJECT);
 	if (q == NULL)
 		return unprepared(st);
-	sqlite3_bind_int64(q, 1, id);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(q, 0);
+	srv_bind_int64(q, 1, id);
+	int rc = srv_step(q);
+	if (rc == SRV_ROW) {
+		out->id = srv_col_int64(q, 0);
 		srv_column_text(out->code, sizeof out->code, q, 1);
 		srv_column_text(out->name, sizeof out->name, q, 2);
-		out->lead_unit_id = sqlite3_column_int64(q, 3);
-		out->town_id = sqlite3_column_int64(q, 4);
-		out->lead_leader_id = sqlite3_column_int64(q, 5);
+		out->lead_unit_id = srv_col_int64(q, 3);
+		out->town_id = srv_col_int64(q, 4);
+		out->lead_leader_id = srv_col_int64(q, 5);
 		srv_column_text(out->planned_finish, sizeof out->planned_finish, q, 6);
-		out->archived = sqlite3_column_int(q, 7) != 0;
+		out->archived = srv_col_int(q, 7) != 0;
 	}
 	srv_stmt_done(q);
-	if (rc == SQLITE_ROW)
+	if (rc == SRV_ROW)
 		return LS_OK;
-	if (rc == SQLITE_DONE)
+	if (rc == SRV_DONE)
 		return LS_NOT_FOUND;
 	return srv_store_error(s, rc, "read project", st);
 }
@@ -99,17 +97,17 @@ static const char SQL_PERSON_UNIT[] = "SELECT unit_id FROM people WHERE id = ?1"
 
 int srv_store_schedule_person_unit(srv_store *s, int64_t person, int64_t *unit, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_PERSON_UNIT);
+	srv_q *q = srv_stmt(s, SQL_PERSON_UNIT);
 	if (q == NULL)
 		return unprepared(st);
-	sqlite3_bind_int64(q, 1, person);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		*unit = sqlite3_column_int64(q, 0);
+	srv_bind_int64(q, 1, person);
+	int rc = srv_step(q);
+	if (rc == SRV_ROW)
+		*unit = srv_col_int64(q, 0);
 	srv_stmt_done(q);
-	if (rc == SQLITE_ROW)
+	if (rc == SRV_ROW)
 		return LS_OK;
-	if (rc == SQLITE_DONE)
+	if (rc == SRV_DONE)
 		return LS_NOT_FOUND;
 	return srv_store_error(s, rc, "read person", st);
 }
@@ -122,33 +120,33 @@ int srv_store_schedule_person_unit(srv_store *s, int64_t person, int64_t *unit, 
 	"FROM nodes n JOIN projects p ON p.id = n.project_id "                 \
 	"JOIN units u ON u.id = n.owner_unit_id "
 
-static void read_node(sqlite3_stmt *q, srv_node *n)
+static void read_node(srv_q *q, srv_node *n)
 {
-	n->id = sqlite3_column_int64(q, 0);
-	n->project_id = sqlite3_column_int64(q, 1);
+	n->id = srv_col_int64(q, 0);
+	n->project_id = srv_col_int64(q, 1);
 	srv_column_text(n->project_code, sizeof n->project_code, q, 2);
 	srv_column_text(n->project_name, sizeof n->project_name, q, 3);
-	n->project_archived = sqlite3_column_int(q, 4) != 0;
+	n->project_archived = srv_col_int(q, 4) != 0;
 	srv_column_text(n->name, sizeof n->name, q, 5);
 	srv_column_text(n->due_date, sizeof n->due_date, q, 6);
-	n->owner_unit_id = sqlite3_column_int64(q, 7);
+	n->owner_unit_id = srv_col_int64(q, 7);
 	srv_column_text(n->owner_unit_code, sizeof n->owner_unit_code, q, 8);
 	srv_column_text(n->owner_unit_name, sizeof n->owner_unit_name, q, 9);
 	srv_column_text(n->done_date, sizeof n->done_date, q, 10);
 }
 
 /* Runs a node query, handing each row to fn. Returns the count or -1. */
-static int each_node(srv_store *s, sqlite3_stmt *q, void (*fn)(void *, const srv_node *), void *arg)
+static int each_node(srv_store *s, srv_q *q, void (*fn)(void *, const srv_node *), void *arg)
 {
 	srv_node n;
 	int rc, count = 0;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		read_node(q, &n);
 		fn(arg, &n);
 		count++;
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE) {
+	if (rc != SRV_DONE) {
 		srv_store_error(s, rc, "list nodes", NULL);
 		return -1;
 	}
@@ -163,18 +161,18 @@ int srv_store_schedule_node_insert(srv_store *s, int64_t project, const char *na
                                    const char *due_date, int64_t owner_unit, const char *now,
                                    int64_t *id, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_NODE_INSERT);
+	srv_q *q = srv_stmt(s, SQL_NODE_INSERT);
 	if (q == NULL)
 		return unprepared(st);
-	sqlite3_bind_int64(q, 1, project);
-	sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, due_date, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 4, owner_unit);
-	sqlite3_bind_text(q, 5, now, -1, SQLITE_STATIC);
+	srv_bind_int64(q, 1, project);
+	srv_bind_text(q, 2, name);
+	srv_bind_text(q, 3, due_date);
+	srv_bind_int64(q, 4, owner_unit);
+	srv_bind_text(q, 5, now);
 	int rc = step_write(s, q, "insert node", st);
 	if (rc != LS_OK)
 		return rc;
-	*id = sqlite3_last_insert_rowid(s->db);
+	*id = srv_last_id(s);
 	return LS_OK;
 }
 
@@ -182,17 +180,17 @@ static const char SQL_NODE_GET[] = "SELECT " NODE_COLS "WHERE n.id = ?1";
 
 int srv_store_schedule_node_get(srv_store *s, int64_t id, srv_node *out, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_NODE_GET);
+	srv_q *q = srv_stmt(s, SQL_NODE_GET);
 	if (q == NULL)
 		return unprepared(st);
-	sqlite3_bind_int64(q, 1, id);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
+	srv_bind_int64(q, 1, id);
+	int rc = srv_step(q);
+	if (rc == SRV_ROW)
 		read_node(q, out);
 	srv_stmt_done(q);
-	if (rc == SQLITE_ROW)
+	if (rc == SRV_ROW)
 		return LS_OK;
-	if (rc == SQLITE_DONE)
+	if (rc == SRV_DONE)
 		return LS_NOT_FOUND;
 	return srv_store_error(s, rc, "read node", st);
 }
@@ -203,13 +201,13 @@ static const char SQL_NODE_UPDATE[] =
 int srv_store_schedule_node_update(srv_store *s, int64_t id, const char *name, const char *due_date,
                                    int64_t owner_unit, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_NODE_UPDATE);
+	srv_q *q = srv_stmt(s, SQL_NODE_UPDATE);
 	if (q == NULL)
 		return unprepared(st);
-	sqlite3_bind_int64(q, 1, id);
-	sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, due_date, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 4, owner_unit);
+	srv_bind_int64(q, 1, id);
+	srv_bind_text(q, 2, name);
+	srv_bind_text(q, 3, due_date);
+	srv_bind_int64(q, 4, owner_unit);
 	return step_write(s, q, "update node", st);
 }
 
@@ -217,12 +215,12 @@ static const char SQL_NODE_DONE[] = "UPDATE nodes SET done_date = ?2 WHERE id = 
 
 int srv_store_schedule_node_set_done(srv_store *s, int64_t id, const char *done_date, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_NODE_DONE);
+	srv_q *q = srv_stmt(s, SQL_NODE_DONE);
 	if (q == NULL)
 		return unprepared(st);
-	sqlite3_bind_int64(q, 1, id);
+	srv_bind_int64(q, 1, id);
 	if (done_date != NULL)
-		sqlite3_bind_text(q, 2, done_date, -1, SQLITE_STATIC);
+		srv_bind_text(q, 2, done_date);
 	return step_write(s, q, "mark node", st);
 }
 
@@ -240,7 +238,7 @@ static const char SQL_NODE_LIST[] =
 int srv_store_schedule_node_list(srv_store *s, const srv_node_filter *f, int limit,
                                  void (*fn)(void *arg, const srv_node *n), void *arg)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_NODE_LIST);
+	srv_q *q = srv_stmt(s, SQL_NODE_LIST);
 	if (q == NULL)
 		return -1;
 	srv_scope_bind(q, f->scope);
@@ -263,26 +261,26 @@ int srv_store_schedule_node_list(srv_store *s, const srv_node_filter *f, int lim
 	"FROM tasks t JOIN projects p ON p.id = t.project_id "                               \
 	"JOIN units u ON u.id = t.unit_id LEFT JOIN people pe ON pe.id = t.person_id "
 
-static void read_task(sqlite3_stmt *q, srv_task *t)
+static void read_task(srv_q *q, srv_task *t)
 {
-	t->id = sqlite3_column_int64(q, 0);
-	t->project_id = sqlite3_column_int64(q, 1);
+	t->id = srv_col_int64(q, 0);
+	t->project_id = srv_col_int64(q, 1);
 	srv_column_text(t->project_code, sizeof t->project_code, q, 2);
 	srv_column_text(t->project_name, sizeof t->project_name, q, 3);
-	t->project_archived = sqlite3_column_int(q, 4) != 0;
+	t->project_archived = srv_col_int(q, 4) != 0;
 	srv_column_text(t->description, sizeof t->description, q, 5);
-	t->unit_id = sqlite3_column_int64(q, 6);
+	t->unit_id = srv_col_int64(q, 6);
 	srv_column_text(t->unit_code, sizeof t->unit_code, q, 7);
 	srv_column_text(t->unit_name, sizeof t->unit_name, q, 8);
-	t->person_id = sqlite3_column_int64(q, 9);
+	t->person_id = srv_col_int64(q, 9);
 	srv_column_text(t->person_code, sizeof t->person_code, q, 10);
 	srv_column_text(t->person_name, sizeof t->person_name, q, 11);
 	srv_column_text(t->due_date, sizeof t->due_date, q, 12);
-	t->status = srv_task_status_from_name((const char *)sqlite3_column_text(q, 13));
+	t->status = srv_task_status_from_name(srv_col_text(q, 13));
 	srv_column_text(t->done_date, sizeof t->done_date, q, 14);
 }
 
-static int each_task(srv_store *s, sqlite3_stmt *q, void (*fn)(void *, const srv_task *), void *arg)
+static int each_task(srv_store *s, srv_q *q, void (*fn)(void *, const srv_task *), void *arg)
 {
 	/* A task carries its 2 KB description: one copy on the heap serves
 	 * every row. */
@@ -292,14 +290,14 @@ static int each_task(srv_store *s, sqlite3_stmt *q, void (*fn)(void *, const srv
 		return -1;
 	}
 	int rc, count = 0;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		read_task(q, t);
 		fn(arg, t);
 		count++;
 	}
 	srv_stmt_done(q);
 	free(t);
-	if (rc != SQLITE_DONE) {
+	if (rc != SRV_DONE) {
 		srv_store_error(s, rc, "list tasks", NULL);
 		return -1;
 	}
@@ -314,20 +312,20 @@ int srv_store_schedule_task_insert(srv_store *s, int64_t project, const char *de
                                    int64_t unit, int64_t person, const char *due_date,
                                    const char *now, int64_t *id, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_TASK_INSERT);
+	srv_q *q = srv_stmt(s, SQL_TASK_INSERT);
 	if (q == NULL)
 		return unprepared(st);
-	sqlite3_bind_int64(q, 1, project);
-	sqlite3_bind_text(q, 2, description, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 3, unit);
+	srv_bind_int64(q, 1, project);
+	srv_bind_text(q, 2, description);
+	srv_bind_int64(q, 3, unit);
 	if (person > 0)
-		sqlite3_bind_int64(q, 4, person);
-	sqlite3_bind_text(q, 5, due_date, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 6, now, -1, SQLITE_STATIC);
+		srv_bind_int64(q, 4, person);
+	srv_bind_text(q, 5, due_date);
+	srv_bind_text(q, 6, now);
 	int rc = step_write(s, q, "insert task", st);
 	if (rc != LS_OK)
 		return rc;
-	*id = sqlite3_last_insert_rowid(s->db);
+	*id = srv_last_id(s);
 	return LS_OK;
 }
 
@@ -335,17 +333,17 @@ static const char SQL_TASK_GET[] = "SELECT " TASK_COLS "WHERE t.id = ?1";
 
 int srv_store_schedule_task_get(srv_store *s, int64_t id, srv_task *out, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_TASK_GET);
+	srv_q *q = srv_stmt(s, SQL_TASK_GET);
 	if (q == NULL)
 		return unprepared(st);
-	sqlite3_bind_int64(q, 1, id);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
+	srv_bind_int64(q, 1, id);
+	int rc = srv_step(q);
+	if (rc == SRV_ROW)
 		read_task(q, out);
 	srv_stmt_done(q);
-	if (rc == SQLITE_ROW)
+	if (rc == SRV_ROW)
 		return LS_OK;
-	if (rc == SQLITE_DONE)
+	if (rc == SRV_DONE)
 		return LS_NOT_FOUND;
 	return srv_store_error(s, rc, "read task", st);
 }
@@ -356,18 +354,18 @@ static const char SQL_TASK_UPDATE[] =
 
 int srv_store_schedule_task_update(srv_store *s, const srv_task *t, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_TASK_UPDATE);
+	srv_q *q = srv_stmt(s, SQL_TASK_UPDATE);
 	if (q == NULL)
 		return unprepared(st);
-	sqlite3_bind_int64(q, 1, t->id);
-	sqlite3_bind_text(q, 2, t->description, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 3, t->unit_id);
+	srv_bind_int64(q, 1, t->id);
+	srv_bind_text(q, 2, t->description);
+	srv_bind_int64(q, 3, t->unit_id);
 	if (t->person_id > 0)
-		sqlite3_bind_int64(q, 4, t->person_id);
-	sqlite3_bind_text(q, 5, t->due_date, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 6, srv_task_status_name(t->status), -1, SQLITE_STATIC);
+		srv_bind_int64(q, 4, t->person_id);
+	srv_bind_text(q, 5, t->due_date);
+	srv_bind_text(q, 6, srv_task_status_name(t->status));
 	if (t->done_date[0] != '\0')
-		sqlite3_bind_text(q, 7, t->done_date, -1, SQLITE_STATIC);
+		srv_bind_text(q, 7, t->done_date);
 	return step_write(s, q, "update task", st);
 }
 
@@ -382,7 +380,7 @@ static const char SQL_TASK_LIST[] = "SELECT " TASK_COLS "WHERE " SRV_PROJECT_VIS
 int srv_store_schedule_task_list(srv_store *s, const srv_task_filter *f, int limit,
                                  void (*fn)(void *arg, const srv_task *t), void *arg)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_TASK_LIST);
+	srv_q *q = srv_stmt(s, SQL_TASK_LIST);
 	if (q == NULL)
 		return -1;
 	srv_scope_bind(q, f->scope);
@@ -455,8 +453,8 @@ static const char SQL_ASSIGNED_TASKS_LEADER[] =
     "t.person_id = :person ORDER BY t.due_date, t.id";
 
 /* The statement of a's mode among town, unit and leader; NULL for none. */
-static sqlite3_stmt *assigned_stmt(srv_store *s, const srv_assignee *a, const char *town,
-                                   const char *unit, const char *leader)
+static srv_q *assigned_stmt(srv_store *s, const srv_assignee *a, const char *town, const char *unit,
+                            const char *leader)
 {
 	const char *sql = a->mode == SRV_ASSIGN_TOWN     ? town
 	                  : a->mode == SRV_ASSIGN_UNIT   ? unit
@@ -464,7 +462,7 @@ static sqlite3_stmt *assigned_stmt(srv_store *s, const srv_assignee *a, const ch
 	                                                 : NULL;
 	if (sql == NULL)
 		return NULL;
-	sqlite3_stmt *q = srv_stmt(s, sql);
+	srv_q *q = srv_stmt(s, sql);
 	if (q != NULL) {
 		bind_i64(q, ":unit", a->unit);
 		bind_i64(q, ":person", a->person);
@@ -478,14 +476,14 @@ int srv_store_schedule_assigned_projects(srv_store *s, const srv_assignee *a,
 {
 	if (a->mode == SRV_ASSIGN_NONE)
 		return 0;
-	sqlite3_stmt *q = assigned_stmt(s, a, SQL_ASSIGNED_PROJECTS_TOWN,
-	                                SQL_ASSIGNED_PROJECTS_UNIT, SQL_ASSIGNED_PROJECTS_LEADER);
+	srv_q *q = assigned_stmt(s, a, SQL_ASSIGNED_PROJECTS_TOWN, SQL_ASSIGNED_PROJECTS_UNIT,
+	                         SQL_ASSIGNED_PROJECTS_LEADER);
 	if (q == NULL)
 		return -1;
 	srv_assigned_project p;
 	int rc, count = 0;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		p.id = sqlite3_column_int64(q, 0);
+	while ((rc = srv_step(q)) == SRV_ROW) {
+		p.id = srv_col_int64(q, 0);
 		srv_column_text(p.code, sizeof p.code, q, 1);
 		srv_column_text(p.name, sizeof p.name, q, 2);
 		srv_column_text(p.planned_finish, sizeof p.planned_finish, q, 3);
@@ -494,7 +492,7 @@ int srv_store_schedule_assigned_projects(srv_store *s, const srv_assignee *a,
 		count++;
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE) {
+	if (rc != SRV_DONE) {
 		srv_store_error(s, rc, "assigned projects", NULL);
 		return -1;
 	}
@@ -506,8 +504,8 @@ int srv_store_schedule_assigned_nodes(srv_store *s, const srv_assignee *a, const
 {
 	if (a->mode == SRV_ASSIGN_NONE)
 		return 0;
-	sqlite3_stmt *q = assigned_stmt(s, a, SQL_ASSIGNED_NODES_TOWN, SQL_ASSIGNED_NODES_UNIT,
-	                                SQL_ASSIGNED_NODES_LEADER);
+	srv_q *q = assigned_stmt(s, a, SQL_ASSIGNED_NODES_TOWN, SQL_ASSIGNED_NODES_UNIT,
+	                         SQL_ASSIGNED_NODES_LEADER);
 	if (q == NULL)
 		return -1;
 	bind_text(q, ":until", until);
@@ -519,8 +517,8 @@ int srv_store_schedule_assigned_tasks(srv_store *s, const srv_assignee *a,
 {
 	if (a->mode == SRV_ASSIGN_NONE)
 		return 0;
-	sqlite3_stmt *q = assigned_stmt(s, a, SQL_ASSIGNED_TASKS_UNIT, SQL_ASSIGNED_TASKS_UNIT,
-	                                SQL_ASSIGNED_TASKS_LEADER);
+	srv_q *q = assigned_stmt(s, a, SQL_ASSIGNED_TASKS_UNIT, SQL_ASSIGNED_TASKS_UNIT,
+	                         SQL_ASSIGNED_TASKS_LEADER);
 	if (q == NULL)
 		return -1;
 	return each_task(s, q, fn, arg);

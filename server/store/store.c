@@ -97,7 +97,7 @@ srv_role srv_role_from_name(const char *name)
 
 /* The statement cache: open addressing on the address of the SQL text,
  * which is always a string constant, so a lookup hashes no text. */
-sqlite3_stmt *srv_stmt(srv_store *s, const char *sql)
+srv_q *srv_stmt(srv_store *s, const char *sql)
 {
 	if (2 * (s->n_slots + 1) > s->cap) {
 		size_t cap = s->cap ? 2 * s->cap : 64;
@@ -120,24 +120,77 @@ sqlite3_stmt *srv_stmt(srv_store *s, const char *sql)
 	while (s->slots[h].sql != NULL && s->slots[h].sql != sql)
 		h = (h + 1) & (s->cap - 1);
 	if (s->slots[h].sql == sql)
-		return s->slots[h].stmt;
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		return s->slots[h].q;
+	srv_q *q = calloc(1, sizeof *q);
+	if (q == NULL)
+		return NULL;
+	if (s->pg != NULL)
+		q->pg = srv_pgq_prepare(s->pg, sql);
+	else if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q->lite, NULL) !=
+	         SQLITE_OK)
 		ls_error("store: prepare \"%s\": %s", sql, sqlite3_errmsg(s->db));
+	if (q->lite == NULL && q->pg == NULL) {
+		free(q);
 		return NULL;
 	}
 	s->slots[h].sql = sql;
-	s->slots[h].stmt = st;
+	s->slots[h].q = q;
 	s->n_slots++;
-	return st;
+	return q;
 }
 
-static sqlite3_stmt *stmt(srv_store *s, enum stmt_id id) { return srv_stmt(s, stmt_sql[id]); }
-
-void srv_stmt_done(sqlite3_stmt *st)
+static void stmt_free(srv_q *q)
 {
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	if (q == NULL)
+		return;
+	sqlite3_finalize(q->lite);
+	srv_pgq_free(q->pg);
+	free(q);
+}
+
+static srv_q *stmt(srv_store *s, enum stmt_id id) { return srv_stmt(s, stmt_sql[id]); }
+
+void srv_stmt_done(srv_q *q)
+{
+	if (q->lite != NULL) {
+		sqlite3_reset(q->lite);
+		sqlite3_clear_bindings(q->lite);
+	} else {
+		srv_pgq_reset(q->pg, true);
+	}
+}
+
+void srv_reset(srv_q *q)
+{
+	if (q->lite != NULL)
+		sqlite3_reset(q->lite);
+	else
+		srv_pgq_reset(q->pg, false);
+}
+
+static const char *errmsg(srv_store *s)
+{
+	return s->pg != NULL ? srv_pg_errmsg(s->pg) : sqlite3_errmsg(s->db);
+}
+
+int64_t srv_last_id(srv_store *s)
+{
+	return s->pg != NULL ? srv_pg_last_id(s->pg) : sqlite3_last_insert_rowid(s->db);
+}
+
+int64_t srv_changes(srv_store *s)
+{
+	return s->pg != NULL ? srv_pg_changes(s->pg) : sqlite3_changes64(s->db);
+}
+
+int64_t srv_total_changes(srv_store *s)
+{
+	return s->pg != NULL ? srv_pg_total_changes(s->pg) : sqlite3_total_changes64(s->db);
+}
+
+bool srv_in_transaction(srv_store *s)
+{
+	return s->pg != NULL ? srv_pg_in_transaction(s->pg) : !sqlite3_get_autocommit(s->db);
 }
 
 /* Maps a SQLite failure to a status: locked or busy is UNAVAILABLE (the
@@ -154,7 +207,7 @@ int srv_store_error(srv_store *s, int rc, const char *what, ls_status *st)
 		code = LS_RESOURCE_EXHAUSTED;
 		break;
 	}
-	ls_error("store: %s: %s", what, sqlite3_errmsg(s->db));
+	ls_error("store: %s: %s", what, errmsg(s));
 	if (st != NULL)
 		ls_status_set(st, code, "database: %s: %s", what, sqlite3_errstr(rc));
 	return code;
@@ -163,19 +216,19 @@ int srv_store_error(srv_store *s, int rc, const char *what, ls_status *st)
 /* Runs a statement that returns no rows. */
 static int run(srv_store *s, enum stmt_id id, ls_status *st)
 {
-	sqlite3_stmt *q = stmt(s, id);
+	srv_q *q = stmt(s, id);
 	if (q == NULL)
 		return st ? ls_status_set(st, LS_INTERNAL, "database: cannot prepare") : LS_INTERNAL;
-	int rc = sqlite3_step(q);
+	int rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, stmt_sql[id], st);
 	return LS_OK;
 }
 
-void srv_column_text(char *dst, size_t n, sqlite3_stmt *q, int col)
+void srv_column_text(char *dst, size_t n, srv_q *q, int col)
 {
-	const unsigned char *t = sqlite3_column_text(q, col);
+	const char *t = srv_col_text(q, col);
 	snprintf(dst, n, "%s", t ? (const char *)t : "");
 }
 
@@ -426,7 +479,7 @@ void srv_store_close(srv_store *s)
 	checkpointer_stop(s);
 	srv_qcache_free(s->qcache);
 	for (size_t i = 0; i < s->cap; i++)
-		sqlite3_finalize(s->slots[i].stmt);
+		stmt_free(s->slots[i].q);
 	free(s->slots);
 	sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	if (sqlite3_close(s->db) != SQLITE_OK)
@@ -444,20 +497,20 @@ int srv_store_begin(srv_store *s, ls_status *st) { return run(s, S_BEGIN, st); }
 int srv_store_commit(srv_store *s, ls_status *st)
 {
 	int rc = run(s, S_COMMIT, st);
-	if (rc != LS_OK && !sqlite3_get_autocommit(s->db))
+	if (rc != LS_OK && srv_in_transaction(s))
 		srv_store_rollback(s);
 	return rc;
 }
 
 void srv_store_rollback(srv_store *s)
 {
-	if (!sqlite3_get_autocommit(s->db))
+	if (srv_in_transaction(s))
 		run(s, S_ROLLBACK, NULL);
 }
 
 int srv_store_savepoint(srv_store *s, ls_status *st)
 {
-	s->savepoint_changes = sqlite3_total_changes64(s->db);
+	s->savepoint_changes = srv_total_changes(s);
 	return run(s, S_SAVEPOINT, st);
 }
 
@@ -467,13 +520,13 @@ void srv_store_savepoint_rollback(srv_store *s)
 {
 	/* Only a rollback that undoes rows can leave what query.c keeps out
 	 * of date; a refused call that wrote nothing leaves it be. */
-	if (sqlite3_total_changes64(s->db) != s->savepoint_changes)
+	if (srv_total_changes(s) != s->savepoint_changes)
 		s->rollbacks++;
 	run(s, S_ROLLBACK_TO, NULL);
 	run(s, S_RELEASE, NULL);
 }
 
-int64_t srv_store_changes(srv_store *s) { return sqlite3_total_changes64(s->db); }
+int64_t srv_store_changes(srv_store *s) { return srv_total_changes(s); }
 
 /* ---- units ---------------------------------------------------------------- */
 
@@ -481,18 +534,18 @@ int srv_store_unit_create_root(srv_store *s, const char *code, const char *name,
                                const char *kind, const char *now, int64_t *id,
                                ls_status *st)
 {
-	sqlite3_stmt *q = stmt(s, S_UNIT_INSERT);
+	srv_q *q = stmt(s, S_UNIT_INSERT);
 	if (q == NULL)
 		return ls_status_set(st, LS_INTERNAL, "database: cannot prepare");
-	sqlite3_bind_text(q, 1, code, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, now, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(q);
+	srv_bind_text(q, 1, code);
+	srv_bind_text(q, 2, name);
+	srv_bind_text(q, 3, kind);
+	srv_bind_text(q, 4, now);
+	int rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "insert unit", st);
-	*id = sqlite3_last_insert_rowid(s->db);
+	*id = srv_last_id(s);
 	return LS_OK;
 }
 
@@ -519,36 +572,36 @@ static const struct {
 int srv_store_resolve(srv_store *s, srv_entity what, const char *code_or_name,
                       const char *field, int64_t *id, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, resolvers[what].by_code);
+	srv_q *q = srv_stmt(s, resolvers[what].by_code);
 	if (q == NULL)
 		return ls_status_set(st, LS_INTERNAL, "database: cannot prepare");
-	sqlite3_bind_text(q, 1, code_or_name, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(q, 0);
+	srv_bind_text(q, 1, code_or_name);
+	int rc = srv_step(q);
+	if (rc == SRV_ROW)
+		*id = srv_col_int64(q, 0);
 	srv_stmt_done(q);
-	if (rc == SQLITE_ROW)
+	if (rc == SRV_ROW)
 		return LS_OK;
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "resolve", st);
 
 	q = srv_stmt(s, resolvers[what].by_name);
 	if (q == NULL)
 		return ls_status_set(st, LS_INTERNAL, "database: cannot prepare");
-	sqlite3_bind_text(q, 1, code_or_name, -1, SQLITE_STATIC);
+	srv_bind_text(q, 1, code_or_name);
 	char codes[256] = "";
 	int n = 0;
 	size_t used = 0;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		if (n++ == 0)
-			*id = sqlite3_column_int64(q, 0);
+			*id = srv_col_int64(q, 0);
 		int w = snprintf(codes + used, sizeof codes - used, "%s%s", used ? ", " : "",
-		                 (const char *)sqlite3_column_text(q, 1));
+		                 srv_col_text(q, 1));
 		if (w > 0 && (size_t)w < sizeof codes - used)
 			used += (size_t)w;
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "resolve", st);
 	if (n == 1)
 		return LS_OK;
@@ -577,19 +630,19 @@ static const char SQL_UNIT_UP[] = "SELECT parent_id, kind IN ('district', 'city'
  * LS_NOT_FOUND when there is no such unit, or another code on failure. */
 static int unit_up(srv_store *s, int64_t unit, int64_t *parent, bool *office)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_UNIT_UP);
+	srv_q *q = srv_stmt(s, SQL_UNIT_UP);
 	if (q == NULL)
 		return LS_INTERNAL;
-	sqlite3_bind_int64(q, 1, unit);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		*parent = sqlite3_column_type(q, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(q, 0);
-		*office = sqlite3_column_int(q, 1) != 0;
+	srv_bind_int64(q, 1, unit);
+	int rc = srv_step(q);
+	if (rc == SRV_ROW) {
+		*parent = srv_col_null(q, 0) ? 0 : srv_col_int64(q, 0);
+		*office = srv_col_int(q, 1) != 0;
 	}
 	srv_stmt_done(q);
-	if (rc == SQLITE_ROW)
+	if (rc == SRV_ROW)
 		return LS_OK;
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "read unit", NULL);
 	return LS_NOT_FOUND;
 }
@@ -641,17 +694,17 @@ int srv_store_scope(srv_store *s, const srv_account *a, srv_scope *out, ls_statu
 	return LS_OK;
 }
 
-void srv_scope_bind(sqlite3_stmt *q, const srv_scope *sc)
+void srv_scope_bind(srv_q *q, const srv_scope *sc)
 {
 	int i;
-	if ((i = sqlite3_bind_parameter_index(q, ":scope_mode")) > 0)
-		sqlite3_bind_int(q, i, (int)sc->mode);
-	if ((i = sqlite3_bind_parameter_index(q, ":scope_root")) > 0)
-		sqlite3_bind_int64(q, i, sc->root);
-	if ((i = sqlite3_bind_parameter_index(q, ":scope_unit")) > 0)
-		sqlite3_bind_int64(q, i, sc->unit);
-	if ((i = sqlite3_bind_parameter_index(q, ":scope_person")) > 0)
-		sqlite3_bind_int64(q, i, sc->person);
+	if ((i = srv_bind_index(q, ":scope_mode")) > 0)
+		srv_bind_int64(q, i, (int)sc->mode);
+	if ((i = srv_bind_index(q, ":scope_root")) > 0)
+		srv_bind_int64(q, i, sc->root);
+	if ((i = srv_bind_index(q, ":scope_unit")) > 0)
+		srv_bind_int64(q, i, sc->unit);
+	if ((i = srv_bind_index(q, ":scope_person")) > 0)
+		srv_bind_int64(q, i, sc->person);
 }
 
 static const char SQL_VISIBLE[] =
@@ -666,20 +719,20 @@ bool srv_store_project_visible(srv_store *s, const srv_scope *sc, int64_t projec
 {
 	if (sc->mode == SRV_SCOPE_ALL || sc->mode == SRV_SCOPE_TOWN ||
 	    sc->mode == SRV_SCOPE_LEADER || sc->mode == SRV_SCOPE_NONE) {
-		sqlite3_stmt *q = srv_stmt(s, SQL_PROJECT_UNITS);
+		srv_q *q = srv_stmt(s, SQL_PROJECT_UNITS);
 		if (q == NULL)
 			return false;
-		sqlite3_bind_int64(q, 1, project);
-		if (sqlite3_step(q) != SQLITE_ROW) {
+		srv_bind_int64(q, 1, project);
+		if (srv_step(q) != SRV_ROW) {
 			srv_stmt_done(q);
 			return false;
 		}
 		/* NULL IN (...) and NULL = x are not true. */
-		bool has_lead = sqlite3_column_type(q, 0) != SQLITE_NULL;
-		bool has_town = sqlite3_column_type(q, 1) != SQLITE_NULL;
-		bool has_leader = sqlite3_column_type(q, 2) != SQLITE_NULL;
-		int64_t lead = sqlite3_column_int64(q, 0), town = sqlite3_column_int64(q, 1);
-		int64_t leader = sqlite3_column_int64(q, 2);
+		bool has_lead = !srv_col_null(q, 0);
+		bool has_town = !srv_col_null(q, 1);
+		bool has_leader = !srv_col_null(q, 2);
+		int64_t lead = srv_col_int64(q, 0), town = srv_col_int64(q, 1);
+		int64_t leader = srv_col_int64(q, 2);
 		srv_stmt_done(q);
 		switch (sc->mode) {
 		case SRV_SCOPE_ALL:
@@ -693,12 +746,12 @@ bool srv_store_project_visible(srv_store *s, const srv_scope *sc, int64_t projec
 			return false;
 		}
 	}
-	sqlite3_stmt *q = srv_stmt(s, SQL_VISIBLE);
+	srv_q *q = srv_stmt(s, SQL_VISIBLE);
 	if (q == NULL)
 		return false;
 	srv_scope_bind(q, sc);
-	sqlite3_bind_int64(q, sqlite3_bind_parameter_index(q, ":project"), project);
-	bool yes = sqlite3_step(q) == SQLITE_ROW;
+	srv_bind_int64(q, srv_bind_index(q, ":project"), project);
+	bool yes = srv_step(q) == SRV_ROW;
 	srv_stmt_done(q);
 	return yes;
 }
@@ -710,32 +763,32 @@ bool srv_store_unit_within(srv_store *s, int64_t unit, int64_t root)
 
 /* ---- accounts ------------------------------------------------------------- */
 
-static void read_account(sqlite3_stmt *q, srv_account *a)
+static void read_account(srv_q *q, srv_account *a)
 {
-	a->id = sqlite3_column_int64(q, 0);
+	a->id = srv_col_int64(q, 0);
 	srv_column_text(a->name, sizeof a->name, q, 1);
-	a->role = srv_role_from_name((const char *)sqlite3_column_text(q, 2));
-	a->unit_id = sqlite3_column_int64(q, 3);
+	a->role = srv_role_from_name(srv_col_text(q, 2));
+	a->unit_id = srv_col_int64(q, 3);
 	srv_column_text(a->unit_code, sizeof a->unit_code, q, 4);
 	srv_column_text(a->unit_name, sizeof a->unit_name, q, 5);
 	srv_column_text(a->created_at, sizeof a->created_at, q, 6);
 	srv_column_text(a->revoked_at, sizeof a->revoked_at, q, 7);
-	a->person_id = sqlite3_column_int64(q, 8);
+	a->person_id = srv_col_int64(q, 8);
 	srv_column_text(a->person_code, sizeof a->person_code, q, 9);
 	srv_column_text(a->person_name, sizeof a->person_name, q, 10);
 	srv_column_text(a->expires_at, sizeof a->expires_at, q, 11);
-	a->expired = sqlite3_column_int(q, 12) != 0;
+	a->expired = srv_col_int(q, 12) != 0;
 }
 
-static int account_one(srv_store *s, enum stmt_id id, sqlite3_stmt *q, srv_account *out)
+static int account_one(srv_store *s, enum stmt_id id, srv_q *q, srv_account *out)
 {
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
+	int rc = srv_step(q);
+	if (rc == SRV_ROW)
 		read_account(q, out);
 	srv_stmt_done(q);
-	if (rc == SQLITE_ROW)
+	if (rc == SRV_ROW)
 		return LS_OK;
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, stmt_sql[id], NULL);
 	return LS_NOT_FOUND;
 }
@@ -743,19 +796,19 @@ static int account_one(srv_store *s, enum stmt_id id, sqlite3_stmt *q, srv_accou
 int srv_store_account_by_token(srv_store *s, const uint8_t hash[SRV_HASH_SIZE],
                                srv_account *out)
 {
-	sqlite3_stmt *q = stmt(s, S_ACCOUNT_BY_TOKEN);
+	srv_q *q = stmt(s, S_ACCOUNT_BY_TOKEN);
 	if (q == NULL)
 		return LS_INTERNAL;
-	sqlite3_bind_blob(q, 1, hash, SRV_HASH_SIZE, SQLITE_STATIC);
+	srv_bind_blob(q, 1, hash, SRV_HASH_SIZE);
 	return account_one(s, S_ACCOUNT_BY_TOKEN, q, out);
 }
 
 int srv_store_account_get(srv_store *s, int64_t id, srv_account *out)
 {
-	sqlite3_stmt *q = stmt(s, S_ACCOUNT_GET);
+	srv_q *q = stmt(s, S_ACCOUNT_GET);
 	if (q == NULL)
 		return LS_INTERNAL;
-	sqlite3_bind_int64(q, 1, id);
+	srv_bind_int64(q, 1, id);
 	return account_one(s, S_ACCOUNT_GET, q, out);
 }
 
@@ -763,23 +816,23 @@ int srv_store_account_insert(srv_store *s, const char *name, srv_role role, int6
                              int64_t person_id, const uint8_t hash[SRV_HASH_SIZE],
                              int64_t created_by, const char *now, int64_t *id, ls_status *st)
 {
-	sqlite3_stmt *q = stmt(s, S_ACCOUNT_INSERT);
+	srv_q *q = stmt(s, S_ACCOUNT_INSERT);
 	if (q == NULL)
 		return ls_status_set(st, LS_INTERNAL, "database: cannot prepare");
-	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, srv_role_name(role), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 3, unit_id);
-	sqlite3_bind_blob(q, 4, hash, SRV_HASH_SIZE, SQLITE_STATIC);
-	sqlite3_bind_text(q, 5, now, -1, SQLITE_STATIC);
+	srv_bind_text(q, 1, name);
+	srv_bind_text(q, 2, srv_role_name(role));
+	srv_bind_int64(q, 3, unit_id);
+	srv_bind_blob(q, 4, hash, SRV_HASH_SIZE);
+	srv_bind_text(q, 5, now);
 	if (created_by > 0)
-		sqlite3_bind_int64(q, 6, created_by);
+		srv_bind_int64(q, 6, created_by);
 	if (person_id > 0)
-		sqlite3_bind_int64(q, 7, person_id);
-	int rc = sqlite3_step(q);
+		srv_bind_int64(q, 7, person_id);
+	int rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "insert account", st);
-	*id = sqlite3_last_insert_rowid(s->db);
+	*id = srv_last_id(s);
 	return LS_OK;
 }
 
@@ -787,30 +840,30 @@ int srv_store_account_set_expiry(srv_store *s, int64_t id, const char *expires_a
                                  ls_status *st)
 {
 	static const char SQL_EXPIRY[] = "UPDATE accounts SET expires_at = ?2 WHERE id = ?1";
-	sqlite3_stmt *q = srv_stmt(s, SQL_EXPIRY);
+	srv_q *q = srv_stmt(s, SQL_EXPIRY);
 	if (q == NULL)
 		return ls_status_set(st, LS_INTERNAL, "database: cannot prepare");
-	sqlite3_bind_int64(q, 1, id);
-	sqlite3_bind_text(q, 2, expires_at, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(q);
+	srv_bind_int64(q, 1, id);
+	srv_bind_text(q, 2, expires_at);
+	int rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "set account expiry", st);
 	return LS_OK;
 }
 
 int srv_store_account_revoke(srv_store *s, int64_t id, const char *now, ls_status *st)
 {
-	sqlite3_stmt *q = stmt(s, S_ACCOUNT_REVOKE);
+	srv_q *q = stmt(s, S_ACCOUNT_REVOKE);
 	if (q == NULL)
 		return ls_status_set(st, LS_INTERNAL, "database: cannot prepare");
-	sqlite3_bind_int64(q, 1, id);
-	sqlite3_bind_text(q, 2, now, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(q);
+	srv_bind_int64(q, 1, id);
+	srv_bind_text(q, 2, now);
+	int rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "revoke account", st);
-	if (sqlite3_changes(s->db) == 0)
+	if (srv_changes(s) == 0)
 		return ls_status_field(st, LS_NOT_FOUND, "id", "no live account has id %lld",
 		                       (long long)id);
 	return LS_OK;
@@ -820,20 +873,20 @@ int srv_store_account_list(srv_store *s, int64_t after_id, int limit, bool inclu
                            void (*fn)(void *arg, const srv_account *a), void *arg)
 {
 	enum stmt_id id = include_revoked ? S_ACCOUNT_LIST : S_ACCOUNT_LIST_LIVE;
-	sqlite3_stmt *q = stmt(s, id);
+	srv_q *q = stmt(s, id);
 	if (q == NULL)
 		return -1;
-	sqlite3_bind_int64(q, 1, after_id);
-	sqlite3_bind_int(q, 2, limit);
+	srv_bind_int64(q, 1, after_id);
+	srv_bind_int64(q, 2, limit);
 	int rc, n = 0;
 	srv_account a;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		read_account(q, &a);
 		fn(arg, &a);
 		n++;
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE) {
+	if (rc != SRV_DONE) {
 		srv_store_error(s, rc, stmt_sql[id], NULL);
 		return -1;
 	}
@@ -842,11 +895,11 @@ int srv_store_account_list(srv_store *s, int64_t after_id, int limit, bool inclu
 
 int64_t srv_store_account_count(srv_store *s)
 {
-	sqlite3_stmt *q = stmt(s, S_ACCOUNT_COUNT);
+	srv_q *q = stmt(s, S_ACCOUNT_COUNT);
 	int64_t n = -1;
 	if (q != NULL) {
-		if (sqlite3_step(q) == SQLITE_ROW)
-			n = sqlite3_column_int64(q, 0);
+		if (srv_step(q) == SRV_ROW)
+			n = srv_col_int64(q, 0);
 		srv_stmt_done(q);
 	}
 	return n;
@@ -857,20 +910,19 @@ int64_t srv_store_account_count(srv_store *s)
 int srv_store_idem_get(srv_store *s, int64_t account, const uint8_t key_hash[SRV_HASH_SIZE],
                        uint8_t hash[SRV_HASH_SIZE], uint8_t **resp, size_t *resp_len)
 {
-	sqlite3_stmt *q = stmt(s, S_IDEM_GET);
+	srv_q *q = stmt(s, S_IDEM_GET);
 	if (q == NULL)
 		return LS_INTERNAL;
-	sqlite3_bind_int64(q, 1, account);
-	sqlite3_bind_blob(q, 2, key_hash, SRV_HASH_SIZE, SQLITE_STATIC);
-	int rc = sqlite3_step(q), code = LS_NOT_FOUND;
-	if (rc == SQLITE_ROW) {
-		const void *h = sqlite3_column_blob(q, 0);
-		int hn = sqlite3_column_bytes(q, 0);
+	srv_bind_int64(q, 1, account);
+	srv_bind_blob(q, 2, key_hash, SRV_HASH_SIZE);
+	int rc = srv_step(q), code = LS_NOT_FOUND;
+	if (rc == SRV_ROW) {
+		size_t hn, rn;
+		const void *h = srv_col_blob(q, 0, &hn);
 		memset(hash, 0, SRV_HASH_SIZE);
 		if (h != NULL && hn == SRV_HASH_SIZE)
 			memcpy(hash, h, SRV_HASH_SIZE);
-		const void *r = sqlite3_column_blob(q, 1);
-		size_t rn = (size_t)sqlite3_column_bytes(q, 1);
+		const void *r = srv_col_blob(q, 1, &rn);
 		*resp = malloc(rn ? rn : 1);
 		if (*resp == NULL) {
 			code = LS_RESOURCE_EXHAUSTED;
@@ -880,7 +932,7 @@ int srv_store_idem_get(srv_store *s, int64_t account, const uint8_t key_hash[SRV
 			*resp_len = rn;
 			code = LS_OK;
 		}
-	} else if (rc != SQLITE_DONE) {
+	} else if (rc != SRV_DONE) {
 		code = srv_store_error(s, rc, "find idempotency key", NULL);
 	}
 	srv_stmt_done(q);
@@ -891,34 +943,34 @@ int srv_store_idem_put(srv_store *s, int64_t account, const uint8_t key_hash[SRV
                        const uint8_t hash[SRV_HASH_SIZE], const uint8_t *resp,
                        size_t resp_len, int64_t now, ls_status *st)
 {
-	sqlite3_stmt *q = stmt(s, S_IDEM_PUT);
+	srv_q *q = stmt(s, S_IDEM_PUT);
 	if (q == NULL)
 		return ls_status_set(st, LS_INTERNAL, "database: cannot prepare");
-	sqlite3_bind_int64(q, 1, account);
-	sqlite3_bind_blob(q, 2, key_hash, SRV_HASH_SIZE, SQLITE_STATIC);
-	sqlite3_bind_blob(q, 3, hash, SRV_HASH_SIZE, SQLITE_STATIC);
-	sqlite3_bind_blob(q, 4, resp ? (const void *)resp : "", (int)resp_len, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 5, now);
-	int rc = sqlite3_step(q);
+	srv_bind_int64(q, 1, account);
+	srv_bind_blob(q, 2, key_hash, SRV_HASH_SIZE);
+	srv_bind_blob(q, 3, hash, SRV_HASH_SIZE);
+	srv_bind_blob(q, 4, resp ? (const void *)resp : "", resp_len);
+	srv_bind_int64(q, 5, now);
+	int rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "store idempotency key", st);
 	return LS_OK;
 }
 
 int srv_store_idem_purge(srv_store *s, int64_t before)
 {
-	sqlite3_stmt *q = stmt(s, S_IDEM_PURGE);
+	srv_q *q = stmt(s, S_IDEM_PURGE);
 	if (q == NULL)
 		return -1;
-	sqlite3_bind_int64(q, 1, before);
-	int rc = sqlite3_step(q);
+	srv_bind_int64(q, 1, before);
+	int rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE) {
+	if (rc != SRV_DONE) {
 		srv_store_error(s, rc, "purge idempotency keys", NULL);
 		return -1;
 	}
-	return sqlite3_changes(s->db);
+	return (int)srv_changes(s);
 }
 
 /* ---- audit log ---------------------------------------------------------------- */
@@ -927,25 +979,25 @@ int srv_store_audit(srv_store *s, const char *at, int64_t account, const char *m
                     const char *entity, int64_t entity_id, int64_t project,
                     const char *before, const char *after, ls_status *st)
 {
-	sqlite3_stmt *q = stmt(s, S_AUDIT);
+	srv_q *q = stmt(s, S_AUDIT);
 	if (q == NULL)
 		return ls_status_set(st, LS_INTERNAL, "database: cannot prepare");
-	sqlite3_bind_text(q, 1, at, -1, SQLITE_STATIC);
+	srv_bind_text(q, 1, at);
 	if (account > 0)
-		sqlite3_bind_int64(q, 2, account);
-	sqlite3_bind_text(q, 3, method, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, entity, -1, SQLITE_STATIC);
+		srv_bind_int64(q, 2, account);
+	srv_bind_text(q, 3, method);
+	srv_bind_text(q, 4, entity);
 	if (entity_id > 0)
-		sqlite3_bind_int64(q, 5, entity_id);
+		srv_bind_int64(q, 5, entity_id);
 	if (before != NULL)
-		sqlite3_bind_text(q, 6, before, -1, SQLITE_STATIC);
+		srv_bind_text(q, 6, before);
 	if (after != NULL)
-		sqlite3_bind_text(q, 7, after, -1, SQLITE_STATIC);
+		srv_bind_text(q, 7, after);
 	if (project > 0)
-		sqlite3_bind_int64(q, 8, project);
-	int rc = sqlite3_step(q);
+		srv_bind_int64(q, 8, project);
+	int rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "append audit log", st);
 	return LS_OK;
 }

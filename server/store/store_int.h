@@ -10,6 +10,7 @@
 
 #include <sqlite3.h>
 
+#include "db.h"
 #include "status.h"
 #include "store.h"
 
@@ -25,13 +26,15 @@ extern const int srv_n_migrations;
 
 typedef struct srv_stmt_slot {
 	const char *sql;
-	sqlite3_stmt *stmt;
+	srv_q *q;
 } srv_stmt_slot;
 
 struct srv_qcache;
 
 struct srv_store {
+	/* The database: exactly one of the two is open. */
 	sqlite3 *db;
+	struct srv_pg *pg;
 	srv_stmt_slot *slots; /* the statement cache */
 	size_t cap, n_slots;
 	/* What the queries keep between calls (query.c), and the count of
@@ -54,13 +57,25 @@ struct srv_store {
  * cache is keyed by its address. Prepared on first use and kept until the
  * store closes. Returns NULL (logged) if it does not prepare. Call
  * srv_stmt_done when finished with it. */
-sqlite3_stmt *srv_stmt(srv_store *s, const char *sql);
+srv_q *srv_stmt(srv_store *s, const char *sql);
 
 /* Frees what query.c keeps between calls (NULL: nothing). */
 void srv_qcache_free(struct srv_qcache *c);
 
 /* Resets q and clears its bindings for the next use. */
-void srv_stmt_done(sqlite3_stmt *q);
+void srv_stmt_done(srv_q *q);
+
+/* Resets q to run again with the same bindings. */
+void srv_reset(srv_q *q);
+
+/* The rowid (SQLite) or sequence value (PostgreSQL) of the last insert. */
+int64_t srv_last_id(srv_store *s);
+
+/* The rows the last statement changed; all statements since opening. */
+int64_t srv_changes(srv_store *s);
+int64_t srv_total_changes(srv_store *s);
+
+bool srv_in_transaction(srv_store *s);
 
 /* Logs a SQLite failure and maps it to a status in st (may be NULL):
  * busy or locked is UNAVAILABLE, a full disk RESOURCE_EXHAUSTED, anything
@@ -69,7 +84,7 @@ void srv_stmt_done(sqlite3_stmt *q);
 int srv_store_error(srv_store *s, int rc, const char *what, ls_status *st);
 
 /* Copies column col of the current row into dst ("" for NULL). */
-void srv_column_text(char *dst, size_t n, sqlite3_stmt *q, int col);
+void srv_column_text(char *dst, size_t n, srv_q *q, int col);
 
 /* The ids of unit `param` (an SQL parameter such as ":scope_unit") and of
  * every unit below it, as a subquery: "x IN " SRV_SUBTREE(":u"). */
@@ -94,6 +109,6 @@ void srv_column_text(char *dst, size_t n, sqlite3_stmt *q, int col);
 
 /* Binds :scope_mode, :scope_root, :scope_unit and :scope_person of q, where
  * q has them. */
-void srv_scope_bind(sqlite3_stmt *q, const srv_scope *sc);
+void srv_scope_bind(srv_q *q, const srv_scope *sc);
 
 #endif

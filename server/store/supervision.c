@@ -1,9 +1,8 @@
 #include "supervision.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-
-#include <sqlite3.h>
 
 #include "store_int.h"
 
@@ -14,29 +13,29 @@ static int no_stmt(ls_status *st)
 	return LS_INTERNAL;
 }
 
-static void bind_int64(sqlite3_stmt *q, const char *name, int64_t v)
+static void bind_int64(srv_q *q, const char *name, int64_t v)
 {
-	int i = sqlite3_bind_parameter_index(q, name);
+	int i = srv_bind_index(q, name);
 	if (i > 0)
-		sqlite3_bind_int64(q, i, v);
+		srv_bind_int64(q, i, v);
 }
 
 /* NULL binds SQL NULL. */
-static void bind_text(sqlite3_stmt *q, const char *name, const char *v)
+static void bind_text(srv_q *q, const char *name, const char *v)
 {
-	int i = sqlite3_bind_parameter_index(q, name);
+	int i = srv_bind_index(q, name);
 	if (i <= 0)
 		return;
 	if (v != NULL)
-		sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+		srv_bind_text(q, i, v);
 	else
-		sqlite3_bind_null(q, i);
+		srv_bind_null(q, i);
 }
 
 /* Every parameter a list statement may have gets a value, so that "(:x = 0
  * OR ...)" never meets an unbound (NULL) one. A limit of 0 or less is no
  * limit. */
-static void bind_filter(sqlite3_stmt *q, const srv_sup_filter *f)
+static void bind_filter(srv_q *q, const srv_sup_filter *f)
 {
 	srv_scope_bind(q, f->scope);
 	bind_int64(q, ":after", f->after);
@@ -55,14 +54,14 @@ static void bind_filter(sqlite3_stmt *q, const srv_sup_filter *f)
 }
 
 /* Runs a statement that writes; resets it. */
-static int run_write(srv_store *s, sqlite3_stmt *q, const char *what, int64_t *id, ls_status *st)
+static int run_write(srv_store *s, srv_q *q, const char *what, int64_t *id, ls_status *st)
 {
-	int rc = sqlite3_step(q);
+	int rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, what, st);
 	if (id != NULL)
-		*id = sqlite3_last_insert_rowid(s->db);
+		*id = srv_last_id(s);
 	return LS_OK;
 }
 
@@ -70,40 +69,40 @@ static int run_write(srv_store *s, sqlite3_stmt *q, const char *what, int64_t *i
  * resets it. LS_OK, LS_NOT_FOUND, or an error. */
 #define GET_ONE(s, q, read, out, what, st)                \
 	do {                                              \
-		int rc_ = sqlite3_step(q);                \
-		if (rc_ == SQLITE_ROW)                    \
+		int rc_ = srv_step(q);                    \
+		if (rc_ == SRV_ROW)                       \
 			read(q, out);                     \
 		srv_stmt_done(q);                         \
-		if (rc_ == SQLITE_ROW)                    \
+		if (rc_ == SRV_ROW)                       \
 			return LS_OK;                     \
-		if (rc_ == SQLITE_DONE)                   \
+		if (rc_ == SRV_DONE)                      \
 			return LS_NOT_FOUND;              \
 		return srv_store_error(s, rc_, what, st); \
 	} while (0)
 
 /* Steps a bound list statement, giving each row to fn through read into
  * a row of type T; resets it. */
-#define LIST_ALL(s, q, T, read, fn, arg, what, st)              \
-	do {                                                    \
-		T row_;                                         \
-		int n_ = 0, rc_;                                \
-		while ((rc_ = sqlite3_step(q)) == SQLITE_ROW) { \
-			read(q, &row_);                         \
-			fn(arg, &row_);                         \
-			n_++;                                   \
-		}                                               \
-		srv_stmt_done(q);                               \
-		if (rc_ != SQLITE_DONE) {                       \
-			srv_store_error(s, rc_, what, st);      \
-			return -1;                              \
-		}                                               \
-		return n_;                                      \
+#define LIST_ALL(s, q, T, read, fn, arg, what, st)         \
+	do {                                               \
+		T row_;                                    \
+		int n_ = 0, rc_;                           \
+		while ((rc_ = srv_step(q)) == SRV_ROW) {   \
+			read(q, &row_);                    \
+			fn(arg, &row_);                    \
+			n_++;                              \
+		}                                          \
+		srv_stmt_done(q);                          \
+		if (rc_ != SRV_DONE) {                     \
+			srv_store_error(s, rc_, what, st); \
+			return -1;                         \
+		}                                          \
+		return n_;                                 \
 	} while (0)
 
 /* The large rows are kept off the stack: a list callback may run deep. */
 #define LIST_ALL_HEAP(s, q, T, read, fn, arg, what, st)                                    \
 	do {                                                                               \
-		T *row_ = sqlite3_malloc(sizeof *row_);                                    \
+		T *row_ = malloc(sizeof *row_);                                            \
 		if (row_ == NULL) {                                                        \
 			srv_stmt_done(q);                                                  \
 			if (st != NULL)                                                    \
@@ -111,14 +110,14 @@ static int run_write(srv_store *s, sqlite3_stmt *q, const char *what, int64_t *i
 			return -1;                                                         \
 		}                                                                          \
 		int n_ = 0, rc_;                                                           \
-		while ((rc_ = sqlite3_step(q)) == SQLITE_ROW) {                            \
+		while ((rc_ = srv_step(q)) == SRV_ROW) {                                   \
 			read(q, row_);                                                     \
 			fn(arg, row_);                                                     \
 			n_++;                                                              \
 		}                                                                          \
 		srv_stmt_done(q);                                                          \
-		sqlite3_free(row_);                                                        \
-		if (rc_ != SQLITE_DONE) {                                                  \
+		free(row_);                                                                \
+		if (rc_ != SRV_DONE) {                                                     \
 			srv_store_error(s, rc_, what, st);                                 \
 			return -1;                                                         \
 		}                                                                          \
@@ -133,23 +132,23 @@ static const char SQL_PROJECT[] =
     "SELECT id, code, name, lead_leader_id, archived, fast_track, land_clearance "
     "FROM projects WHERE id = ?1";
 
-static void read_project(sqlite3_stmt *q, srv_sup_project *p)
+static void read_project(srv_q *q, srv_sup_project *p)
 {
-	p->id = sqlite3_column_int64(q, 0);
+	p->id = srv_col_int64(q, 0);
 	TEXT(p->code, q, 1);
 	TEXT(p->name, q, 2);
-	p->lead_leader_id = sqlite3_column_int64(q, 3);
-	p->archived = sqlite3_column_int(q, 4) != 0;
-	p->fast_track = sqlite3_column_int(q, 5) != 0;
-	p->land_clearance = sqlite3_column_int(q, 6) != 0;
+	p->lead_leader_id = srv_col_int64(q, 3);
+	p->archived = srv_col_int(q, 4) != 0;
+	p->fast_track = srv_col_int(q, 5) != 0;
+	p->land_clearance = srv_col_int(q, 6) != 0;
 }
 
 int srv_store_sup_project_get(srv_store *s, int64_t id, srv_sup_project *out, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_PROJECT);
+	srv_q *q = srv_stmt(s, SQL_PROJECT);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, id);
+	srv_bind_int64(q, 1, id);
 	GET_ONE(s, q, read_project, out, "read project", st);
 }
 
@@ -159,16 +158,16 @@ static const char SQL_HAS_LED[] =
 
 int srv_store_sup_has_led(srv_store *s, int64_t person, int64_t project, bool *yes, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_HAS_LED);
+	srv_q *q = srv_stmt(s, SQL_HAS_LED);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, person);
-	sqlite3_bind_int64(q, 2, project);
-	int rc = sqlite3_step(q);
+	srv_bind_int64(q, 1, person);
+	srv_bind_int64(q, 2, project);
+	int rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != SRV_ROW && rc != SRV_DONE)
 		return srv_store_error(s, rc, "read project leaders", st);
-	*yes = rc == SQLITE_ROW;
+	*yes = rc == SRV_ROW;
 	return LS_OK;
 }
 
@@ -176,17 +175,17 @@ static const char SQL_PROBLEM_PROJECT[] = "SELECT project_id FROM problems WHERE
 
 int srv_store_sup_problem_project(srv_store *s, int64_t problem, int64_t *project, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_PROBLEM_PROJECT);
+	srv_q *q = srv_stmt(s, SQL_PROBLEM_PROJECT);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, problem);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		*project = sqlite3_column_int64(q, 0);
+	srv_bind_int64(q, 1, problem);
+	int rc = srv_step(q);
+	if (rc == SRV_ROW)
+		*project = srv_col_int64(q, 0);
 	srv_stmt_done(q);
-	if (rc == SQLITE_ROW)
+	if (rc == SRV_ROW)
 		return LS_OK;
-	if (rc == SQLITE_DONE)
+	if (rc == SRV_DONE)
 		return LS_NOT_FOUND;
 	return srv_store_error(s, rc, "read problem", st);
 }
@@ -215,13 +214,13 @@ static const char SQL_ACTIVITY_LIST[] =
                     " AND (:d_to IS NULL OR a.date <= :d_to) AND " SRV_PROJECT_VISIBLE
                     " ORDER BY a.id LIMIT :limit";
 
-static void read_activity(sqlite3_stmt *q, srv_activity *a)
+static void read_activity(srv_q *q, srv_activity *a)
 {
-	a->id = sqlite3_column_int64(q, 0);
-	a->person_id = sqlite3_column_int64(q, 1);
+	a->id = srv_col_int64(q, 0);
+	a->person_id = srv_col_int64(q, 1);
 	TEXT(a->leader_code, q, 2);
 	TEXT(a->leader_name, q, 3);
-	a->project_id = sqlite3_column_int64(q, 4);
+	a->project_id = srv_col_int64(q, 4);
 	TEXT(a->project_code, q, 5);
 	TEXT(a->project_name, q, 6);
 	TEXT(a->kind, q, 7);
@@ -234,17 +233,17 @@ static void read_activity(sqlite3_stmt *q, srv_activity *a)
 /* Fills a's problem ids. */
 static int activity_problems(srv_store *s, srv_activity *a, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_ACTIVITY_PROBLEMS);
+	srv_q *q = srv_stmt(s, SQL_ACTIVITY_PROBLEMS);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, a->id);
+	srv_bind_int64(q, 1, a->id);
 	int rc;
 	a->n_problems = 0;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+	while ((rc = srv_step(q)) == SRV_ROW)
 		if (a->n_problems < SRV_SUP_MAX_PROBLEMS)
-			a->problems[a->n_problems++] = sqlite3_column_int64(q, 0);
+			a->problems[a->n_problems++] = srv_col_int64(q, 0);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "read activity problems", st);
 	return LS_OK;
 }
@@ -252,23 +251,23 @@ static int activity_problems(srv_store *s, srv_activity *a, ls_status *st)
 int srv_store_sup_activity_insert(srv_store *s, const srv_activity *a, int64_t account,
                                   const char *now, int64_t *id, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_ACTIVITY_INSERT);
+	srv_q *q = srv_stmt(s, SQL_ACTIVITY_INSERT);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, a->person_id);
-	sqlite3_bind_int64(q, 2, a->project_id);
-	sqlite3_bind_text(q, 3, a->kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, a->date, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 5, a->notes, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 6, account);
-	sqlite3_bind_text(q, 7, now, -1, SQLITE_STATIC);
+	srv_bind_int64(q, 1, a->person_id);
+	srv_bind_int64(q, 2, a->project_id);
+	srv_bind_text(q, 3, a->kind);
+	srv_bind_text(q, 4, a->date);
+	srv_bind_text(q, 5, a->notes);
+	srv_bind_int64(q, 6, account);
+	srv_bind_text(q, 7, now);
 	int rc = run_write(s, q, "insert activity", id, st);
 	for (int i = 0; rc == LS_OK && i < a->n_problems; i++) {
 		q = srv_stmt(s, SQL_ACTIVITY_PROBLEM_INSERT);
 		if (q == NULL)
 			return no_stmt(st);
-		sqlite3_bind_int64(q, 1, *id);
-		sqlite3_bind_int64(q, 2, a->problems[i]);
+		srv_bind_int64(q, 1, *id);
+		srv_bind_int64(q, 2, a->problems[i]);
 		rc = run_write(s, q, "insert activity problem", NULL, st);
 	}
 	return rc;
@@ -276,17 +275,17 @@ int srv_store_sup_activity_insert(srv_store *s, const srv_activity *a, int64_t a
 
 int srv_store_sup_activity_get(srv_store *s, int64_t id, srv_activity *out, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_ACTIVITY_GET);
+	srv_q *q = srv_stmt(s, SQL_ACTIVITY_GET);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, id);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
+	srv_bind_int64(q, 1, id);
+	int rc = srv_step(q);
+	if (rc == SRV_ROW)
 		read_activity(q, out);
 	srv_stmt_done(q);
-	if (rc == SQLITE_DONE)
+	if (rc == SRV_DONE)
 		return LS_NOT_FOUND;
-	if (rc != SQLITE_ROW)
+	if (rc != SRV_ROW)
 		return srv_store_error(s, rc, "read activity", st);
 	return activity_problems(s, out, st);
 }
@@ -295,13 +294,13 @@ int srv_store_sup_activity_list(srv_store *s, const srv_sup_filter *f,
                                 void (*fn)(void *arg, const srv_activity *a), void *arg,
                                 ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_ACTIVITY_LIST);
+	srv_q *q = srv_stmt(s, SQL_ACTIVITY_LIST);
 	if (q == NULL) {
 		no_stmt(st);
 		return -1;
 	}
 	bind_filter(q, f);
-	srv_activity *a = sqlite3_malloc(sizeof *a);
+	srv_activity *a = malloc(sizeof *a);
 	if (a == NULL) {
 		srv_stmt_done(q);
 		if (st != NULL)
@@ -310,7 +309,7 @@ int srv_store_sup_activity_list(srv_store *s, const srv_sup_filter *f,
 	}
 	int n = 0, rc;
 	bool failed = false;
-	while (!failed && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while (!failed && (rc = srv_step(q)) == SRV_ROW) {
 		read_activity(q, a);
 		failed = activity_problems(s, a, st) != LS_OK;
 		if (!failed) {
@@ -319,10 +318,10 @@ int srv_store_sup_activity_list(srv_store *s, const srv_sup_filter *f,
 		}
 	}
 	srv_stmt_done(q);
-	sqlite3_free(a);
+	free(a);
 	if (failed)
 		return -1;
-	if (rc != SQLITE_DONE) {
+	if (rc != SRV_DONE) {
 		srv_store_error(s, rc, "list activities", st);
 		return -1;
 	}
@@ -335,12 +334,12 @@ static const char SQL_CADENCE_PAIRS[] =
     " AND (:person = 0 OR pe.id = :person) AND (:project = 0 OR p.id = :project)"
     " AND " SRV_PROJECT_VISIBLE " ORDER BY pe.code, p.code";
 
-static void read_pair(sqlite3_stmt *q, srv_cadence_pair *p)
+static void read_pair(srv_q *q, srv_cadence_pair *p)
 {
-	p->person_id = sqlite3_column_int64(q, 0);
+	p->person_id = srv_col_int64(q, 0);
 	TEXT(p->leader_code, q, 1);
 	TEXT(p->leader_name, q, 2);
-	p->project_id = sqlite3_column_int64(q, 3);
+	p->project_id = srv_col_int64(q, 3);
 	TEXT(p->project_code, q, 4);
 	TEXT(p->project_name, q, 5);
 }
@@ -349,7 +348,7 @@ int srv_store_sup_cadence_pairs(srv_store *s, const srv_sup_filter *f,
                                 void (*fn)(void *arg, const srv_cadence_pair *p), void *arg,
                                 ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_CADENCE_PAIRS);
+	srv_q *q = srv_stmt(s, SQL_CADENCE_PAIRS);
 	if (q == NULL) {
 		no_stmt(st);
 		return -1;
@@ -367,17 +366,17 @@ int srv_store_sup_cadence_activities(srv_store *s, int64_t person, int64_t proje
                                      void (*fn)(void *arg, const char *kind, const char *date),
                                      void *arg, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_CADENCE_ACTIVITIES);
+	srv_q *q = srv_stmt(s, SQL_CADENCE_ACTIVITIES);
 	if (q == NULL) {
 		no_stmt(st);
 		return -1;
 	}
-	sqlite3_bind_int64(q, 1, person);
-	sqlite3_bind_int64(q, 2, project);
-	sqlite3_bind_text(q, 3, from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, to, -1, SQLITE_STATIC);
+	srv_bind_int64(q, 1, person);
+	srv_bind_int64(q, 2, project);
+	srv_bind_text(q, 3, from);
+	srv_bind_text(q, 4, to);
 	int n = 0, rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		char kind[16], date[SRV_SUP_DATE];
 		TEXT(kind, q, 0);
 		TEXT(date, q, 1);
@@ -385,7 +384,7 @@ int srv_store_sup_cadence_activities(srv_store *s, int64_t person, int64_t proje
 		n++;
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE) {
+	if (rc != SRV_DONE) {
 		srv_store_error(s, rc, "read activities", st);
 		return -1;
 	}
@@ -413,13 +412,13 @@ static const char SQL_INSPECTION_LIST[] = INSPECTION_SELECT
     " AND (:d_to IS NULL OR i.date <= :d_to)"
     " AND (:flag = 0 OR i.slow = 1) AND " SRV_PROJECT_VISIBLE " ORDER BY i.id LIMIT :limit";
 
-static void read_inspection(sqlite3_stmt *q, srv_inspection *i)
+static void read_inspection(srv_q *q, srv_inspection *i)
 {
-	i->id = sqlite3_column_int64(q, 0);
-	i->group_id = sqlite3_column_int64(q, 1);
+	i->id = srv_col_int64(q, 0);
+	i->group_id = srv_col_int64(q, 1);
 	TEXT(i->group_code, q, 2);
 	TEXT(i->group_name, q, 3);
-	i->project_id = sqlite3_column_int64(q, 4);
+	i->project_id = srv_col_int64(q, 4);
 	TEXT(i->project_code, q, 5);
 	TEXT(i->project_name, q, 6);
 	TEXT(i->leader_code, q, 7);
@@ -427,33 +426,33 @@ static void read_inspection(sqlite3_stmt *q, srv_inspection *i)
 	TEXT(i->date, q, 9);
 	TEXT(i->layer, q, 10);
 	TEXT(i->findings, q, 11);
-	i->slow = sqlite3_column_int(q, 12) != 0;
+	i->slow = srv_col_int(q, 12) != 0;
 	TEXT(i->created_at, q, 13);
 }
 
 int srv_store_sup_inspection_insert(srv_store *s, const srv_inspection *i, int64_t account,
                                     const char *now, int64_t *id, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_INSPECTION_INSERT);
+	srv_q *q = srv_stmt(s, SQL_INSPECTION_INSERT);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, i->group_id);
-	sqlite3_bind_int64(q, 2, i->project_id);
-	sqlite3_bind_text(q, 3, i->date, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, i->layer, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 5, i->findings, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 6, i->slow ? 1 : 0);
-	sqlite3_bind_int64(q, 7, account);
-	sqlite3_bind_text(q, 8, now, -1, SQLITE_STATIC);
+	srv_bind_int64(q, 1, i->group_id);
+	srv_bind_int64(q, 2, i->project_id);
+	srv_bind_text(q, 3, i->date);
+	srv_bind_text(q, 4, i->layer);
+	srv_bind_text(q, 5, i->findings);
+	srv_bind_int64(q, 6, i->slow ? 1 : 0);
+	srv_bind_int64(q, 7, account);
+	srv_bind_text(q, 8, now);
 	return run_write(s, q, "insert inspection", id, st);
 }
 
 int srv_store_sup_inspection_get(srv_store *s, int64_t id, srv_inspection *out, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_INSPECTION_GET);
+	srv_q *q = srv_stmt(s, SQL_INSPECTION_GET);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, id);
+	srv_bind_int64(q, 1, id);
 	GET_ONE(s, q, read_inspection, out, "read inspection", st);
 }
 
@@ -461,7 +460,7 @@ int srv_store_sup_inspection_list(srv_store *s, const srv_sup_filter *f,
                                   void (*fn)(void *arg, const srv_inspection *i), void *arg,
                                   ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_INSPECTION_LIST);
+	srv_q *q = srv_stmt(s, SQL_INSPECTION_LIST);
 	if (q == NULL) {
 		no_stmt(st);
 		return -1;
@@ -495,16 +494,16 @@ static const char SQL_RECT_LIST[] = RECT_SELECT
     " AND (" SRV_PROJECT_VISIBLE " OR (:scope_mode IN (2, 3) AND r.owner_unit_id IN " SRV_SUBTREE(
         ":scope_unit") ")) ORDER BY r.id LIMIT :limit";
 
-static void read_rect(sqlite3_stmt *q, srv_rectification *r)
+static void read_rect(srv_q *q, srv_rectification *r)
 {
-	r->id = sqlite3_column_int64(q, 0);
-	r->inspection_id = sqlite3_column_int64(q, 1);
-	r->project_id = sqlite3_column_int64(q, 2);
+	r->id = srv_col_int64(q, 0);
+	r->inspection_id = srv_col_int64(q, 1);
+	r->project_id = srv_col_int64(q, 2);
 	TEXT(r->project_code, q, 3);
 	TEXT(r->project_name, q, 4);
 	TEXT(r->group_code, q, 5);
 	TEXT(r->group_name, q, 6);
-	r->owner_unit_id = sqlite3_column_int64(q, 7);
+	r->owner_unit_id = srv_col_int64(q, 7);
 	TEXT(r->owner_code, q, 8);
 	TEXT(r->owner_name, q, 9);
 	TEXT(r->due_date, q, 10);
@@ -517,40 +516,40 @@ static void read_rect(sqlite3_stmt *q, srv_rectification *r)
 int srv_store_sup_rectification_insert(srv_store *s, const srv_rectification *r, int64_t account,
                                        const char *now, int64_t *id, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_RECT_INSERT);
+	srv_q *q = srv_stmt(s, SQL_RECT_INSERT);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, r->inspection_id);
-	sqlite3_bind_int64(q, 2, r->owner_unit_id);
-	sqlite3_bind_text(q, 3, r->due_date, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, r->text, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 5, r->ordered_on, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 6, account);
-	sqlite3_bind_text(q, 7, now, -1, SQLITE_STATIC);
+	srv_bind_int64(q, 1, r->inspection_id);
+	srv_bind_int64(q, 2, r->owner_unit_id);
+	srv_bind_text(q, 3, r->due_date);
+	srv_bind_text(q, 4, r->text);
+	srv_bind_text(q, 5, r->ordered_on);
+	srv_bind_int64(q, 6, account);
+	srv_bind_text(q, 7, now);
 	return run_write(s, q, "insert rectification", id, st);
 }
 
 int srv_store_sup_rectification_get(srv_store *s, int64_t id, srv_rectification *out, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_RECT_GET);
+	srv_q *q = srv_stmt(s, SQL_RECT_GET);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, id);
+	srv_bind_int64(q, 1, id);
 	GET_ONE(s, q, read_rect, out, "read rectification", st);
 }
 
 int srv_store_sup_rectification_set(srv_store *s, int64_t id, bool done, const char *done_date,
                                     ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_RECT_SET);
+	srv_q *q = srv_stmt(s, SQL_RECT_SET);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, id);
-	sqlite3_bind_text(q, 2, done ? "done" : "open", -1, SQLITE_STATIC);
+	srv_bind_int64(q, 1, id);
+	srv_bind_text(q, 2, done ? "done" : "open");
 	if (done)
-		sqlite3_bind_text(q, 3, done_date, -1, SQLITE_STATIC);
+		srv_bind_text(q, 3, done_date);
 	else
-		sqlite3_bind_null(q, 3);
+		srv_bind_null(q, 3);
 	return run_write(s, q, "update rectification", NULL, st);
 }
 
@@ -558,7 +557,7 @@ int srv_store_sup_rectification_list(srv_store *s, const srv_sup_filter *f,
                                      void (*fn)(void *arg, const srv_rectification *r), void *arg,
                                      ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_RECT_LIST);
+	srv_q *q = srv_stmt(s, SQL_RECT_LIST);
 	if (q == NULL) {
 		no_stmt(st);
 		return -1;
@@ -574,12 +573,12 @@ int srv_store_sup_rectifications_owned(srv_store *s, int64_t unit,
                                        void (*fn)(void *arg, const srv_rectification *r), void *arg,
                                        ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_RECT_OWNED);
+	srv_q *q = srv_stmt(s, SQL_RECT_OWNED);
 	if (q == NULL) {
 		no_stmt(st);
 		return -1;
 	}
-	sqlite3_bind_int64(q, 1, unit);
+	srv_bind_int64(q, 1, unit);
 	LIST_ALL_HEAP(s, q, srv_rectification, read_rect, fn, arg, "list owned rectifications", st);
 }
 
@@ -606,20 +605,20 @@ static const char SQL_ACC_LIST[] =
                " AND (:d_to IS NULL OR x.date <= :d_to) AND " SRV_PROJECT_VISIBLE
                " ORDER BY x.id LIMIT :limit";
 
-static void read_acc(sqlite3_stmt *q, srv_accountability *a)
+static void read_acc(srv_q *q, srv_accountability *a)
 {
-	a->id = sqlite3_column_int64(q, 0);
+	a->id = srv_col_int64(q, 0);
 	TEXT(a->kind, q, 1);
-	a->person_id = sqlite3_column_int64(q, 2);
+	a->person_id = srv_col_int64(q, 2);
 	TEXT(a->person_code, q, 3);
 	TEXT(a->person_name, q, 4);
-	a->unit_id = sqlite3_column_int64(q, 5);
+	a->unit_id = srv_col_int64(q, 5);
 	TEXT(a->unit_code, q, 6);
 	TEXT(a->unit_name, q, 7);
-	a->project_id = sqlite3_column_int64(q, 8);
+	a->project_id = srv_col_int64(q, 8);
 	TEXT(a->project_code, q, 9);
 	TEXT(a->project_name, q, 10);
-	a->inspection_id = sqlite3_column_int64(q, 11);
+	a->inspection_id = srv_col_int64(q, 11);
 	TEXT(a->date, q, 12);
 	TEXT(a->text, q, 13);
 	TEXT(a->created_at, q, 14);
@@ -628,28 +627,28 @@ static void read_acc(sqlite3_stmt *q, srv_accountability *a)
 int srv_store_sup_accountability_insert(srv_store *s, const srv_accountability *a, int64_t account,
                                         const char *now, int64_t *id, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_ACC_INSERT);
+	srv_q *q = srv_stmt(s, SQL_ACC_INSERT);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_text(q, 1, a->kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, a->person_id);
-	sqlite3_bind_int64(q, 3, a->unit_id);
-	sqlite3_bind_int64(q, 4, a->project_id);
-	sqlite3_bind_int64(q, 5, a->inspection_id);
-	sqlite3_bind_text(q, 6, a->date, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 7, a->text, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 8, account);
-	sqlite3_bind_text(q, 9, now, -1, SQLITE_STATIC);
+	srv_bind_text(q, 1, a->kind);
+	srv_bind_int64(q, 2, a->person_id);
+	srv_bind_int64(q, 3, a->unit_id);
+	srv_bind_int64(q, 4, a->project_id);
+	srv_bind_int64(q, 5, a->inspection_id);
+	srv_bind_text(q, 6, a->date);
+	srv_bind_text(q, 7, a->text);
+	srv_bind_int64(q, 8, account);
+	srv_bind_text(q, 9, now);
 	return run_write(s, q, "insert accountability", id, st);
 }
 
 int srv_store_sup_accountability_get(srv_store *s, int64_t id, srv_accountability *out,
                                      ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_ACC_GET);
+	srv_q *q = srv_stmt(s, SQL_ACC_GET);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, id);
+	srv_bind_int64(q, 1, id);
 	GET_ONE(s, q, read_acc, out, "read accountability", st);
 }
 
@@ -657,7 +656,7 @@ int srv_store_sup_accountability_list(srv_store *s, const srv_sup_filter *f,
                                       void (*fn)(void *arg, const srv_accountability *a), void *arg,
                                       ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_ACC_LIST);
+	srv_q *q = srv_stmt(s, SQL_ACC_LIST);
 	if (q == NULL) {
 		no_stmt(st);
 		return -1;
@@ -692,26 +691,26 @@ static const char SQL_SUMMARY[] =
 int srv_store_sup_summary(srv_store *s, const srv_scope *sc, const char *as_of,
                           srv_sup_summary *out, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_SUMMARY);
+	srv_q *q = srv_stmt(s, SQL_SUMMARY);
 	if (q == NULL)
 		return no_stmt(st);
 	srv_scope_bind(q, sc);
 	bind_text(q, ":as_of", as_of);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		out->inspections = sqlite3_column_int64(q, 0);
-		out->inspected_projects = sqlite3_column_int64(q, 1);
-		out->groups = sqlite3_column_int64(q, 2);
-		out->rectifications = sqlite3_column_int64(q, 3);
-		out->rectifications_done = sqlite3_column_int64(q, 4);
+	int rc = srv_step(q);
+	if (rc == SRV_ROW) {
+		out->inspections = srv_col_int64(q, 0);
+		out->inspected_projects = srv_col_int64(q, 1);
+		out->groups = srv_col_int64(q, 2);
+		out->rectifications = srv_col_int64(q, 3);
+		out->rectifications_done = srv_col_int64(q, 4);
 		out->rectifications_open = out->rectifications - out->rectifications_done;
-		out->rectifications_overdue = sqlite3_column_int64(q, 5);
-		out->warning_talks = sqlite3_column_int64(q, 6);
-		out->criticisms = sqlite3_column_int64(q, 7);
-		out->accountability_actions = sqlite3_column_int64(q, 8);
+		out->rectifications_overdue = srv_col_int64(q, 5);
+		out->warning_talks = srv_col_int64(q, 6);
+		out->criticisms = srv_col_int64(q, 7);
+		out->accountability_actions = srv_col_int64(q, 8);
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_ROW)
+	if (rc != SRV_ROW)
 		return srv_store_error(s, rc, "supervision summary", st);
 	return LS_OK;
 }
@@ -727,23 +726,23 @@ static const char SQL_SLOW[] =
     " WHERE i.slow = 1 AND i.date <= :as_of AND " SRV_PROJECT_VISIBLE
     " GROUP BY p.id ORDER BY p.code";
 
-static void read_slow(sqlite3_stmt *q, srv_slow_project *p)
+static void read_slow(srv_q *q, srv_slow_project *p)
 {
 	TEXT(p->project_code, q, 0);
 	TEXT(p->project_name, q, 1);
 	TEXT(p->leader_code, q, 2);
 	TEXT(p->leader_name, q, 3);
 	TEXT(p->first_named, q, 4);
-	p->inspections = sqlite3_column_int64(q, 5);
-	p->rectifications_open = sqlite3_column_int64(q, 6);
-	p->rectifications_overdue = sqlite3_column_int64(q, 7);
+	p->inspections = srv_col_int64(q, 5);
+	p->rectifications_open = srv_col_int64(q, 6);
+	p->rectifications_overdue = srv_col_int64(q, 7);
 }
 
 int srv_store_sup_slow_projects(srv_store *s, const srv_scope *sc, const char *as_of,
                                 void (*fn)(void *arg, const srv_slow_project *p), void *arg,
                                 ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_SLOW);
+	srv_q *q = srv_stmt(s, SQL_SLOW);
 	if (q == NULL) {
 		no_stmt(st);
 		return -1;
@@ -775,68 +774,68 @@ static const char SQL_APPROVAL_LIST[] = APPROVAL_SELECT
     " AND (" SRV_PROJECT_VISIBLE " OR (:scope_mode = 3 AND a.unit_id IN " SRV_SUBTREE(
         ":scope_unit") ")) ORDER BY a.id LIMIT :limit";
 
-static void read_approval(sqlite3_stmt *q, srv_approval *a)
+static void read_approval(srv_q *q, srv_approval *a)
 {
-	a->id = sqlite3_column_int64(q, 0);
-	a->project_id = sqlite3_column_int64(q, 1);
+	a->id = srv_col_int64(q, 0);
+	a->project_id = srv_col_int64(q, 1);
 	TEXT(a->project_code, q, 2);
 	TEXT(a->project_name, q, 3);
-	a->fast_track = sqlite3_column_int(q, 4) != 0;
+	a->fast_track = srv_col_int(q, 4) != 0;
 	TEXT(a->item, q, 5);
-	a->unit_id = sqlite3_column_int64(q, 6);
+	a->unit_id = srv_col_int64(q, 6);
 	TEXT(a->unit_code, q, 7);
 	TEXT(a->unit_name, q, 8);
 	TEXT(a->submitted, q, 9);
 	TEXT(a->approved, q, 10);
-	a->visits = sqlite3_column_int(q, 11);
+	a->visits = srv_col_int(q, 11);
 }
 
 int srv_store_sup_approval_find(srv_store *s, int64_t project, const char *item, srv_approval *out,
                                 ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_APPROVAL_FIND);
+	srv_q *q = srv_stmt(s, SQL_APPROVAL_FIND);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, project);
-	sqlite3_bind_text(q, 2, item, -1, SQLITE_STATIC);
+	srv_bind_int64(q, 1, project);
+	srv_bind_text(q, 2, item);
 	GET_ONE(s, q, read_approval, out, "read approval", st);
 }
 
 int srv_store_sup_approval_get(srv_store *s, int64_t id, srv_approval *out, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_APPROVAL_GET);
+	srv_q *q = srv_stmt(s, SQL_APPROVAL_GET);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, id);
+	srv_bind_int64(q, 1, id);
 	GET_ONE(s, q, read_approval, out, "read approval", st);
 }
 
 int srv_store_sup_approval_put(srv_store *s, const srv_approval *a, const char *now, int64_t *id,
                                ls_status *st)
 {
-	sqlite3_stmt *q;
+	srv_q *q;
 	if (a->id == 0) {
 		q = srv_stmt(s, SQL_APPROVAL_INSERT);
 		if (q == NULL)
 			return no_stmt(st);
-		sqlite3_bind_int64(q, 1, a->project_id);
-		sqlite3_bind_text(q, 2, a->item, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 3, a->unit_id);
-		sqlite3_bind_text(q, 4, a->submitted, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 5, a->approved, -1, SQLITE_STATIC);
-		sqlite3_bind_int(q, 6, a->visits);
-		sqlite3_bind_text(q, 7, now, -1, SQLITE_STATIC);
+		srv_bind_int64(q, 1, a->project_id);
+		srv_bind_text(q, 2, a->item);
+		srv_bind_int64(q, 3, a->unit_id);
+		srv_bind_text(q, 4, a->submitted);
+		srv_bind_text(q, 5, a->approved);
+		srv_bind_int64(q, 6, a->visits);
+		srv_bind_text(q, 7, now);
 		return run_write(s, q, "insert approval", id, st);
 	}
 	q = srv_stmt(s, SQL_APPROVAL_UPDATE);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, a->id);
-	sqlite3_bind_int64(q, 2, a->unit_id);
-	sqlite3_bind_text(q, 3, a->submitted, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 4, a->approved, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 5, a->visits);
-	sqlite3_bind_text(q, 6, now, -1, SQLITE_STATIC);
+	srv_bind_int64(q, 1, a->id);
+	srv_bind_int64(q, 2, a->unit_id);
+	srv_bind_text(q, 3, a->submitted);
+	srv_bind_text(q, 4, a->approved);
+	srv_bind_int64(q, 5, a->visits);
+	srv_bind_text(q, 6, now);
 	*id = a->id;
 	return run_write(s, q, "update approval", NULL, st);
 }
@@ -845,7 +844,7 @@ int srv_store_sup_approval_list(srv_store *s, const srv_sup_filter *f,
                                 void (*fn)(void *arg, const srv_approval *a), void *arg,
                                 ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_APPROVAL_LIST);
+	srv_q *q = srv_stmt(s, SQL_APPROVAL_LIST);
 	if (q == NULL) {
 		no_stmt(st);
 		return -1;
@@ -875,62 +874,62 @@ static const char SQL_CLEARANCE_LIST[] =
                      " AND (:d_to IS NULL OR c.month <= :d_to) AND " SRV_PROJECT_VISIBLE
                      " ORDER BY c.id LIMIT :limit";
 
-static void read_clearance(sqlite3_stmt *q, srv_clearance *c)
+static void read_clearance(srv_q *q, srv_clearance *c)
 {
-	c->id = sqlite3_column_int64(q, 0);
-	c->project_id = sqlite3_column_int64(q, 1);
+	c->id = srv_col_int64(q, 0);
+	c->project_id = srv_col_int64(q, 1);
 	TEXT(c->project_code, q, 2);
 	TEXT(c->project_name, q, 3);
 	TEXT(c->month, q, 4);
-	c->target = sqlite3_column_int64(q, 5);
-	c->cleared = sqlite3_column_int64(q, 6);
-	c->demolished = sqlite3_column_int64(q, 7);
-	c->households = sqlite3_column_int64(q, 8);
+	c->target = srv_col_int64(q, 5);
+	c->cleared = srv_col_int64(q, 6);
+	c->demolished = srv_col_int64(q, 7);
+	c->households = srv_col_int64(q, 8);
 }
 
 int srv_store_sup_clearance_find(srv_store *s, int64_t project, const char *month,
                                  srv_clearance *out, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_CLEARANCE_FIND);
+	srv_q *q = srv_stmt(s, SQL_CLEARANCE_FIND);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, project);
-	sqlite3_bind_text(q, 2, month, -1, SQLITE_STATIC);
+	srv_bind_int64(q, 1, project);
+	srv_bind_text(q, 2, month);
 	GET_ONE(s, q, read_clearance, out, "read clearance", st);
 }
 
 int srv_store_sup_clearance_get(srv_store *s, int64_t id, srv_clearance *out, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_CLEARANCE_GET);
+	srv_q *q = srv_stmt(s, SQL_CLEARANCE_GET);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, id);
+	srv_bind_int64(q, 1, id);
 	GET_ONE(s, q, read_clearance, out, "read clearance", st);
 }
 
 int srv_store_sup_clearance_put(srv_store *s, const srv_clearance *c, const char *now, int64_t *id,
                                 ls_status *st)
 {
-	sqlite3_stmt *q;
+	srv_q *q;
 	int k = 1;
 	if (c->id == 0) {
 		q = srv_stmt(s, SQL_CLEARANCE_INSERT);
 		if (q == NULL)
 			return no_stmt(st);
-		sqlite3_bind_int64(q, k++, c->project_id);
-		sqlite3_bind_text(q, k++, c->month, -1, SQLITE_STATIC);
+		srv_bind_int64(q, k++, c->project_id);
+		srv_bind_text(q, k++, c->month);
 	} else {
 		q = srv_stmt(s, SQL_CLEARANCE_UPDATE);
 		if (q == NULL)
 			return no_stmt(st);
-		sqlite3_bind_int64(q, k++, c->id);
+		srv_bind_int64(q, k++, c->id);
 		*id = c->id;
 	}
-	sqlite3_bind_int64(q, k++, c->target);
-	sqlite3_bind_int64(q, k++, c->cleared);
-	sqlite3_bind_int64(q, k++, c->demolished);
-	sqlite3_bind_int64(q, k++, c->households);
-	sqlite3_bind_text(q, k, now, -1, SQLITE_STATIC);
+	srv_bind_int64(q, k++, c->target);
+	srv_bind_int64(q, k++, c->cleared);
+	srv_bind_int64(q, k++, c->demolished);
+	srv_bind_int64(q, k++, c->households);
+	srv_bind_text(q, k, now);
 	return run_write(s, q, c->id == 0 ? "insert clearance" : "update clearance",
 	                 c->id == 0 ? id : NULL, st);
 }
@@ -939,7 +938,7 @@ int srv_store_sup_clearance_list(srv_store *s, const srv_sup_filter *f,
                                  void (*fn)(void *arg, const srv_clearance *c), void *arg,
                                  ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_CLEARANCE_LIST);
+	srv_q *q = srv_stmt(s, SQL_CLEARANCE_LIST);
 	if (q == NULL) {
 		no_stmt(st);
 		return -1;
@@ -957,25 +956,25 @@ static const char SQL_CLEARANCE_SUMS[] =
     " WHERE ((p.land_clearance = 1 AND p.archived = 0) OR c.id IS NOT NULL)"
     " AND " SRV_PROJECT_VISIBLE " GROUP BY p.id ORDER BY p.code";
 
-static void read_sum(sqlite3_stmt *q, srv_clearance_sum *c)
+static void read_sum(srv_q *q, srv_clearance_sum *c)
 {
 	TEXT(c->project_code, q, 0);
 	TEXT(c->project_name, q, 1);
 	TEXT(c->leader_code, q, 2);
 	TEXT(c->leader_name, q, 3);
-	c->nail = sqlite3_column_int(q, 4) != 0;
-	c->months = sqlite3_column_int64(q, 5);
-	c->target = sqlite3_column_int64(q, 6);
-	c->cleared = sqlite3_column_int64(q, 7);
-	c->demolished = sqlite3_column_int64(q, 8);
-	c->households = sqlite3_column_int64(q, 9);
+	c->nail = srv_col_int(q, 4) != 0;
+	c->months = srv_col_int64(q, 5);
+	c->target = srv_col_int64(q, 6);
+	c->cleared = srv_col_int64(q, 7);
+	c->demolished = srv_col_int64(q, 8);
+	c->households = srv_col_int64(q, 9);
 }
 
 int srv_store_sup_clearance_sums(srv_store *s, const srv_scope *sc, const char *from,
                                  const char *to, void (*fn)(void *arg, const srv_clearance_sum *c),
                                  void *arg, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_CLEARANCE_SUMS);
+	srv_q *q = srv_stmt(s, SQL_CLEARANCE_SUMS);
 	if (q == NULL) {
 		no_stmt(st);
 		return -1;
@@ -1010,20 +1009,20 @@ static const char SQL_FUNDING_LIST[] = FUNDING_SELECT
         ":scope_root") ") OR (:scope_mode IN (2, 3) AND f.unit_id IN " SRV_SUBTREE(":scope_unit") "))))"
                                                                                                   " ORDER BY f.id LIMIT :limit";
 
-static void read_funding(sqlite3_stmt *q, srv_funding *f)
+static void read_funding(srv_q *q, srv_funding *f)
 {
-	f->id = sqlite3_column_int64(q, 0);
+	f->id = srv_col_int64(q, 0);
 	TEXT(f->source, q, 1);
 	TEXT(f->kind, q, 2);
-	f->project_id = sqlite3_column_int64(q, 3);
+	f->project_id = srv_col_int64(q, 3);
 	TEXT(f->project_code, q, 4);
 	TEXT(f->project_name, q, 5);
-	f->unit_id = sqlite3_column_int64(q, 6);
+	f->unit_id = srv_col_int64(q, 6);
 	TEXT(f->unit_code, q, 7);
 	TEXT(f->unit_name, q, 8);
-	f->amount = sqlite3_column_int64(q, 9);
+	f->amount = srv_col_int64(q, 9);
 	TEXT(f->signed_on, q, 10);
-	f->term_years = sqlite3_column_int(q, 11);
+	f->term_years = srv_col_int(q, 11);
 	TEXT(f->text, q, 12);
 	TEXT(f->created_at, q, 13);
 }
@@ -1031,28 +1030,28 @@ static void read_funding(sqlite3_stmt *q, srv_funding *f)
 int srv_store_sup_funding_insert(srv_store *s, const srv_funding *f, int64_t account,
                                  const char *now, int64_t *id, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_FUNDING_INSERT);
+	srv_q *q = srv_stmt(s, SQL_FUNDING_INSERT);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_text(q, 1, f->source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, f->kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 3, f->project_id);
-	sqlite3_bind_int64(q, 4, f->unit_id);
-	sqlite3_bind_int64(q, 5, f->amount);
-	sqlite3_bind_text(q, 6, f->signed_on, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 7, f->term_years);
-	sqlite3_bind_text(q, 8, f->text, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 9, account);
-	sqlite3_bind_text(q, 10, now, -1, SQLITE_STATIC);
+	srv_bind_text(q, 1, f->source);
+	srv_bind_text(q, 2, f->kind);
+	srv_bind_int64(q, 3, f->project_id);
+	srv_bind_int64(q, 4, f->unit_id);
+	srv_bind_int64(q, 5, f->amount);
+	srv_bind_text(q, 6, f->signed_on);
+	srv_bind_int64(q, 7, f->term_years);
+	srv_bind_text(q, 8, f->text);
+	srv_bind_int64(q, 9, account);
+	srv_bind_text(q, 10, now);
 	return run_write(s, q, "insert funding", id, st);
 }
 
 int srv_store_sup_funding_get(srv_store *s, int64_t id, srv_funding *out, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_FUNDING_GET);
+	srv_q *q = srv_stmt(s, SQL_FUNDING_GET);
 	if (q == NULL)
 		return no_stmt(st);
-	sqlite3_bind_int64(q, 1, id);
+	srv_bind_int64(q, 1, id);
 	GET_ONE(s, q, read_funding, out, "read funding", st);
 }
 
@@ -1060,7 +1059,7 @@ int srv_store_sup_funding_list(srv_store *s, const srv_sup_filter *f,
                                void (*fn)(void *arg, const srv_funding *r), void *arg,
                                ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_FUNDING_LIST);
+	srv_q *q = srv_stmt(s, SQL_FUNDING_LIST);
 	if (q == NULL) {
 		no_stmt(st);
 		return -1;

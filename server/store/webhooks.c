@@ -15,18 +15,18 @@ static int no_stmt(ls_status *st)
 	return LS_INTERNAL;
 }
 
-static void bind_int64(sqlite3_stmt *q, const char *name, int64_t v)
+static void bind_int64(srv_q *q, const char *name, int64_t v)
 {
-	int i = sqlite3_bind_parameter_index(q, name);
+	int i = srv_bind_index(q, name);
 	if (i > 0)
-		sqlite3_bind_int64(q, i, v);
+		srv_bind_int64(q, i, v);
 }
 
-static void bind_text(sqlite3_stmt *q, const char *name, const char *v)
+static void bind_text(srv_q *q, const char *name, const char *v)
 {
-	int i = sqlite3_bind_parameter_index(q, name);
+	int i = srv_bind_index(q, name);
 	if (i > 0)
-		sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+		srv_bind_text(q, i, v);
 }
 
 static const char *const kind_names[] = {
@@ -77,22 +77,22 @@ static srv_delivery_status status_of(const char *name)
 	" LEFT JOIN people pe ON w.recipient_kind = 'person' AND pe.id = w.recipient_id"
 #define WEBHOOK_UNIT "coalesce(u.id, pe.unit_id)"
 
-static void read_webhook(sqlite3_stmt *q, int at, srv_webhook *w)
+static void read_webhook(srv_q *q, int at, srv_webhook *w)
 {
 	memset(w, 0, sizeof *w);
-	w->id = sqlite3_column_int64(q, at);
-	const char *rk = (const char *)sqlite3_column_text(q, at + 1);
+	w->id = srv_col_int64(q, at);
+	const char *rk = srv_col_text(q, at + 1);
 	w->to.kind = rk && strcmp(rk, "person") == 0 ? SRV_RCPT_PERSON : SRV_RCPT_UNIT;
-	w->to.id = sqlite3_column_int64(q, at + 2);
-	w->unit_id = sqlite3_column_int64(q, at + 3);
+	w->to.id = srv_col_int64(q, at + 2);
+	w->unit_id = srv_col_int64(q, at + 3);
 	srv_column_text(w->to_code, sizeof w->to_code, q, at + 4);
 	srv_column_text(w->to_name, sizeof w->to_name, q, at + 5);
-	const char *k = (const char *)sqlite3_column_text(q, at + 6);
+	const char *k = srv_col_text(q, at + 6);
 	w->kind = kind_of(k ? k : "");
 	srv_column_text(w->url, sizeof w->url, q, at + 7);
-	w->secret_set = sqlite3_column_int(q, at + 8) != 0;
+	w->secret_set = srv_col_int(q, at + 8) != 0;
 	srv_column_text(w->created_at, sizeof w->created_at, q, at + 9);
-	w->removed = sqlite3_column_int(q, at + 10) != 0;
+	w->removed = srv_col_int(q, at + 10) != 0;
 }
 
 static const char SQL_INSERT[] =
@@ -103,7 +103,7 @@ int srv_store_webhook_insert(srv_store *s, const srv_recipient *to, srv_webhook_
                              const char *url, const char *secret, const char *now, int64_t by,
                              int64_t *id, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_INSERT);
+	srv_q *q = srv_stmt(s, SQL_INSERT);
 	if (q == NULL)
 		return no_stmt(st);
 	bind_text(q, ":rkind", srv_rcpt_kind_name(to->kind));
@@ -113,11 +113,11 @@ int srv_store_webhook_insert(srv_store *s, const srv_recipient *to, srv_webhook_
 	bind_text(q, ":secret", secret ? secret : "");
 	bind_text(q, ":now", now);
 	bind_int64(q, ":by", by);
-	int rc = sqlite3_step(q);
+	int rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "insert webhook", st);
-	*id = sqlite3_last_insert_rowid(s->db);
+	*id = srv_last_id(s);
 	return LS_OK;
 }
 
@@ -127,13 +127,13 @@ static const char SQL_DUPLICATE[] =
 
 bool srv_store_webhook_duplicate(srv_store *s, const srv_recipient *to, const char *url)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_DUPLICATE);
+	srv_q *q = srv_stmt(s, SQL_DUPLICATE);
 	if (q == NULL)
 		return false;
 	bind_text(q, ":rkind", srv_rcpt_kind_name(to->kind));
 	bind_int64(q, ":rid", to->id);
 	bind_text(q, ":url", url);
-	bool dup = sqlite3_step(q) == SQLITE_ROW;
+	bool dup = srv_step(q) == SRV_ROW;
 	srv_stmt_done(q);
 	return dup;
 }
@@ -143,18 +143,18 @@ static const char SQL_GET[] =
 
 int srv_store_webhook_get(srv_store *s, int64_t id, srv_webhook *out, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_GET);
+	srv_q *q = srv_stmt(s, SQL_GET);
 	if (q == NULL)
 		return no_stmt(st);
 	bind_int64(q, ":id", id);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
+	int rc = srv_step(q);
+	if (rc == SRV_ROW)
 		read_webhook(q, 0, out);
 	srv_stmt_done(q);
-	if (rc == SQLITE_DONE)
+	if (rc == SRV_DONE)
 		return ls_status_field(st, LS_NOT_FOUND, "id", "no webhook has id %lld",
 		                       (long long)id);
-	if (rc != SQLITE_ROW)
+	if (rc != SRV_ROW)
 		return srv_store_error(s, rc, "read webhook", st);
 	return LS_OK;
 }
@@ -168,7 +168,7 @@ static const char SQL_LIST[] =
 int srv_store_webhook_list(srv_store *s, int64_t root, int64_t unit, int64_t after, int limit,
                            void (*fn)(void *arg, const srv_webhook *w), void *arg, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_LIST);
+	srv_q *q = srv_stmt(s, SQL_LIST);
 	if (q == NULL)
 		return no_stmt(st);
 	bind_int64(q, ":root", root);
@@ -177,12 +177,12 @@ int srv_store_webhook_list(srv_store *s, int64_t root, int64_t unit, int64_t aft
 	bind_int64(q, ":limit", limit);
 	int rc;
 	srv_webhook w;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		read_webhook(q, 0, &w);
 		fn(arg, &w);
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "list webhooks", st);
 	return LS_OK;
 }
@@ -196,25 +196,25 @@ static const char SQL_CANCEL[] =
 int srv_store_webhook_remove(srv_store *s, int64_t id, const char *now, int *cancelled,
                              ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_REMOVE);
+	srv_q *q = srv_stmt(s, SQL_REMOVE);
 	if (q == NULL)
 		return no_stmt(st);
 	bind_int64(q, ":id", id);
 	bind_text(q, ":now", now);
-	int rc = sqlite3_step(q);
+	int rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "remove webhook", st);
 	q = srv_stmt(s, SQL_CANCEL);
 	if (q == NULL)
 		return no_stmt(st);
 	bind_int64(q, ":id", id);
 	bind_text(q, ":now", now);
-	rc = sqlite3_step(q);
+	rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "cancel deliveries", st);
-	*cancelled = sqlite3_changes(s->db);
+	*cancelled = (int)srv_changes(s);
 	return LS_OK;
 }
 
@@ -225,16 +225,16 @@ static const char SQL_TEST[] =
 int srv_store_webhook_test(srv_store *s, int64_t webhook, const char *now, int64_t *delivery,
                            ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_TEST);
+	srv_q *q = srv_stmt(s, SQL_TEST);
 	if (q == NULL)
 		return no_stmt(st);
 	bind_int64(q, ":id", webhook);
 	bind_text(q, ":now", now);
-	int rc = sqlite3_step(q);
+	int rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "queue test delivery", st);
-	*delivery = sqlite3_last_insert_rowid(s->db);
+	*delivery = srv_last_id(s);
 	return LS_OK;
 }
 
@@ -249,21 +249,21 @@ int srv_store_webhook_test(srv_store *s, int64_t webhook, const char *now, int64
 	" LEFT JOIN webhook_attempts a ON a.id = (SELECT max(id) FROM webhook_attempts"   \
 	" WHERE delivery_id = d.id)"
 
-static void read_delivery(sqlite3_stmt *q, srv_webhook_delivery *d)
+static void read_delivery(srv_q *q, srv_webhook_delivery *d)
 {
 	memset(d, 0, sizeof *d);
-	d->id = sqlite3_column_int64(q, 0);
-	d->reminder_id = sqlite3_column_int64(q, 1);
-	const char *status = (const char *)sqlite3_column_text(q, 2);
+	d->id = srv_col_int64(q, 0);
+	d->reminder_id = srv_col_int64(q, 1);
+	const char *status = srv_col_text(q, 2);
 	d->status = status_of(status ? status : "");
-	d->attempts = sqlite3_column_int(q, 3);
-	d->next_at = sqlite3_column_int64(q, 4);
+	d->attempts = srv_col_int(q, 3);
+	d->next_at = srv_col_int64(q, 4);
 	srv_column_text(d->created_at, sizeof d->created_at, q, 5);
-	d->has_last = sqlite3_column_int(q, 6) != 0;
+	d->has_last = srv_col_int(q, 6) != 0;
 	srv_column_text(d->last.at, sizeof d->last.at, q, 7);
-	d->last.http_status = sqlite3_column_int(q, 8);
+	d->last.http_status = srv_col_int(q, 8);
 	srv_column_text(d->last.error, sizeof d->last.error, q, 9);
-	d->last.elapsed_ms = sqlite3_column_int64(q, 10);
+	d->last.elapsed_ms = srv_col_int64(q, 10);
 	read_webhook(q, 11, &d->hook);
 }
 
@@ -272,18 +272,18 @@ static const char SQL_DELIVERY[] = "SELECT " DELIVERY_COLS DELIVERY_FROM " WHERE
 int srv_store_webhook_delivery_get(srv_store *s, int64_t id, srv_webhook_delivery *out,
                                    ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_DELIVERY);
+	srv_q *q = srv_stmt(s, SQL_DELIVERY);
 	if (q == NULL)
 		return no_stmt(st);
 	bind_int64(q, ":id", id);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
+	int rc = srv_step(q);
+	if (rc == SRV_ROW)
 		read_delivery(q, out);
 	srv_stmt_done(q);
-	if (rc == SQLITE_DONE)
+	if (rc == SRV_DONE)
 		return ls_status_field(st, LS_NOT_FOUND, "id", "no delivery has id %lld",
 		                       (long long)id);
-	if (rc != SQLITE_ROW)
+	if (rc != SRV_ROW)
 		return srv_store_error(s, rc, "read delivery", st);
 	return LS_OK;
 }
@@ -296,21 +296,21 @@ int srv_store_webhook_attempts(srv_store *s, int64_t delivery,
                                void (*fn)(void *arg, const srv_webhook_attempt *a), void *arg,
                                ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_ATTEMPTS);
+	srv_q *q = srv_stmt(s, SQL_ATTEMPTS);
 	if (q == NULL)
 		return no_stmt(st);
 	bind_int64(q, ":id", delivery);
 	int rc;
 	srv_webhook_attempt a;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		srv_column_text(a.at, sizeof a.at, q, 0);
-		a.http_status = sqlite3_column_int(q, 1);
+		a.http_status = srv_col_int(q, 1);
 		srv_column_text(a.error, sizeof a.error, q, 2);
-		a.elapsed_ms = sqlite3_column_int64(q, 3);
+		a.elapsed_ms = srv_col_int64(q, 3);
 		fn(arg, &a);
 	}
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "list attempts", st);
 	return LS_OK;
 }
@@ -324,7 +324,7 @@ int srv_store_webhook_failures(srv_store *s, int64_t root, int64_t before, int l
                                void (*fn)(void *arg, const srv_webhook_delivery *d), void *arg,
                                ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_FAILURES);
+	srv_q *q = srv_stmt(s, SQL_FAILURES);
 	if (q == NULL)
 		return no_stmt(st);
 	bind_int64(q, ":root", root);
@@ -336,13 +336,13 @@ int srv_store_webhook_failures(srv_store *s, int64_t root, int64_t before, int l
 		srv_stmt_done(q);
 		return ls_status_set(st, LS_RESOURCE_EXHAUSTED, "out of memory");
 	}
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	while ((rc = srv_step(q)) == SRV_ROW) {
 		read_delivery(q, d);
 		fn(arg, d);
 	}
 	free(d);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "list failed deliveries", st);
 	return LS_OK;
 }
@@ -357,16 +357,16 @@ int srv_store_webhook_due(srv_store *s, int64_t now_ms, int max, int64_t *ids, i
                           ls_status *st)
 {
 	*n = 0;
-	sqlite3_stmt *q = srv_stmt(s, SQL_DUE);
+	srv_q *q = srv_stmt(s, SQL_DUE);
 	if (q == NULL)
 		return no_stmt(st);
 	bind_int64(q, ":now", now_ms);
 	bind_int64(q, ":max", max);
 	int rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n < max)
-		ids[(*n)++] = sqlite3_column_int64(q, 0);
+	while ((rc = srv_step(q)) == SRV_ROW && *n < max)
+		ids[(*n)++] = srv_col_int64(q, 0);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	if (rc != SRV_DONE && rc != SRV_ROW)
 		return srv_store_error(s, rc, "due deliveries", st);
 	return LS_OK;
 }
@@ -376,12 +376,12 @@ static const char SQL_NEXT_DUE[] =
 
 int64_t srv_store_webhook_next_due(srv_store *s)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_NEXT_DUE);
+	srv_q *q = srv_stmt(s, SQL_NEXT_DUE);
 	if (q == NULL)
 		return -1;
 	int64_t next = -1;
-	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
-		next = sqlite3_column_int64(q, 0);
+	if (srv_step(q) == SRV_ROW && !srv_col_null(q, 0))
+		next = srv_col_int64(q, 0);
 	srv_stmt_done(q);
 	return next;
 }
@@ -410,39 +410,39 @@ static const char SQL_JOB[] =
 
 int srv_store_webhook_job(srv_store *s, int64_t id, srv_webhook_job *j, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_JOB);
+	srv_q *q = srv_stmt(s, SQL_JOB);
 	if (q == NULL)
 		return no_stmt(st);
 	bind_int64(q, ":id", id);
-	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
+	int rc = srv_step(q);
+	if (rc == SRV_ROW) {
 		memset(j, 0, sizeof *j);
-		j->delivery_id = sqlite3_column_int64(q, 0);
-		j->webhook_id = sqlite3_column_int64(q, 1);
-		j->reminder_id = sqlite3_column_int64(q, 2);
-		j->attempts = sqlite3_column_int(q, 3);
-		const char *k = (const char *)sqlite3_column_text(q, 4);
+		j->delivery_id = srv_col_int64(q, 0);
+		j->webhook_id = srv_col_int64(q, 1);
+		j->reminder_id = srv_col_int64(q, 2);
+		j->attempts = srv_col_int(q, 3);
+		const char *k = srv_col_text(q, 4);
 		j->kind = kind_of(k ? k : "");
 		srv_column_text(j->url, sizeof j->url, q, 5);
 		srv_column_text(j->secret, sizeof j->secret, q, 6);
-		const char *rk = (const char *)sqlite3_column_text(q, 7);
+		const char *rk = srv_col_text(q, 7);
 		j->to_kind = rk && strcmp(rk, "person") == 0 ? SRV_RCPT_PERSON : SRV_RCPT_UNIT;
 		srv_column_text(j->to_code, sizeof j->to_code, q, 8);
 		srv_column_text(j->to_name, sizeof j->to_name, q, 9);
 		srv_column_text(j->r_kind, sizeof j->r_kind, q, 10);
 		srv_column_text(j->subject, sizeof j->subject, q, 11);
 		srv_column_text(j->window, sizeof j->window, q, 12);
-		j->seq = sqlite3_column_int64(q, 13);
+		j->seq = srv_col_int64(q, 13);
 		srv_column_text(j->text, sizeof j->text, q, 14);
 		srv_column_text(j->created_at, sizeof j->created_at, q, 15);
 		srv_column_text(j->project_code, sizeof j->project_code, q, 16);
 		srv_column_text(j->project_name, sizeof j->project_name, q, 17);
 	}
 	srv_stmt_done(q);
-	if (rc == SQLITE_DONE)
+	if (rc == SRV_DONE)
 		return ls_status_set(st, LS_NOT_FOUND, "delivery %lld is not pending",
 		                     (long long)id);
-	if (rc != SQLITE_ROW)
+	if (rc != SRV_ROW)
 		return srv_store_error(s, rc, "read delivery job", st);
 	return LS_OK;
 }
@@ -458,7 +458,7 @@ static const char SQL_OUTCOME[] =
 int srv_store_webhook_record(srv_store *s, int64_t delivery, const srv_webhook_attempt *a,
                              srv_delivery_status status, int64_t next_at, ls_status *st)
 {
-	sqlite3_stmt *q = srv_stmt(s, SQL_ATTEMPT);
+	srv_q *q = srv_stmt(s, SQL_ATTEMPT);
 	if (q == NULL)
 		return no_stmt(st);
 	bind_int64(q, ":id", delivery);
@@ -466,9 +466,9 @@ int srv_store_webhook_record(srv_store *s, int64_t delivery, const srv_webhook_a
 	bind_int64(q, ":http", a->http_status);
 	bind_text(q, ":error", a->error);
 	bind_int64(q, ":elapsed", a->elapsed_ms);
-	int rc = sqlite3_step(q);
+	int rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "record attempt", st);
 	q = srv_stmt(s, SQL_OUTCOME);
 	if (q == NULL)
@@ -477,9 +477,9 @@ int srv_store_webhook_record(srv_store *s, int64_t delivery, const srv_webhook_a
 	bind_text(q, ":status", status_names[status]);
 	bind_int64(q, ":next", next_at);
 	bind_text(q, ":at", a->at);
-	rc = sqlite3_step(q);
+	rc = srv_step(q);
 	srv_stmt_done(q);
-	if (rc != SQLITE_DONE)
+	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "record delivery outcome", st);
 	return LS_OK;
 }
@@ -517,5 +517,5 @@ void srv_store_webhook_watch(srv_store *s, void (*fn)(void *arg), void *arg)
 
 bool srv_store_webhook_in_transaction(srv_store *s)
 {
-	return !sqlite3_get_autocommit(s->db);
+	return srv_in_transaction(s);
 }

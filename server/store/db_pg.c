@@ -1,0 +1,534 @@
+/* The store's statements on PostgreSQL, through libpq (see db.h).
+ *
+ * Each statement is prepared on the server once, under a name of its own,
+ * with its parameters rewritten from SQLite's ?N and :name to $N. A step
+ * runs it (the first) or moves to the next row of the answer, which libpq
+ * holds whole. Values go and come back as text, but for blobs, which are
+ * sent as bytes; a bytea column is read back from its hex form. */
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libpq-fe.h>
+
+#include "db.h"
+#include "log.h"
+
+#define PARAMS_MAX 255 /* as many as a statement may have here */
+#define BYTEA_OID 17   /* the type bytea, as pg_type numbers it */
+
+struct srv_pg {
+	PGconn *conn;
+	char err[512];
+	int64_t changes, total_changes;
+	unsigned n_prepared; /* names the next statement */
+	char last_table[64]; /* of the last INSERT, for srv_pg_last_id */
+};
+
+struct srv_pgq {
+	struct srv_pg *pg;
+	char name[16];
+	char table[64]; /* the table an INSERT writes, else "" */
+	int n_params;
+	char **param_names; /* [i] the name of $i+1 (":x"), or NULL */
+	const char **values;
+	int *lengths, *formats;
+	char (*numbers)[32]; /* the text of bound numbers */
+	PGresult *res;
+	int code; /* the step's SQLite code when res failed */
+	int row;  /* the row stepped to; -1 before the first */
+	bool ran;
+	unsigned char **blobs; /* bytea columns of the current row, unescaped */
+	size_t *blob_lens;
+	int n_blobs;
+};
+
+static void set_err(struct srv_pg *pg, const char *msg)
+{
+	snprintf(pg->err, sizeof pg->err, "%s", msg ? msg : "unknown error");
+	size_t n = strlen(pg->err);
+	while (n > 0 && (pg->err[n - 1] == '\n' || pg->err[n - 1] == ' '))
+		pg->err[--n] = '\0';
+}
+
+int srv_pg_open(struct srv_pg **out, const char *url, ls_status *st)
+{
+	*out = NULL;
+	struct srv_pg *pg = calloc(1, sizeof *pg);
+	if (pg == NULL)
+		return ls_status_set(st, LS_RESOURCE_EXHAUSTED, "out of memory");
+	pg->conn = PQconnectdb(url);
+	if (pg->conn == NULL || PQstatus(pg->conn) != CONNECTION_OK) {
+		char msg[512];
+		snprintf(msg, sizeof msg, "%s",
+		         pg->conn ? PQerrorMessage(pg->conn) : "out of memory");
+		msg[strcspn(msg, "\n")] = '\0';
+		PQfinish(pg->conn);
+		free(pg);
+		return ls_status_field(st, LS_UNAVAILABLE, "db", "cannot connect to PostgreSQL: %s",
+		                       msg);
+	}
+	/* Notices (such as "relation already exists, skipping") go to the log. */
+	if (srv_pg_exec(pg, "SET client_min_messages = warning", st) != LS_OK) {
+		srv_pg_close(pg);
+		return st->code;
+	}
+	*out = pg;
+	return LS_OK;
+}
+
+void srv_pg_close(struct srv_pg *pg)
+{
+	if (pg == NULL)
+		return;
+	PQfinish(pg->conn);
+	free(pg);
+}
+
+const char *srv_pg_errmsg(struct srv_pg *pg)
+{
+	return pg->err;
+}
+
+/* SQLite's code for a failed result: what srv_store_error maps to a status.
+ * A lost connection, a conflict that a retry may clear, or a server going
+ * down are SQLITE_BUSY: the caller may try again (UNAVAILABLE). */
+static int failure_code(struct srv_pg *pg, const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (state == NULL || PQstatus(pg->conn) != CONNECTION_OK)
+		return SQLITE_BUSY;
+	if (strncmp(state, "08", 2) == 0 || strcmp(state, "40001") == 0 ||
+	    strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0 ||
+	    strncmp(state, "57P", 3) == 0 || strcmp(state, "57014") == 0 ||
+	    strcmp(state, "25006") == 0) /* read-only: a standby, until promoted */
+		return SQLITE_BUSY;
+	if (strcmp(state, "53100") == 0)
+		return SQLITE_FULL;
+	if (strcmp(state, "53200") == 0)
+		return SQLITE_NOMEM;
+	if (strncmp(state, "23", 2) == 0)
+		return SQLITE_CONSTRAINT;
+	return SQLITE_ERROR;
+}
+
+int srv_pg_exec(struct srv_pg *pg, const char *sql, ls_status *st)
+{
+	PGresult *res = PQexec(pg->conn, sql);
+	ExecStatusType t = PQresultStatus(res);
+	if (t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK) {
+		PQclear(res);
+		return LS_OK;
+	}
+	set_err(pg, res ? PQresultErrorMessage(res) : PQerrorMessage(pg->conn));
+	int code = failure_code(pg, res) == SQLITE_BUSY ? LS_UNAVAILABLE : LS_INTERNAL;
+	PQclear(res);
+	return ls_status_set(st, code, "database: %s", pg->err);
+}
+
+int64_t srv_pg_last_id(struct srv_pg *pg)
+{
+	if (pg->last_table[0] == '\0')
+		return 0;
+	const char *v[1] = {pg->last_table};
+	PGresult *res = PQexecParams(pg->conn, "SELECT currval(pg_get_serial_sequence($1, 'id'))",
+	                             1, NULL, v, NULL, NULL, 0);
+	int64_t id = 0;
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	else
+		ls_error("store: last id of %s: %s", pg->last_table, PQresultErrorMessage(res));
+	PQclear(res);
+	return id;
+}
+
+int64_t srv_pg_changes(struct srv_pg *pg)
+{
+	return pg->changes;
+}
+
+int64_t srv_pg_total_changes(struct srv_pg *pg)
+{
+	return pg->total_changes;
+}
+
+bool srv_pg_in_transaction(struct srv_pg *pg)
+{
+	PGTransactionStatusType t = PQtransactionStatus(pg->conn);
+	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
+}
+
+/* ---- statements ---------------------------------------------------------------- */
+
+static int find_name(struct srv_pgq *q, const char *name, size_t len)
+{
+	for (int i = 0; i < q->n_params; i++)
+		if (q->param_names[i] != NULL && strlen(q->param_names[i]) == len &&
+		    memcmp(q->param_names[i], name, len) == 0)
+			return i + 1;
+	return 0;
+}
+
+/* Makes room for parameter index i (from 1). */
+static bool grow_params(struct srv_pgq *q, int i)
+{
+	if (i <= q->n_params)
+		return true;
+	char **names = realloc(q->param_names, (size_t)i * sizeof *names);
+	if (names == NULL)
+		return false;
+	for (int k = q->n_params; k < i; k++)
+		names[k] = NULL;
+	q->param_names = names;
+	q->n_params = i;
+	return true;
+}
+
+/* Copies sql into out (room for 4 × its length), with SQLite's ?N, ? and
+ * :name written as $N, and notes the names. Quoted text, quoted names and
+ * comments pass untouched; so does PostgreSQL's cast, ::type. */
+static bool rewrite(struct srv_pgq *q, const char *sql, char *out)
+{
+	const char *p = sql;
+	char *o = out;
+	int highest = 0;
+	while (*p) {
+		char c = *p;
+		if (c == '\'' || c == '"') {
+			*o++ = *p++;
+			while (*p && *p != c)
+				*o++ = *p++;
+			if (*p)
+				*o++ = *p++;
+		} else if (c == '-' && p[1] == '-') {
+			while (*p && *p != '\n')
+				*o++ = *p++;
+		} else if (c == '/' && p[1] == '*') {
+			const char *end = strstr(p + 2, "*/");
+			size_t n = end ? (size_t)(end + 2 - p) : strlen(p);
+			memcpy(o, p, n);
+			o += n;
+			p += n;
+		} else if (c == ':' && p[1] == ':') {
+			*o++ = *p++;
+			*o++ = *p++;
+		} else if (c == '?' ||
+		           (c == ':' && (isalpha((unsigned char)p[1]) || p[1] == '_'))) {
+			int index;
+			if (c == '?' && isdigit((unsigned char)p[1])) {
+				char *end;
+				long n = strtol(p + 1, &end, 10);
+				if (n < 1 || n > PARAMS_MAX)
+					return false;
+				index = (int)n;
+				p = end;
+			} else if (c == '?') {
+				index = highest + 1;
+				p++;
+			} else {
+				const char *name = p;
+				p++;
+				while (isalnum((unsigned char)*p) || *p == '_')
+					p++;
+				index = find_name(q, name, (size_t)(p - name));
+				if (index == 0) {
+					index = highest + 1;
+					if (index > PARAMS_MAX || !grow_params(q, index))
+						return false;
+					q->param_names[index - 1] =
+					    strndup(name, (size_t)(p - name));
+					if (q->param_names[index - 1] == NULL)
+						return false;
+				}
+			}
+			if (index > highest)
+				highest = index;
+			if (!grow_params(q, index))
+				return false;
+			o += sprintf(o, "$%d", index);
+		} else {
+			*o++ = *p++;
+		}
+	}
+	*o = '\0';
+	return true;
+}
+
+/* The table of an INSERT INTO table, for srv_pg_last_id. */
+static void insert_table(const char *sql, char *table, size_t n)
+{
+	table[0] = '\0';
+	while (isspace((unsigned char)*sql))
+		sql++;
+	if (strncasecmp(sql, "INSERT", 6) != 0)
+		return;
+	const char *into = sql + 6;
+	while (*into && strncasecmp(into, "INTO", 4) != 0)
+		into++;
+	if (*into == '\0')
+		return;
+	into += 4;
+	while (isspace((unsigned char)*into))
+		into++;
+	size_t len = 0;
+	while ((isalnum((unsigned char)into[len]) || into[len] == '_') && len + 1 < n)
+		len++;
+	memcpy(table, into, len);
+	table[len] = '\0';
+}
+
+struct srv_pgq *srv_pgq_prepare(struct srv_pg *pg, const char *sql)
+{
+	struct srv_pgq *q = calloc(1, sizeof *q);
+	size_t len = strlen(sql);
+	char *text = malloc(4 * len + 1);
+	if (q == NULL || text == NULL) {
+		free(text);
+		free(q);
+		return NULL;
+	}
+	q->pg = pg;
+	q->row = -1;
+	if (!rewrite(q, sql, text)) {
+		ls_error("store: prepare \"%s\": bad or too many parameters", sql);
+		goto fail;
+	}
+	int n = q->n_params ? q->n_params : 1;
+	q->values = calloc((size_t)n, sizeof *q->values);
+	q->lengths = calloc((size_t)n, sizeof *q->lengths);
+	q->formats = calloc((size_t)n, sizeof *q->formats);
+	q->numbers = calloc((size_t)n, sizeof *q->numbers);
+	if (!q->values || !q->lengths || !q->formats || !q->numbers)
+		goto fail;
+	insert_table(sql, q->table, sizeof q->table);
+	snprintf(q->name, sizeof q->name, "q%u", ++pg->n_prepared);
+	PGresult *res = PQprepare(pg->conn, q->name, text, q->n_params, NULL);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		set_err(pg, res ? PQresultErrorMessage(res) : PQerrorMessage(pg->conn));
+		ls_error("store: prepare \"%s\": %s", sql, pg->err);
+		PQclear(res);
+		goto fail;
+	}
+	PQclear(res);
+	free(text);
+	return q;
+fail:
+	free(text);
+	srv_pgq_free(q);
+	return NULL;
+}
+
+static void drop_blobs(struct srv_pgq *q)
+{
+	for (int i = 0; i < q->n_blobs; i++) {
+		PQfreemem(q->blobs[i]);
+		q->blobs[i] = NULL;
+	}
+}
+
+static void drop_result(struct srv_pgq *q)
+{
+	drop_blobs(q);
+	PQclear(q->res);
+	q->res = NULL;
+	q->ran = false;
+	q->row = -1;
+}
+
+void srv_pgq_free(struct srv_pgq *q)
+{
+	if (q == NULL)
+		return;
+	drop_result(q);
+	if (q->name[0] != '\0' && PQstatus(q->pg->conn) == CONNECTION_OK) {
+		char sql[40];
+		snprintf(sql, sizeof sql, "DEALLOCATE %s", q->name);
+		PQclear(PQexec(q->pg->conn, sql));
+	}
+	for (int i = 0; i < q->n_params; i++)
+		free(q->param_names[i]);
+	free(q->param_names);
+	free(q->values);
+	free(q->lengths);
+	free(q->formats);
+	free(q->numbers);
+	free(q->blobs);
+	free(q->blob_lens);
+	free(q);
+}
+
+void srv_pgq_reset(struct srv_pgq *q, bool clear)
+{
+	drop_result(q);
+	if (clear)
+		for (int i = 0; i < q->n_params; i++) {
+			q->values[i] = NULL;
+			q->lengths[i] = 0;
+			q->formats[i] = 0;
+		}
+}
+
+static bool is_change(const char *status)
+{
+	return strncmp(status, "INSERT", 6) == 0 || strncmp(status, "UPDATE", 6) == 0 ||
+	       strncmp(status, "DELETE", 6) == 0 || strncmp(status, "MERGE", 5) == 0;
+}
+
+int srv_pgq_step(struct srv_pgq *q)
+{
+	struct srv_pg *pg = q->pg;
+	if (!q->ran) {
+		q->ran = true;
+		q->row = -1;
+		q->res = PQexecPrepared(pg->conn, q->name, q->n_params, q->values, q->lengths,
+		                        q->formats, 0);
+		ExecStatusType t = PQresultStatus(q->res);
+		if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK) {
+			set_err(pg,
+			        q->res ? PQresultErrorMessage(q->res) : PQerrorMessage(pg->conn));
+			q->code = failure_code(pg, q->res);
+			return q->code;
+		}
+		q->code = SQLITE_OK;
+		if (is_change(PQcmdStatus(q->res))) {
+			pg->changes = strtoll(PQcmdTuples(q->res), NULL, 10);
+			pg->total_changes += pg->changes;
+			if (q->table[0] != '\0')
+				memcpy(pg->last_table, q->table, sizeof pg->last_table);
+		}
+	}
+	if (q->code != SQLITE_OK)
+		return q->code;
+	drop_blobs(q);
+	if (q->row + 1 < PQntuples(q->res)) {
+		q->row++;
+		return SQLITE_ROW;
+	}
+	q->row = PQntuples(q->res);
+	return SQLITE_DONE;
+}
+
+int srv_pgq_param_index(struct srv_pgq *q, const char *name)
+{
+	return find_name(q, name, strlen(name));
+}
+
+static bool param_ok(struct srv_pgq *q, int i)
+{
+	return i >= 1 && i <= q->n_params;
+}
+
+void srv_pgq_bind_int64(struct srv_pgq *q, int i, int64_t v)
+{
+	if (!param_ok(q, i))
+		return;
+	snprintf(q->numbers[i - 1], sizeof q->numbers[i - 1], "%" PRId64, v);
+	q->values[i - 1] = q->numbers[i - 1];
+	q->formats[i - 1] = 0;
+}
+
+void srv_pgq_bind_double(struct srv_pgq *q, int i, double v)
+{
+	if (!param_ok(q, i))
+		return;
+	snprintf(q->numbers[i - 1], sizeof q->numbers[i - 1], "%.17g", v);
+	q->values[i - 1] = q->numbers[i - 1];
+	q->formats[i - 1] = 0;
+}
+
+void srv_pgq_bind_text(struct srv_pgq *q, int i, const char *v)
+{
+	if (!param_ok(q, i))
+		return;
+	q->values[i - 1] = v;
+	q->formats[i - 1] = 0;
+}
+
+void srv_pgq_bind_blob(struct srv_pgq *q, int i, const void *v, size_t n)
+{
+	if (!param_ok(q, i) || n > INT32_MAX)
+		return;
+	q->values[i - 1] = v;
+	q->lengths[i - 1] = (int)n;
+	q->formats[i - 1] = 1;
+}
+
+void srv_pgq_bind_null(struct srv_pgq *q, int i)
+{
+	if (param_ok(q, i))
+		q->values[i - 1] = NULL;
+}
+
+static bool on_row(struct srv_pgq *q, int col)
+{
+	return q->res != NULL && q->row >= 0 && q->row < PQntuples(q->res) && col >= 0 &&
+	       col < PQnfields(q->res);
+}
+
+bool srv_pgq_null(struct srv_pgq *q, int col)
+{
+	return !on_row(q, col) || PQgetisnull(q->res, q->row, col);
+}
+
+const char *srv_pgq_text(struct srv_pgq *q, int col)
+{
+	if (srv_pgq_null(q, col))
+		return NULL;
+	return PQgetvalue(q->res, q->row, col);
+}
+
+/* As SQLite reads a number from text: its leading digits, 0 for none. A
+ * PostgreSQL boolean, t or f, reads as 1 or 0. */
+int64_t srv_pgq_int64(struct srv_pgq *q, int col)
+{
+	const char *t = srv_pgq_text(q, col);
+	if (t == NULL)
+		return 0;
+	if (t[0] == 't' && t[1] == '\0')
+		return 1;
+	if (strchr(t, '.') != NULL || strchr(t, 'e') != NULL)
+		return (int64_t)strtod(t, NULL);
+	return strtoll(t, NULL, 10);
+}
+
+double srv_pgq_double(struct srv_pgq *q, int col)
+{
+	const char *t = srv_pgq_text(q, col);
+	return t ? strtod(t, NULL) : 0.0;
+}
+
+const void *srv_pgq_blob(struct srv_pgq *q, int col, size_t *n)
+{
+	*n = 0;
+	if (srv_pgq_null(q, col))
+		return NULL;
+	int fields = PQnfields(q->res);
+	if (q->n_blobs < fields) {
+		unsigned char **b = realloc(q->blobs, (size_t)fields * sizeof *b);
+		if (b == NULL)
+			return NULL;
+		q->blobs = b;
+		size_t *l = realloc(q->blob_lens, (size_t)fields * sizeof *l);
+		if (l == NULL)
+			return NULL;
+		q->blob_lens = l;
+		for (int i = q->n_blobs; i < fields; i++)
+			q->blobs[i] = NULL;
+		q->n_blobs = fields;
+	}
+	if (q->blobs[col] == NULL) {
+		const char *t = PQgetvalue(q->res, q->row, col);
+		if (PQftype(q->res, col) != BYTEA_OID) { /* text: its own bytes */
+			*n = strlen(t);
+			return t;
+		}
+		q->blobs[col] = PQunescapeBytea((const unsigned char *)t, &q->blob_lens[col]);
+		if (q->blobs[col] == NULL)
+			return NULL;
+	}
+	*n = q->blob_lens[col];
+	return q->blobs[col];
+}
