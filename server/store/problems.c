@@ -376,9 +376,9 @@ int srv_store_problems_list(srv_store *s, const srv_problem_filter *f,
  * reopened since has no resolved_on and counts as open. */
 static const char SQL_STATS[] =
     "SELECT pr.grp, count(*),"
-    " sum(pr.resolved_on IS NOT NULL AND pr.resolved_on <= :as_of),"
-    " sum((pr.resolved_on IS NULL OR pr.resolved_on > :as_of) AND pr.due_date IS NOT NULL"
-    " AND pr.due_date < :as_of)"
+    " count(*) FILTER (WHERE pr.resolved_on IS NOT NULL AND pr.resolved_on <= :as_of),"
+    " count(*) FILTER (WHERE (pr.resolved_on IS NULL OR pr.resolved_on > :as_of)"
+    " AND pr.due_date IS NOT NULL AND pr.due_date < :as_of)"
     " FROM problems pr JOIN projects p ON p.id = pr.project_id"
     " WHERE " PROBLEM_VISIBLE " AND pr.raised_on <= :as_of" PROBLEM_FILTERS
     " GROUP BY pr.grp ORDER BY pr.grp";

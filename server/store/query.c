@@ -1508,8 +1508,9 @@ void srv_store_query_snaprows_free(srv_snaprow *rows, size_t n)
 }
 
 static const char SQL_TOTALS[] =
-    "SELECT count(*), coalesce(sum(status = 'on_track'), 0), "
-    "coalesce(sum(status = 'lagging'), 0), coalesce(sum(status = 'seriously_lagging'), 0), "
+    "SELECT count(*), count(*) FILTER (WHERE status = 'on_track'), "
+    "count(*) FILTER (WHERE status = 'lagging'), "
+    "count(*) FILTER (WHERE status = 'seriously_lagging'), "
     "coalesce(sum(annual_plan), 0), coalesce(sum(planned_ytd), 0), "
     "coalesce(sum(completed_ytd), 0), coalesce(sum(output_ytd), 0), "
     "coalesce(sum(nodes_due), 0), coalesce(sum(nodes_done), 0), "

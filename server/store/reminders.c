@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "period.h"
 #include "store_int.h"
 
 static int no_stmt(ls_status *st)
@@ -473,11 +474,11 @@ int srv_store_sched_open_problems(srv_store *s, const char *through,
 	return n;
 }
 
-/* The day after to bounds created_at, which may carry a time. */
+/* The day after to (:after) bounds created_at, which may carry a time. */
 static const char SQL_LEADER_GAPS[] =
     "SELECT pe.id, pe.name, p.code, p.name FROM projects p "
     "JOIN people pe ON pe.id = p.lead_leader_id "
-    "WHERE p.archived = 0 AND pe.active = 1 AND p.created_at < date(:to, '+1 day') "
+    "WHERE p.archived = 0 AND pe.active = 1 AND p.created_at < :after "
     "AND EXISTS (SELECT 1 FROM accounts a WHERE a.person_id = pe.id AND a.role = 'leader' "
     "AND a.revoked_at IS NULL) "
     "AND NOT EXISTS (SELECT 1 FROM leader_activities la WHERE la.person_id = pe.id "
@@ -493,9 +494,14 @@ int srv_store_sched_leader_gaps(srv_store *s, const char *kind, const char *from
 		no_stmt(st);
 		return -1;
 	}
+	int32_t day;
+	char after[11] = "";
+	if (ls_date_parse(to, &day))
+		ls_date_format(day + 1, after);
 	bind_text(q, ":kind", kind);
 	bind_text(q, ":from", from);
 	bind_text(q, ":to", to);
+	bind_text(q, ":after", after);
 	srv_sched_gap g;
 	int n = 0, rc;
 	while ((rc = srv_step(q)) == SRV_ROW) {

@@ -196,7 +196,8 @@ static const char SQL_ACTIVITY_INSERT[] =
     "INSERT INTO leader_activities(person_id, project_id, kind, date, notes, account_id, "
     "created_at) VALUES (?1, ?2, ?3, ?4, ?5, NULLIF(?6, 0), ?7)";
 static const char SQL_ACTIVITY_PROBLEM_INSERT[] =
-    "INSERT OR IGNORE INTO activity_problems(activity_id, problem_id) VALUES (?1, ?2)";
+    "INSERT INTO activity_problems(activity_id, problem_id) VALUES (?1, ?2) "
+    "ON CONFLICT DO NOTHING";
 static const char SQL_ACTIVITY_PROBLEMS[] =
     "SELECT problem_id FROM activity_problems WHERE activity_id = ?1 ORDER BY problem_id";
 
