@@ -167,6 +167,12 @@ static void admin_backup(Luoshi__V1__AdminService_Service *svc, const Luoshi__V1
 		         "backup job %" PRId64 " is still running; wait for it", last_id);
 		return;
 	}
+	if (srv_store_is_url(c->srv->cfg.db)) {
+		srv_fail(c, LS_FAILED_PRECONDITION, NULL,
+		         "the database is PostgreSQL's: back it up with PostgreSQL's own tools "
+		         "(pg_dump, pg_basebackup); luoshid backs up SQLite databases only");
+		return;
+	}
 	char dir[PATH_MAX];
 	if (backup_dir(c, dir, sizeof dir) != LS_OK)
 		return;

@@ -351,6 +351,10 @@ static int keep_copy(sqlite3 *db, const char *path, ls_status *st)
 
 int srv_store_restore(const char *db_path, const char *file, srv_restore_info *info, ls_status *st)
 {
+	if (srv_store_is_url(db_path))
+		return ls_status_set(st, LS_FAILED_PRECONDITION,
+		                     "the database is PostgreSQL's: restore it with PostgreSQL's own "
+		                     "tools (pg_restore); luoshid restores SQLite databases only");
 	sqlite3 *src = NULL, *db = NULL;
 	struct stat sb;
 	memset(info, 0, sizeof *info);

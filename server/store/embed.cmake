@@ -1,8 +1,11 @@
 # Turns the numbered migrations/NNN_*.sql into a C array, at build time:
-#   cmake -DOUT=file.c -DDIR=migrations -P embed.cmake
+#   cmake -DOUT=file.c -DDIR=migrations -DNAME=srv_migrations \
+#         -DCOUNT=srv_n_migrations -P embed.cmake
+# NAME is the array's name, COUNT that of the count of its entries.
 file(GLOB files ${DIR}/*.sql)
 list(SORT files)
-set(body "/* Generated from server/store/migrations by embed.cmake. */\n")
+get_filename_component(dir_name ${DIR} NAME)
+set(body "/* Generated from server/store/${dir_name} by embed.cmake. */\n")
 string(APPEND body "#include \"store_int.h\"\n\n")
 set(table "")
 foreach(f ${files})
@@ -14,7 +17,11 @@ foreach(f ${files})
   string(APPEND body "static const char m${num}[] = {${hex}0};\n")
   string(APPEND table "    {${num}, \"${name}\", m${num}},\n")
 endforeach()
-string(APPEND body "\nconst srv_migration srv_migrations[] = {\n${table}};\n")
-string(APPEND body "const int srv_n_migrations = (int)(sizeof srv_migrations / sizeof srv_migrations[0]);\n")
+list(LENGTH files n)
+if(n EQUAL 0)
+  set(table "    {0, \"\", \"\"},\n")
+endif()
+string(APPEND body "\nconst srv_migration ${NAME}[] = {\n${table}};\n")
+string(APPEND body "const int ${COUNT} = ${n};\n")
 file(WRITE ${OUT}.tmp "${body}")
 file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)

@@ -39,7 +39,7 @@ enum stmt_id {
 	"a.id, a.name, a.role, a.unit_id, u.code, u.name, a.created_at, "                   \
 	"coalesce(a.revoked_at, ''), coalesce(a.person_id, 0), coalesce(p.code, ''), "       \
 	"coalesce(p.name, ''), coalesce(a.expires_at, ''), "                                 \
-	"coalesce(unixepoch(a.expires_at) <= unixepoch('now'), 0) "                           \
+	"CASE WHEN unixepoch(a.expires_at) <= unixepoch('now') THEN 1 ELSE 0 END "           \
 	"FROM accounts a JOIN units u ON u.id = a.unit_id "                                  \
 	"LEFT JOIN people p ON p.id = a.person_id "
 
@@ -246,8 +246,28 @@ static int exec(srv_store *s, const char *sql, ls_status *st)
 	return LS_OK;
 }
 
+/* PostgreSQL keeps the schema's version in a table of one row, and takes
+ * this advisory lock (a number of its own) while it migrates, so that
+ * servers starting together migrate one after the other. */
+#define PG_VERSION_TABLE "luoshi_schema"
+#define PG_MIGRATE_LOCK "7135220001"
+
+static int pg_version(srv_store *s)
+{
+	srv_q *q = srv_stmt(s, "SELECT max(version) FROM " PG_VERSION_TABLE);
+	int v = -1;
+	if (q != NULL) {
+		if (srv_step(q) == SRV_ROW)
+			v = srv_col_int(q, 0);
+		srv_stmt_done(q);
+	}
+	return v;
+}
+
 int srv_store_version(srv_store *s)
 {
+	if (s->pg != NULL)
+		return pg_version(s);
 	sqlite3_stmt *q;
 	int v = -1;
 	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK) {
@@ -285,6 +305,46 @@ static int migrate(srv_store *s, ls_status *st)
 		ls_info("store: applied migration %s", m->name);
 	}
 	return LS_OK;
+}
+
+static int migrate_pg(srv_store *s, ls_status *st)
+{
+	if (srv_pg_exec(s->pg, "SELECT pg_advisory_lock(" PG_MIGRATE_LOCK ")", st) != LS_OK)
+		return st->code;
+	int rc = srv_pg_exec(s->pg,
+	                     "CREATE TABLE IF NOT EXISTS " PG_VERSION_TABLE
+	                     " (version integer NOT NULL); "
+	                     "INSERT INTO " PG_VERSION_TABLE " SELECT 0 WHERE NOT EXISTS "
+	                     "(SELECT 1 FROM " PG_VERSION_TABLE ")",
+	                     st);
+	int have = rc == LS_OK ? pg_version(s) : 0;
+	int n = srv_pg_n_migrations;
+	int newest = n ? srv_pg_migrations[n - 1].version : 0;
+	if (rc == LS_OK && have > newest)
+		rc = ls_status_set(st, LS_FAILED_PRECONDITION,
+		                   "the database has schema version %d; this server knows up to %d",
+		                   have, newest);
+	for (int i = 0; rc == LS_OK && i < n; i++) {
+		const srv_migration *m = &srv_pg_migrations[i];
+		if (m->version <= have)
+			continue;
+		char set[96];
+		snprintf(set, sizeof set, "UPDATE " PG_VERSION_TABLE " SET version = %d", m->version);
+		/* Each migration and its version number commit together or not at all. */
+		rc = srv_pg_exec(s->pg, "BEGIN", st);
+		if (rc == LS_OK && (rc = srv_pg_exec(s->pg, m->sql, st)) == LS_OK &&
+		    (rc = srv_pg_exec(s->pg, set, st)) == LS_OK)
+			rc = srv_pg_exec(s->pg, "COMMIT", st);
+		if (rc != LS_OK) {
+			srv_pg_exec(s->pg, "ROLLBACK", &(ls_status){0});
+			ls_error("store: migration %s failed: %s", m->name, st->message);
+		} else {
+			ls_info("store: applied migration %s", m->name);
+		}
+	}
+	ls_status ignored = {0};
+	srv_pg_exec(s->pg, "SELECT pg_advisory_unlock(" PG_MIGRATE_LOCK ")", &ignored);
+	return rc;
 }
 
 static int integrity_check(srv_store *s, ls_status *st)
@@ -426,6 +486,24 @@ static void sqlite_setup(void)
 	sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, STMT_JOURNAL_SPILL);
 }
 
+bool srv_store_is_url(const char *path)
+{
+	return strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0;
+}
+
+/* A PostgreSQL database: its URL, and no checkpointer, integrity check or
+ * hooks, which are SQLite's. */
+static int open_pg(srv_store *s, const char *url, ls_status *st)
+{
+	pthread_mutex_init(&s->ckpt_mtx, NULL);
+	pthread_cond_init(&s->ckpt_cond, NULL);
+	if (srv_pg_open(&s->pg, url, st) != LS_OK || migrate_pg(s, st) != LS_OK)
+		return st->code;
+	if ((s->path = strdup(url)) == NULL)
+		return ls_status_set(st, LS_RESOURCE_EXHAUSTED, "out of memory");
+	return LS_OK;
+}
+
 int srv_store_open(srv_store **out, const char *path, bool create, ls_status *st)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -433,6 +511,15 @@ int srv_store_open(srv_store **out, const char *path, bool create, ls_status *st
 	srv_store *s = calloc(1, sizeof *s);
 	if (s == NULL)
 		return ls_status_set(st, LS_RESOURCE_EXHAUSTED, "out of memory");
+	if (srv_store_is_url(path)) {
+		if (open_pg(s, path, st) != LS_OK) {
+			srv_store_close(s);
+			*out = NULL;
+			return st->code;
+		}
+		*out = s;
+		return LS_OK;
+	}
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
 	int rc = sqlite3_open_v2(path, &s->db, flags, NULL);
 	if (rc != SQLITE_OK) {
@@ -481,9 +568,13 @@ void srv_store_close(srv_store *s)
 	for (size_t i = 0; i < s->cap; i++)
 		stmt_free(s->slots[i].q);
 	free(s->slots);
-	sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-	if (sqlite3_close(s->db) != SQLITE_OK)
-		ls_error("store: close: %s", sqlite3_errmsg(s->db));
+	if (s->pg != NULL) {
+		srv_pg_close(s->pg);
+	} else {
+		sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		if (sqlite3_close(s->db) != SQLITE_OK)
+			ls_error("store: close: %s", sqlite3_errmsg(s->db));
+	}
 	pthread_cond_destroy(&s->ckpt_cond);
 	pthread_mutex_destroy(&s->ckpt_mtx);
 	free(s->path);
@@ -492,7 +583,23 @@ void srv_store_close(srv_store *s)
 
 /* ---- transactions -------------------------------------------------------- */
 
-int srv_store_begin(srv_store *s, ls_status *st) { return run(s, S_BEGIN, st); }
+/* On PostgreSQL, every writer takes one transaction-level advisory lock
+ * first: the servers sharing a database write one at a time, as SQLite's
+ * BEGIN IMMEDIATE makes them, so that what a call reads stays true until
+ * its transaction commits. */
+#define PG_WRITER_LOCK "7135220002"
+
+int srv_store_begin(srv_store *s, ls_status *st)
+{
+	if (s->pg == NULL)
+		return run(s, S_BEGIN, st);
+	if (srv_pg_exec(s->pg, "BEGIN; SELECT pg_advisory_xact_lock(" PG_WRITER_LOCK ")", st) !=
+	    LS_OK) {
+		srv_store_rollback(s);
+		return st->code;
+	}
+	return LS_OK;
+}
 
 int srv_store_commit(srv_store *s, ls_status *st)
 {
@@ -504,8 +611,11 @@ int srv_store_commit(srv_store *s, ls_status *st)
 
 void srv_store_rollback(srv_store *s)
 {
-	if (srv_in_transaction(s))
-		run(s, S_ROLLBACK, NULL);
+	if (!srv_in_transaction(s))
+		return;
+	if (s->pg != NULL) /* SQLite counts them in on_rollback */
+		s->rollbacks++;
+	run(s, S_ROLLBACK, NULL);
 }
 
 int srv_store_savepoint(srv_store *s, ls_status *st)

@@ -44,13 +44,18 @@ typedef struct srv_account {
 	bool expired;        /* expires_at has passed: the token no longer works */
 } srv_account;
 
-/* Opens (creating when create is set) the database at path: WAL,
+/* Opens (creating when create is set) the SQLite database at path: WAL,
  * synchronous=FULL, foreign keys, a busy timeout, the migrations not yet
- * applied, and an integrity check. On success *out is owned by the caller
- * (srv_store_close). Failures: LS_NOT_FOUND (no such file and !create),
- * LS_DATA_LOSS (integrity check failed), LS_FAILED_PRECONDITION (the file
- * is newer than this server), LS_INTERNAL. */
+ * applied, and an integrity check. A PostgreSQL URL (srv_store_is_url)
+ * connects to that database instead and applies its migrations. On success
+ * *out is owned by the caller (srv_store_close). Failures: LS_NOT_FOUND (no
+ * such file and !create), LS_DATA_LOSS (integrity check failed),
+ * LS_FAILED_PRECONDITION (the database is newer than this server),
+ * LS_UNAVAILABLE (PostgreSQL does not answer), LS_INTERNAL. */
 int srv_store_open(srv_store **out, const char *path, bool create, ls_status *st);
+
+/* True when path is a PostgreSQL URL, postgresql:// or postgres://. */
+bool srv_store_is_url(const char *path);
 
 /* Finalizes every statement, checkpoints and closes. NULL is a no-op. */
 void srv_store_close(srv_store *s);

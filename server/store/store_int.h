@@ -20,9 +20,12 @@ typedef struct srv_migration {
 	const char *sql;
 } srv_migration;
 
-/* Generated from migrations/ by embed.cmake. */
+/* Generated from migrations/ and migrations_pg/ by embed.cmake: the same
+ * schema, numbered alike, for SQLite and for PostgreSQL. */
 extern const srv_migration srv_migrations[];
 extern const int srv_n_migrations;
+extern const srv_migration srv_pg_migrations[];
+extern const int srv_pg_n_migrations;
 
 typedef struct srv_stmt_slot {
 	const char *sql;
