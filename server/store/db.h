@@ -47,6 +47,19 @@ int64_t srv_pg_last_id(struct srv_pg *pg);
 int64_t srv_pg_changes(struct srv_pg *pg);
 int64_t srv_pg_total_changes(struct srv_pg *pg);
 bool srv_pg_in_transaction(struct srv_pg *pg);
+/* Counts the connections made, from 1: a new one has lost the session's
+ * advisory locks. */
+unsigned srv_pg_generation(struct srv_pg *pg);
+/* The connection's socket, -1 when there is none. */
+int srv_pg_socket(struct srv_pg *pg);
+/* LISTENs to channel, now and on every connection made again. */
+int srv_pg_listen(struct srv_pg *pg, const char *channel, ls_status *st);
+int srv_pg_notify(struct srv_pg *pg, const char *channel, const char *payload, ls_status *st);
+/* Calls fn for each notification arrived, without waiting; the count, or
+ * -1 when the connection is down. */
+int srv_pg_notifications(struct srv_pg *pg,
+                         void (*fn)(void *arg, const char *channel, const char *payload),
+                         void *arg);
 
 /* Prepares sql on the server; NULL (logged) if it does not prepare. */
 struct srv_pgq *srv_pgq_prepare(struct srv_pg *pg, const char *sql);

@@ -4,7 +4,16 @@
  * with its parameters rewritten from SQLite's ?N and :name to $N. A step
  * runs it (the first) or moves to the next row of the answer, which libpq
  * holds whole. Values go and come back as text, but for blobs, which are
- * sent as bytes; a bytea column is read back from its hex form. */
+ * sent as bytes; a bytea column is read back from its hex form.
+ *
+ * A connection that breaks (the server restarted, or failed over to its
+ * standby) is made again on next use, through the same URL, which may name
+ * several hosts (libpq tries each; target_session_attrs=read-write finds
+ * the primary). Each new connection is a new generation: statements are
+ * prepared again on it, and LISTEN is said again. A transaction open when
+ * the connection broke is gone with it: until the store rolls it back,
+ * every statement fails with SQLITE_BUSY, so that no statement of it runs
+ * on the new connection outside its transaction. */
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -25,13 +34,19 @@ struct srv_pg {
 	char err[512];
 	int64_t changes, total_changes;
 	unsigned n_prepared; /* names the next statement */
+	unsigned generation; /* counts the connections made, from 1 */
+	bool in_tx;          /* a transaction was open when last seen */
+	char listen[64];     /* the channel LISTENed to, or "" */
 	char last_table[64]; /* of the last INSERT, for srv_pg_last_id */
 };
 
 struct srv_pgq {
 	struct srv_pg *pg;
 	char name[16];
-	char table[64]; /* the table an INSERT writes, else "" */
+	char *text;          /* the SQL with $N, to prepare again */
+	unsigned generation; /* of the connection it is prepared on */
+	bool rollback;       /* ROLLBACK (not ROLLBACK TO) */
+	char table[64];      /* the table an INSERT writes, else "" */
 	int n_params;
 	char **param_names; /* [i] the name of $i+1 (":x"), or NULL */
 	const char **values;
@@ -54,13 +69,81 @@ static void set_err(struct srv_pg *pg, const char *msg)
 		pg->err[--n] = '\0';
 }
 
+/* Before the URL, so that one of its own overrides it: a host that does
+ * not answer holds the server's loop for this long, not for TCP's minutes. */
+#define CONNECT_TIMEOUT_S "5"
+
+static bool is_rollback(const char *sql)
+{
+	while (isspace((unsigned char)*sql))
+		sql++;
+	if (strncasecmp(sql, "ROLLBACK", 8) != 0)
+		return false;
+	sql += 8;
+	while (isspace((unsigned char)*sql))
+		sql++;
+	return strncasecmp(sql, "TO", 2) != 0;
+}
+
+/* Notes whether a transaction is open, after a command on a live
+ * connection. */
+static void track(struct srv_pg *pg)
+{
+	PGTransactionStatusType t = PQtransactionStatus(pg->conn);
+	if (t != PQTRANS_UNKNOWN)
+		pg->in_tx = t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
+}
+
+static bool setup(struct srv_pg *pg)
+{
+	/* Notices (such as "relation already exists, skipping") stay out of
+	 * the log; warnings and errors come back as results. */
+	PGresult *r = PQexec(pg->conn, "SET client_min_messages = warning");
+	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	if (ok && pg->listen[0] != '\0') {
+		char sql[96];
+		snprintf(sql, sizeof sql, "LISTEN %s", pg->listen);
+		r = PQexec(pg->conn, sql);
+		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+		PQclear(r);
+	}
+	if (!ok)
+		set_err(pg, PQerrorMessage(pg->conn));
+	return ok;
+}
+
+/* True when pg has a live connection, made again if it broke and no
+ * transaction was open on it. */
+static bool connected(struct srv_pg *pg)
+{
+	if (PQstatus(pg->conn) == CONNECTION_OK)
+		return true;
+	if (pg->in_tx) {
+		set_err(pg, "the connection to PostgreSQL broke inside a transaction");
+		return false;
+	}
+	PQreset(pg->conn);
+	if (PQstatus(pg->conn) != CONNECTION_OK) {
+		set_err(pg, PQerrorMessage(pg->conn));
+		return false;
+	}
+	pg->generation++;
+	ls_warn("store: connected to PostgreSQL again (connection %u)", pg->generation);
+	if (!setup(pg))
+		ls_warn("store: PostgreSQL: %s", pg->err);
+	return true;
+}
+
 int srv_pg_open(struct srv_pg **out, const char *url, ls_status *st)
 {
 	*out = NULL;
 	struct srv_pg *pg = calloc(1, sizeof *pg);
 	if (pg == NULL)
 		return ls_status_set(st, LS_RESOURCE_EXHAUSTED, "out of memory");
-	pg->conn = PQconnectdb(url);
+	const char *const keys[] = {"connect_timeout", "dbname", NULL};
+	const char *const values[] = {CONNECT_TIMEOUT_S, url, NULL};
+	pg->conn = PQconnectdbParams(keys, values, 1);
 	if (pg->conn == NULL || PQstatus(pg->conn) != CONNECTION_OK) {
 		char msg[512];
 		snprintf(msg, sizeof msg, "%s",
@@ -71,11 +154,12 @@ int srv_pg_open(struct srv_pg **out, const char *url, ls_status *st)
 		return ls_status_field(st, LS_UNAVAILABLE, "db", "cannot connect to PostgreSQL: %s",
 		                       msg);
 	}
-	/* Notices (such as "relation already exists, skipping") go to the log. */
-	if (srv_pg_exec(pg, "SET client_min_messages = warning", st) != LS_OK) {
+	if (!setup(pg)) {
+		ls_status_set(st, LS_UNAVAILABLE, "PostgreSQL: %s", pg->err);
 		srv_pg_close(pg);
 		return st->code;
 	}
+	pg->generation = 1;
 	*out = pg;
 	return LS_OK;
 }
@@ -117,8 +201,17 @@ static int failure_code(struct srv_pg *pg, const PGresult *res)
 
 int srv_pg_exec(struct srv_pg *pg, const char *sql, ls_status *st)
 {
+	if (!connected(pg)) {
+		/* Its transaction died with the connection: rolled back already. */
+		if (pg->in_tx && is_rollback(sql)) {
+			pg->in_tx = false;
+			return LS_OK;
+		}
+		return ls_status_set(st, LS_UNAVAILABLE, "database: %s", pg->err);
+	}
 	PGresult *res = PQexec(pg->conn, sql);
 	ExecStatusType t = PQresultStatus(res);
+	track(pg);
 	if (t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK) {
 		PQclear(res);
 		return LS_OK;
@@ -157,8 +250,58 @@ int64_t srv_pg_total_changes(struct srv_pg *pg)
 
 bool srv_pg_in_transaction(struct srv_pg *pg)
 {
-	PGTransactionStatusType t = PQtransactionStatus(pg->conn);
-	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
+	if (PQstatus(pg->conn) == CONNECTION_OK)
+		track(pg);
+	return pg->in_tx;
+}
+
+unsigned srv_pg_generation(struct srv_pg *pg)
+{
+	return pg->generation;
+}
+
+int srv_pg_socket(struct srv_pg *pg) { return PQsocket(pg->conn); }
+
+int srv_pg_listen(struct srv_pg *pg, const char *channel, ls_status *st)
+{
+	snprintf(pg->listen, sizeof pg->listen, "%s", channel);
+	char sql[96];
+	snprintf(sql, sizeof sql, "LISTEN %s", pg->listen);
+	return srv_pg_exec(pg, sql, st);
+}
+
+int srv_pg_notify(struct srv_pg *pg, const char *channel, const char *payload, ls_status *st)
+{
+	if (!connected(pg))
+		return ls_status_set(st, LS_UNAVAILABLE, "database: %s", pg->err);
+	const char *v[2] = {channel, payload};
+	PGresult *res =
+	    PQexecParams(pg->conn, "SELECT pg_notify($1, $2)", 2, NULL, v, NULL, NULL, 0);
+	int rc = LS_OK;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		set_err(pg, PQresultErrorMessage(res));
+		rc = ls_status_set(st, LS_UNAVAILABLE, "database: %s", pg->err);
+	}
+	PQclear(res);
+	track(pg);
+	return rc;
+}
+
+int srv_pg_notifications(struct srv_pg *pg,
+                         void (*fn)(void *arg, const char *channel, const char *payload), void *arg)
+{
+	if (!connected(pg))
+		return -1;
+	if (!PQconsumeInput(pg->conn)) {
+		set_err(pg, PQerrorMessage(pg->conn));
+		return -1;
+	}
+	int n = 0;
+	for (PGnotify *m; (m = PQnotifies(pg->conn)) != NULL; n++) {
+		fn(arg, m->relname, m->extra);
+		PQfreemem(m);
+	}
+	return n;
 }
 
 /* ---- statements ---------------------------------------------------------------- */
@@ -280,18 +423,31 @@ static void insert_table(const char *sql, char *table, size_t n)
 	table[len] = '\0';
 }
 
+/* Prepares q on the connection it has now. */
+static bool server_prepare(struct srv_pgq *q)
+{
+	struct srv_pg *pg = q->pg;
+	PGresult *res = PQprepare(pg->conn, q->name, q->text, q->n_params, NULL);
+	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (ok)
+		q->generation = pg->generation;
+	else
+		set_err(pg, res ? PQresultErrorMessage(res) : PQerrorMessage(pg->conn));
+	PQclear(res);
+	return ok;
+}
+
 struct srv_pgq *srv_pgq_prepare(struct srv_pg *pg, const char *sql)
 {
 	struct srv_pgq *q = calloc(1, sizeof *q);
-	size_t len = strlen(sql);
-	char *text = malloc(4 * len + 1);
-	if (q == NULL || text == NULL) {
-		free(text);
-		free(q);
+	if (q == NULL)
 		return NULL;
-	}
 	q->pg = pg;
 	q->row = -1;
+	q->rollback = is_rollback(sql);
+	char *text = q->text = malloc(4 * strlen(sql) + 1);
+	if (text == NULL)
+		goto fail;
 	if (!rewrite(q, sql, text)) {
 		ls_error("store: prepare \"%s\": bad or too many parameters", sql);
 		goto fail;
@@ -305,18 +461,12 @@ struct srv_pgq *srv_pgq_prepare(struct srv_pg *pg, const char *sql)
 		goto fail;
 	insert_table(sql, q->table, sizeof q->table);
 	snprintf(q->name, sizeof q->name, "q%u", ++pg->n_prepared);
-	PGresult *res = PQprepare(pg->conn, q->name, text, q->n_params, NULL);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		set_err(pg, res ? PQresultErrorMessage(res) : PQerrorMessage(pg->conn));
+	if (!connected(pg) || !server_prepare(q)) {
 		ls_error("store: prepare \"%s\": %s", sql, pg->err);
-		PQclear(res);
 		goto fail;
 	}
-	PQclear(res);
-	free(text);
 	return q;
 fail:
-	free(text);
 	srv_pgq_free(q);
 	return NULL;
 }
@@ -343,7 +493,7 @@ void srv_pgq_free(struct srv_pgq *q)
 	if (q == NULL)
 		return;
 	drop_result(q);
-	if (q->name[0] != '\0' && PQstatus(q->pg->conn) == CONNECTION_OK) {
+	if (q->generation == q->pg->generation && PQstatus(q->pg->conn) == CONNECTION_OK) {
 		char sql[40];
 		snprintf(sql, sizeof sql, "DEALLOCATE %s", q->name);
 		PQclear(PQexec(q->pg->conn, sql));
@@ -351,6 +501,7 @@ void srv_pgq_free(struct srv_pgq *q)
 	for (int i = 0; i < q->n_params; i++)
 		free(q->param_names[i]);
 	free(q->param_names);
+	free(q->text);
 	free(q->values);
 	free(q->lengths);
 	free(q->formats);
@@ -383,8 +534,23 @@ int srv_pgq_step(struct srv_pgq *q)
 	if (!q->ran) {
 		q->ran = true;
 		q->row = -1;
+		if (!connected(pg)) {
+			/* Its transaction died with the connection: rolled back. */
+			if (pg->in_tx && q->rollback) {
+				pg->in_tx = false;
+				q->code = SQLITE_OK;
+				return SQLITE_DONE;
+			}
+			q->code = SQLITE_BUSY;
+			return q->code;
+		}
+		if (q->generation != pg->generation && !server_prepare(q)) {
+			q->code = failure_code(pg, NULL);
+			return q->code;
+		}
 		q->res = PQexecPrepared(pg->conn, q->name, q->n_params, q->values, q->lengths,
 		                        q->formats, 0);
+		track(pg);
 		ExecStatusType t = PQresultStatus(q->res);
 		if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK) {
 			set_err(pg,

@@ -243,24 +243,115 @@ static void test_transactions_and_errors(void **state)
 	assert_non_null(strstr(st.message, "nowhere"));
 }
 
-/* A connection the server drops (a failover, a restart) fails the next
- * step with SQLITE_BUSY, which the store reports as UNAVAILABLE. */
-static void test_connection_lost(void **state)
+/* Ends the connection that pid (SELECT pg_backend_pid()) runs on, from
+ * another one, as a failover or a restart would; returns the backend's
+ * pid that was ended. */
+static int64_t kill_connection(srv_q *pid)
 {
-	fixture *f = *state;
 	ls_status st = {0};
 	struct srv_pg *other;
 	assert_int_equal(srv_pg_open(&other, url(), &st), LS_OK);
-	srv_q *pid = prep(f, "SELECT pg_backend_pid()");
 	assert_int_equal(srv_step(pid), SRV_ROW);
-	char sql[96];
-	snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld, 10000)",
-	         (long long)srv_col_int64(pid, 0));
+	int64_t was = srv_col_int64(pid, 0);
 	done(pid);
+	char sql[96];
+	snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld, 10000)", (long long)was);
 	assert_int_equal(srv_pg_exec(other, sql, &st), LS_OK);
 	srv_pg_close(other);
+	return was;
+}
+
+/* A connection the server drops fails the next step with SQLITE_BUSY,
+ * which the store reports as UNAVAILABLE; the step after connects again
+ * and prepares the statement again. */
+static void test_connection_lost(void **state)
+{
+	fixture *f = *state;
+	srv_q *pid = prep(f, "SELECT pg_backend_pid()");
+	assert_int_equal(srv_pg_generation(f->pg), 1);
+	int64_t was = kill_connection(pid);
 	assert_int_equal(srv_step(pid), SQLITE_BUSY);
 	done(pid);
+	assert_int_equal(srv_step(pid), SRV_ROW);
+	assert_true(srv_col_int64(pid, 0) != was);
+	done(pid);
+	assert_int_equal(srv_pg_generation(f->pg), 2);
+}
+
+/* Inside a transaction, a lost connection fails every statement until the
+ * store rolls back, so that none of the transaction's statements runs on a
+ * new connection outside it; then the next connects again. */
+static void test_connection_lost_in_transaction(void **state)
+{
+	fixture *f = *state;
+	ls_status st = {0};
+	srv_q *pid = prep(f, "SELECT pg_backend_pid()");
+	srv_q *ins = prep(f, "INSERT INTO t(name, n) VALUES (?1, 1)");
+	srv_q *rollback = prep(f, "ROLLBACK");
+	srv_q *count = prep(f, "SELECT count(*) FROM t");
+	assert_int_equal(srv_pg_exec(f->pg, "BEGIN", &st), LS_OK);
+	srv_bind_text(ins, 1, "before");
+	assert_int_equal(srv_step(ins), SRV_DONE);
+	done(ins);
+	kill_connection(pid);
+	srv_bind_text(ins, 1, "after");
+	assert_int_equal(srv_step(ins), SQLITE_BUSY);
+	done(ins);
+	assert_true(srv_pg_in_transaction(f->pg));
+	srv_bind_text(ins, 1, "after");
+	assert_int_equal(srv_step(ins), SQLITE_BUSY);
+	done(ins);
+	assert_int_equal(srv_pg_exec(f->pg, "SAVEPOINT x", &st), LS_UNAVAILABLE);
+	assert_int_equal(srv_pg_generation(f->pg), 1);
+	/* The rollback ends it; nothing of it was kept. */
+	assert_int_equal(srv_step(rollback), SRV_DONE);
+	done(rollback);
+	assert_false(srv_pg_in_transaction(f->pg));
+	assert_int_equal(srv_step(count), SRV_ROW);
+	assert_int_equal(srv_col_int64(count, 0), 0);
+	done(count);
+	assert_int_equal(srv_pg_generation(f->pg), 2);
+}
+
+static void on_notification(void *arg, const char *channel, const char *payload)
+{
+	char *got = arg;
+	size_t n = strlen(got);
+	snprintf(got + n, 256 - n, "%s=%s;", channel, payload);
+}
+
+/* What one connection NOTIFYs, a LISTENing one hears, also after it has
+ * connected again. */
+static void test_notifications(void **state)
+{
+	fixture *f = *state;
+	ls_status st = {0};
+	char got[256] = "";
+	struct srv_pg *other;
+	assert_int_equal(srv_pg_open(&other, url(), &st), LS_OK);
+	assert_int_equal(srv_pg_listen(f->pg, "news", &st), LS_OK);
+	assert_int_equal(srv_pg_notifications(f->pg, on_notification, got), 0);
+	assert_int_equal(srv_pg_notify(other, "news", "one", &st), LS_OK);
+	assert_int_equal(srv_pg_notify(other, "elsewhere", "x", &st), LS_OK);
+	assert_int_equal(srv_pg_notify(other, "news", "two", &st), LS_OK);
+	/* Delivered when the notifying transaction commits: a round trip on
+	 * the listener's side brings them in. */
+	assert_int_equal(srv_pg_exec(f->pg, "SELECT 1", &st), LS_OK);
+	assert_int_equal(srv_pg_notifications(f->pg, on_notification, got), 2);
+	assert_string_equal(got, "news=one;news=two;");
+
+	srv_q *pid = prep(f, "SELECT pg_backend_pid()");
+	kill_connection(pid);
+	assert_int_equal(srv_step(pid), SQLITE_BUSY);
+	done(pid);
+	assert_int_equal(srv_pg_exec(f->pg, "SELECT 1", &st), LS_OK);
+	assert_int_equal(srv_pg_generation(f->pg), 2);
+	got[0] = '\0';
+	assert_int_equal(srv_pg_notify(other, "news", "three", &st), LS_OK);
+	assert_int_equal(srv_pg_exec(f->pg, "SELECT 1", &st), LS_OK);
+	assert_int_equal(srv_pg_notifications(f->pg, on_notification, got), 1);
+	assert_string_equal(got, "news=three;");
+	srv_pg_close(other);
 }
 
 static void test_refused(void **state)
@@ -284,6 +375,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_reset, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_transactions_and_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_connection_lost, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_connection_lost_in_transaction, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_notifications, setup, teardown),
 	    cmocka_unit_test(test_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
