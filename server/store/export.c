@@ -57,13 +57,14 @@ static int each_row(srv_store *s, srv_q *q, const char *what, void (*row)(srv_q 
 
 /* ---- projects ---------------------------------------------------------------- */
 
-#define FILTERED                                                                               \
-	" p.archived = 0 AND " SRV_PROJECT_VISIBLE " AND (:level IS NULL OR p.level = :level)" \
-	" AND (:category IS NULL OR p.category = :category)"                                   \
-	" AND (:stage IS NULL OR p.stage = :stage)"                                            \
-	" AND (:town IS NULL OR p.town_id = :town)"                                            \
-	" AND (:leader IS NULL OR p.lead_leader_id = :leader)"                                 \
-	" AND (:unit IS NULL OR p.lead_unit_id = :unit OR EXISTS (SELECT 1 FROM "              \
+#define FILTERED                                                                                  \
+	" p.archived = 0 AND " SRV_PROJECT_VISIBLE                                                \
+	" AND (CAST(:level AS TEXT) IS NULL OR p.level = :level)"                                 \
+	" AND (CAST(:category AS TEXT) IS NULL OR p.category = :category)"                        \
+	" AND (CAST(:stage AS TEXT) IS NULL OR p.stage = :stage)"                                 \
+	" AND (CAST(:town AS BIGINT) IS NULL OR p.town_id = :town)"                               \
+	" AND (CAST(:leader AS BIGINT) IS NULL OR p.lead_leader_id = :leader)"                    \
+	" AND (CAST(:unit AS BIGINT) IS NULL OR p.lead_unit_id = :unit OR EXISTS (SELECT 1 FROM " \
 	"project_units pu WHERE pu.project_id = p.id AND pu.unit_id = :unit))"
 
 static const char SQL_COUNT[] = "SELECT count(*) FROM projects p WHERE" FILTERED;

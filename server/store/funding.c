@@ -13,9 +13,9 @@ static const char SQL_FUNDING_SCAN[] =
         ":scope_root") ") "
                        "OR (:scope_mode IN (2, 3) AND f.unit_id IN " SRV_SUBTREE(
                            ":scope_unit") ")) "
-                                          "AND (:town IS NULL OR f.unit_id IN " SRV_SUBTREE(
+                                          "AND (CAST(:town AS BIGINT) IS NULL OR f.unit_id IN " SRV_SUBTREE(
                                               ":town") ") "
-                                                       "AND (:unit IS NULL OR f.unit_id IN " SRV_SUBTREE(
+                                                       "AND (CAST(:unit AS BIGINT) IS NULL OR f.unit_id IN " SRV_SUBTREE(
                                                            ":unit") ")))";
 
 static void bind_id(srv_q *q, const char *name, int64_t v)

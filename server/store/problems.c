@@ -330,7 +330,7 @@ static const char SQL_LIST[] =
     "SELECT " PROBLEM_COLS "WHERE " PROBLEM_VISIBLE " AND pr.id > :after" PROBLEM_FILTERS
     " AND (:open = 0 OR pr.status = 'open')"
     " AND (:overdue = 0 OR (pr.status = 'open' AND pr.due_date < :as_of))"
-    " AND (:grp IS NULL OR pr.grp = :grp)"
+    " AND (CAST(:grp AS TEXT) IS NULL OR pr.grp = :grp)"
     " AND (:project = 0 OR pr.project_id = :project)"
     " ORDER BY pr.id LIMIT :limit";
 

@@ -324,12 +324,12 @@ static const char SQL_REVISIONS[] =
     UPDATE_SELECT "WHERE u.project_id = ?1 AND u.period = ?2 ORDER BY u.revision";
 static const char SQL_LIST[] = UPDATE_SELECT
     "WHERE u.id > :after AND (:all = 1 OR u.latest = 1) "
-    "AND (:project IS NULL OR u.project_id = :project) "
-    "AND (:period IS NULL OR u.period = :period) "
-    "AND (:month_lo IS NULL OR u.month BETWEEN :month_lo AND :month_hi) "
-    "AND (:town IS NULL OR p.town_id IN " SRV_SUBTREE(":town") ") "
-                                                               "AND " SRV_PROJECT_VISIBLE
-                                                               " ORDER BY u.id LIMIT :limit";
+    "AND (CAST(:project AS BIGINT) IS NULL OR u.project_id = :project) "
+    "AND (CAST(:period AS TEXT) IS NULL OR u.period = :period) "
+    "AND (CAST(:month_lo AS TEXT) IS NULL OR u.month BETWEEN :month_lo AND :month_hi) "
+    "AND (CAST(:town AS BIGINT) IS NULL OR p.town_id IN " SRV_SUBTREE(
+        ":town") ") "
+                 "AND " SRV_PROJECT_VISIBLE " ORDER BY u.id LIMIT :limit";
 static const char SQL_UPDATE_NODES[] =
     "SELECT node_id FROM update_nodes WHERE update_id = ?1 ORDER BY node_id";
 static const char SQL_UPDATE_PHOTOS[] =

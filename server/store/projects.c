@@ -351,16 +351,16 @@ int srv_store_projects_leaders(srv_store *s, int64_t project,
 /* ---- lists ---------------------------------------------------------------- */
 
 /* A filter left out is bound NULL, which passes every row. */
-#define PROJECT_FILTER                                                            \
-	"(:archived = 1 OR p.archived = 0)"                                       \
-	" AND (:level IS NULL OR p.level = :level)"                               \
-	" AND (:category IS NULL OR p.category = :category)"                      \
-	" AND (:stage IS NULL OR p.stage = :stage)"                               \
-	" AND (:town IS NULL OR p.town_id = :town)"                               \
-	" AND (:leader IS NULL OR p.lead_leader_id = :leader)"                    \
-	" AND (:unit IS NULL OR p.lead_unit_id = :unit OR EXISTS (SELECT 1 FROM " \
-	"project_units pu WHERE pu.project_id = p.id AND pu.unit_id = :unit))"    \
-	" AND (:search IS NULL OR instr(p.name, :search) > 0)"                    \
+#define PROJECT_FILTER                                                                            \
+	"(:archived = 1 OR p.archived = 0)"                                                       \
+	" AND (CAST(:level AS TEXT) IS NULL OR p.level = :level)"                                 \
+	" AND (CAST(:category AS TEXT) IS NULL OR p.category = :category)"                        \
+	" AND (CAST(:stage AS TEXT) IS NULL OR p.stage = :stage)"                                 \
+	" AND (CAST(:town AS BIGINT) IS NULL OR p.town_id = :town)"                               \
+	" AND (CAST(:leader AS BIGINT) IS NULL OR p.lead_leader_id = :leader)"                    \
+	" AND (CAST(:unit AS BIGINT) IS NULL OR p.lead_unit_id = :unit OR EXISTS (SELECT 1 FROM " \
+	"project_units pu WHERE pu.project_id = p.id AND pu.unit_id = :unit))"                    \
+	" AND (CAST(:search AS TEXT) IS NULL OR instr(p.name, :search) > 0)"                      \
 	" AND " SRV_PROJECT_VISIBLE
 
 static const char SQL_LIST[] =

@@ -141,13 +141,13 @@ static int32_t previous_year_day(int32_t day)
 /* The filters of QueryFilter over query_projects p (005_query.sql). */
 /* clang-format off */
 #define PROJECT_FILTER \
-	"p.archived = 0 AND (:level IS NULL OR p.level = :level) " \
-	"AND (:category IS NULL OR p.category = :category) " \
-	"AND (:stage IS NULL OR p.stage = :stage) " \
-	"AND (:town IS NULL OR p.town_id IN " SRV_SUBTREE(":town") ") " \
-	"AND (:leader IS NULL OR p.lead_leader_id = :leader) " \
-	"AND (:project IS NULL OR p.id = :project) " \
-	"AND (:unit IS NULL OR p.lead_unit_id IN " SRV_SUBTREE(":unit") \
+	"p.archived = 0 AND (CAST(:level AS TEXT) IS NULL OR p.level = :level) " \
+	"AND (CAST(:category AS TEXT) IS NULL OR p.category = :category) " \
+	"AND (CAST(:stage AS TEXT) IS NULL OR p.stage = :stage) " \
+	"AND (CAST(:town AS BIGINT) IS NULL OR p.town_id IN " SRV_SUBTREE(":town") ") " \
+	"AND (CAST(:leader AS BIGINT) IS NULL OR p.lead_leader_id = :leader) " \
+	"AND (CAST(:project AS BIGINT) IS NULL OR p.id = :project) " \
+	"AND (CAST(:unit AS BIGINT) IS NULL OR p.lead_unit_id IN " SRV_SUBTREE(":unit") \
 	" OR p.id IN (SELECT project_id FROM project_units WHERE unit_id IN " \
 	SRV_SUBTREE(":unit") ")) "
 /* clang-format on */

@@ -149,9 +149,9 @@ static int refs_run(srv_store *s, const char *sql, int64_t id, int64_t *count, c
 }
 
 /* Each gives the number of rows and the first three of them as text. */
-#define COUNT_LIST(what, from)                                                            \
-	"SELECT count(*), (SELECT group_concat(x, ', ') FROM (SELECT " what " AS x " from \
-	" LIMIT 3)) " from
+#define COUNT_LIST(what, from)                                                \
+	"SELECT (SELECT count(*) FROM (SELECT 1 AS one " from ") AS every), " \
+	"(SELECT group_concat(x, ', ') FROM (SELECT " what " AS x " from " LIMIT 3) AS first)"
 
 static const char SQL_UNIT_CHILDREN[] =
     COUNT_LIST("code", "FROM units WHERE parent_id = :id AND active = 1 ORDER BY code");
@@ -223,9 +223,9 @@ static const char SQL_UNIT_UPDATE[] = "UPDATE units SET name = :name, kind = :ki
 static const char SQL_UNIT_DEACTIVATE[] = "UPDATE units SET active = 0 WHERE id = :id";
 static const char SQL_UNIT_LIST[] = "SELECT " UNIT_COLS "WHERE u.id IN " SRV_SUBTREE(
     ":root") " AND u.id > :after"
-             " AND (:kind IS NULL OR u.kind = :kind)"
+             " AND (CAST(:kind AS TEXT) IS NULL OR u.kind = :kind)"
              " AND (:parent = 0 OR u.parent_id = :parent)"
-             " AND (:search IS NULL OR instr(lower(u.name), lower(:search)) > 0"
+             " AND (CAST(:search AS TEXT) IS NULL OR instr(lower(u.name), lower(:search)) > 0"
              "      OR instr(lower(u.code), lower(:search)) > 0)"
              " AND (:all = 1 OR u.active = 1)"
              " ORDER BY u.id LIMIT :limit";
@@ -334,9 +334,9 @@ static const char SQL_OFFICE_OF[] =
 /* An office's own area stops at the offices below it, which have their own
  * groups. */
 static const char SQL_GROUP_UNIT[] =
-    "WITH RECURSIVE area(id) AS (SELECT :office UNION ALL SELECT u.id FROM units u"
+    "WITH RECURSIVE area(id) AS (SELECT CAST(:office AS BIGINT) UNION ALL SELECT u.id FROM units u"
     " JOIN area a ON u.parent_id = a.id WHERE u.kind NOT IN ('district', 'city'))"
-    " SELECT u.id FROM units u WHERE u.id IN area AND u.kind = 'support_group'"
+    " SELECT u.id FROM units u WHERE u.id IN (SELECT id FROM area) AND u.kind = 'support_group'"
     " AND u.active = 1 AND u.support_group = :grp AND u.id <> :except ORDER BY u.id LIMIT 1";
 
 int srv_store_registry_office_of(srv_store *s, int64_t unit, int64_t *office, ls_status *st)
@@ -418,7 +418,7 @@ static const char SQL_PERSON_DEACTIVATE[] = "UPDATE people SET active = 0 WHERE 
 static const char SQL_PERSON_LIST[] = "SELECT " PERSON_COLS "WHERE p.unit_id IN " SRV_SUBTREE(
     ":root") " AND p.id > :after"
              " AND (:unit = 0 OR p.unit_id = :unit)"
-             " AND (:search IS NULL OR instr(lower(p.name), lower(:search)) > 0"
+             " AND (CAST(:search AS TEXT) IS NULL OR instr(lower(p.name), lower(:search)) > 0"
              "      OR instr(lower(p.code), lower(:search)) > 0)"
              " AND (:all = 1 OR p.active = 1)"
              " ORDER BY p.id LIMIT :limit";
@@ -568,7 +568,7 @@ static const char SQL_AUDIT_LIST[] =
     " LEFT JOIN projects p ON p.id = a.project_id"
     " WHERE (:before = 0 OR a.id < :before)"
     " AND (:project = 0 OR a.project_id = :project)"
-    " AND (:entity IS NULL OR a.entity = :entity)"
+    " AND (CAST(:entity AS TEXT) IS NULL OR a.entity = :entity)"
     " AND (:entity_id = 0 OR a.entity_id = :entity_id)"
     " AND ((p.id IS NOT NULL AND " SRV_PROJECT_VISIBLE ")"
     "  OR w.unit_id IN " SRV_SUBTREE(":scope_root") "  OR (a.entity = 'unit' AND a.entity_id IN " SRV_SUBTREE(

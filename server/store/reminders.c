@@ -232,7 +232,7 @@ static const char SQL_ADVANCE[] =
     "INSERT INTO reminder_cursors(account_id, recipient_kind, recipient_id, acked_seq) "
     "VALUES (:account, :rkind, :rid, :seq) "
     "ON CONFLICT (account_id, recipient_kind, recipient_id) "
-    "DO UPDATE SET acked_seq = excluded.acked_seq WHERE excluded.acked_seq > acked_seq";
+    "DO UPDATE SET acked_seq = excluded.acked_seq WHERE excluded.acked_seq > reminder_cursors.acked_seq";
 
 int srv_store_reminder_cursor_advance(srv_store *s, int64_t account, const srv_recipient *to,
                                       int64_t seq, ls_status *st)

@@ -231,7 +231,7 @@ static const char SQL_NODE_LIST[] =
     " AND (:project = 0 OR n.project_id = :project)"
     " AND (:owner = 0 OR n.owner_unit_id = :owner)"
     " AND (:open = 0 OR n.done_date IS NULL)"
-    " AND (:before IS NULL OR (n.done_date IS NULL AND n.due_date < :before))"
+    " AND (CAST(:before AS TEXT) IS NULL OR (n.done_date IS NULL AND n.due_date < :before))"
     " AND (n.due_date, n.id) > (:after_due, :after_id)"
     " ORDER BY n.due_date, n.id LIMIT :limit";
 
@@ -373,7 +373,7 @@ static const char SQL_TASK_LIST[] = "SELECT " TASK_COLS "WHERE " SRV_PROJECT_VIS
                                     " AND (:project = 0 OR t.project_id = :project)"
                                     " AND (:unit = 0 OR t.unit_id = :unit)"
                                     " AND (:person = 0 OR t.person_id = :person)"
-                                    " AND (:status IS NULL OR t.status = :status)"
+                                    " AND (CAST(:status AS TEXT) IS NULL OR t.status = :status)"
                                     " AND (t.due_date, t.id) > (:after_due, :after_id)"
                                     " ORDER BY t.due_date, t.id LIMIT :limit";
 

@@ -46,6 +46,14 @@ struct srv_store {
 	struct srv_qcache *qcache;
 	uint64_t rollbacks;
 	int64_t savepoint_changes; /* the rows changed when the savepoint began */
+	/* PostgreSQL: the connection on which this server holds the
+	 * scheduler's lock, 0 when it does not (srv_store_sched_turn). */
+	unsigned sched_generation;
+	/* PostgreSQL: called after a commit that changed rows, and the
+	 * count of changes when the transaction began. */
+	void (*on_commit_changes)(void *arg);
+	void *on_commit_arg;
+	int64_t begin_changes;
 	/* The checkpointer (store.c): a thread with a connection of its own
 	 * that copies the WAL into the database, started on the first WAL
 	 * large enough to want it; the flags are guarded by ckpt_mtx. */
@@ -92,7 +100,8 @@ void srv_column_text(char *dst, size_t n, srv_q *q, int col);
 /* The ids of unit `param` (an SQL parameter such as ":scope_unit") and of
  * every unit below it, as a subquery: "x IN " SRV_SUBTREE(":u"). */
 #define SRV_SUBTREE(param)                                                               \
-	"(WITH RECURSIVE sub(id) AS (SELECT " param " UNION ALL SELECT u.id FROM units u "   \
+	"(WITH RECURSIVE sub(id) AS (SELECT CAST(" param " AS BIGINT) UNION ALL SELECT u.id " \
+	"FROM units u "                                                                       \
 	"JOIN sub ON u.parent_id = sub.id) SELECT id FROM sub)"
 
 /* True for the projects (alias p) the scope bound by srv_scope_bind may

@@ -210,9 +210,9 @@ static const char SQL_ACTIVITY_GET[] = ACTIVITY_SELECT "WHERE a.id = ?1";
 static const char SQL_ACTIVITY_LIST[] =
     ACTIVITY_SELECT "WHERE a.id > :after AND (:project = 0 OR a.project_id = :project)"
                     " AND (:person = 0 OR a.person_id = :person)"
-                    " AND (:kind IS NULL OR a.kind = :kind)"
-                    " AND (:d_from IS NULL OR a.date >= :d_from)"
-                    " AND (:d_to IS NULL OR a.date <= :d_to) AND " SRV_PROJECT_VISIBLE
+                    " AND (CAST(:kind AS TEXT) IS NULL OR a.kind = :kind)"
+                    " AND (CAST(:d_from AS TEXT) IS NULL OR a.date >= :d_from)"
+                    " AND (CAST(:d_to AS TEXT) IS NULL OR a.date <= :d_to) AND " SRV_PROJECT_VISIBLE
                     " ORDER BY a.id LIMIT :limit";
 
 static void read_activity(srv_q *q, srv_activity *a)
@@ -408,9 +408,9 @@ static const char SQL_INSPECTION_GET[] = INSPECTION_SELECT "WHERE i.id = ?1";
 static const char SQL_INSPECTION_LIST[] = INSPECTION_SELECT
     "WHERE i.id > :after AND (:unit = 0 OR i.group_unit_id = :unit)"
     " AND (:project = 0 OR i.project_id = :project)"
-    " AND (:kind IS NULL OR i.layer = :kind)"
-    " AND (:d_from IS NULL OR i.date >= :d_from)"
-    " AND (:d_to IS NULL OR i.date <= :d_to)"
+    " AND (CAST(:kind AS TEXT) IS NULL OR i.layer = :kind)"
+    " AND (CAST(:d_from AS TEXT) IS NULL OR i.date >= :d_from)"
+    " AND (CAST(:d_to AS TEXT) IS NULL OR i.date <= :d_to)"
     " AND (:flag = 0 OR i.slow = 1) AND " SRV_PROJECT_VISIBLE " ORDER BY i.id LIMIT :limit";
 
 static void read_inspection(srv_q *q, srv_inspection *i)
@@ -490,7 +490,7 @@ static const char SQL_RECT_LIST[] = RECT_SELECT
     "WHERE r.id > :after AND (:project = 0 OR p.id = :project)"
     " AND (:unit = 0 OR r.owner_unit_id = :unit)"
     " AND (:inspection = 0 OR r.inspection_id = :inspection)"
-    " AND (:status IS NULL OR r.status = :status)"
+    " AND (CAST(:status AS TEXT) IS NULL OR r.status = :status)"
     " AND (:flag = 0 OR (r.status = 'open' AND r.due_date < :as_of))"
     " AND (" SRV_PROJECT_VISIBLE " OR (:scope_mode IN (2, 3) AND r.owner_unit_id IN " SRV_SUBTREE(
         ":scope_unit") ")) ORDER BY r.id LIMIT :limit";
@@ -599,11 +599,11 @@ static const char SQL_ACC_INSERT[] =
 static const char SQL_ACC_GET[] = ACC_SELECT "WHERE x.id = ?1";
 static const char SQL_ACC_LIST[] =
     ACC_SELECT "WHERE x.id > :after AND (:project = 0 OR x.project_id = :project)"
-               " AND (:kind IS NULL OR x.kind = :kind)"
+               " AND (CAST(:kind AS TEXT) IS NULL OR x.kind = :kind)"
                " AND (:person = 0 OR x.person_id = :person)"
                " AND (:unit = 0 OR x.unit_id = :unit)"
-               " AND (:d_from IS NULL OR x.date >= :d_from)"
-               " AND (:d_to IS NULL OR x.date <= :d_to) AND " SRV_PROJECT_VISIBLE
+               " AND (CAST(:d_from AS TEXT) IS NULL OR x.date >= :d_from)"
+               " AND (CAST(:d_to AS TEXT) IS NULL OR x.date <= :d_to) AND " SRV_PROJECT_VISIBLE
                " ORDER BY x.id LIMIT :limit";
 
 static void read_acc(srv_q *q, srv_accountability *a)
@@ -869,11 +869,11 @@ static const char SQL_CLEARANCE_INSERT[] =
 static const char SQL_CLEARANCE_UPDATE[] =
     "UPDATE clearance SET target_m2 = ?2, cleared_m2 = ?3, demolished_m2 = ?4, "
     "households = ?5, updated_at = ?6 WHERE id = ?1";
-static const char SQL_CLEARANCE_LIST[] =
-    CLEARANCE_SELECT "WHERE c.id > :after AND (:project = 0 OR c.project_id = :project)"
-                     " AND (:d_from IS NULL OR c.month >= :d_from)"
-                     " AND (:d_to IS NULL OR c.month <= :d_to) AND " SRV_PROJECT_VISIBLE
-                     " ORDER BY c.id LIMIT :limit";
+static const char SQL_CLEARANCE_LIST[] = CLEARANCE_SELECT
+    "WHERE c.id > :after AND (:project = 0 OR c.project_id = :project)"
+    " AND (CAST(:d_from AS TEXT) IS NULL OR c.month >= :d_from)"
+    " AND (CAST(:d_to AS TEXT) IS NULL OR c.month <= :d_to) AND " SRV_PROJECT_VISIBLE
+    " ORDER BY c.id LIMIT :limit";
 
 static void read_clearance(srv_q *q, srv_clearance *c)
 {
@@ -1000,11 +1000,11 @@ static const char SQL_FUNDING_INSERT[] =
 
 static const char SQL_FUNDING_GET[] = FUNDING_SELECT "WHERE f.id = ?1";
 static const char SQL_FUNDING_LIST[] = FUNDING_SELECT
-    "WHERE f.id > :after AND (:source IS NULL OR f.source = :source)"
+    "WHERE f.id > :after AND (CAST(:source AS TEXT) IS NULL OR f.source = :source)"
     " AND (:project = 0 OR f.project_id = :project)"
     " AND (:unit = 0 OR f.unit_id = :unit)"
-    " AND (:kind IS NULL OR f.kind = :kind)"
-    " AND (:as_of IS NULL OR f.signed <= :as_of)"
+    " AND (CAST(:kind AS TEXT) IS NULL OR f.kind = :kind)"
+    " AND (CAST(:as_of AS TEXT) IS NULL OR f.signed <= :as_of)"
     " AND ((f.project_id IS NOT NULL AND " SRV_PROJECT_VISIBLE ")"
     " OR (f.unit_id IS NOT NULL AND ((:scope_mode = 1 AND f.unit_id IN " SRV_SUBTREE(
         ":scope_root") ") OR (:scope_mode IN (2, 3) AND f.unit_id IN " SRV_SUBTREE(":scope_unit") "))))"
