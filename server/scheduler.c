@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <uv.h>
 
@@ -998,7 +999,22 @@ struct srv_scheduler {
 	bool quit;
 	uint64_t bursts; /* "all/" announcements made: their number */
 	int coalesce;    /* push-coalesce, as the loop thread last saw it */
+	/* Several servers on one database (srv_store_shared): what each
+	 * announces it NOTIFYs on ANNOUNCE_CHANNEL, marked with its instance
+	 * number, and each announces what the others wrote. hear waits on the
+	 * store's socket; rehear makes it wait again after a new connection. */
+	uint64_t instance;
+	uv_poll_t *hear;
+	unsigned hear_generation;
+	uv_timer_t rehear;
+	uv_check_t drain;
 };
+
+#define ANNOUNCE_CHANNEL "luoshi_reminders"
+/* A notification's payload is at most 8000 bytes in PostgreSQL. */
+#define ANNOUNCE_PAYLOAD_MAX 7800
+/* How soon a server whose connection broke tries again to hear. */
+#define REHEAR_MS 1000
 
 static int cmp_recipient(const void *a, const void *b)
 {
@@ -1065,9 +1081,36 @@ static void announcer(void *arg)
 	srv_announce_list_fini(&mine);
 }
 
+/* Tells the other servers sharing the database what l announces:
+ * "INSTANCE KIND:ID:SEQ KIND:ID:SEQ ...", in notifications of at most
+ * ANNOUNCE_PAYLOAD_MAX bytes. A notification lost (a broken connection)
+ * costs their watchers a push, not a reminder: the next pull finds it. */
+static void publish(srv_scheduler *sc, const srv_announce_list *l)
+{
+	char payload[ANNOUNCE_PAYLOAD_MAX + 64];
+	int head = snprintf(payload, sizeof payload, "%016" PRIx64, sc->instance);
+	size_t used = (size_t)head;
+	ls_status st;
+	for (size_t i = 0; i <= l->n; i++) {
+		if (i == l->n || used > ANNOUNCE_PAYLOAD_MAX) {
+			if (used > (size_t)head &&
+			    srv_store_notify(sc->srv->store, ANNOUNCE_CHANNEL, payload, &st) !=
+			        LS_OK)
+				ls_warn("scheduler: cannot tell the other servers: %s", st.message);
+			used = (size_t)head;
+			if (i == l->n)
+				break;
+		}
+		const srv_announcement *a = &l->items[i];
+		used +=
+		    (size_t)snprintf(payload + used, sizeof payload - used,
+		                     " %d:%" PRId64 ":%" PRId64, (int)a->to.kind, a->to.id, a->seq);
+	}
+}
+
 /* Hands announcements to the thread, all at once, so that it sees them
  * together. Loop thread, after the commit. */
-static void announce(srv_scheduler *sc, const srv_announce_list *l)
+static void announce_here(srv_scheduler *sc, const srv_announce_list *l)
 {
 	ls_status st;
 	if (l->n == 0)
@@ -1083,11 +1126,111 @@ static void announce(srv_scheduler *sc, const srv_announce_list *l)
 	uv_mutex_unlock(&sc->mtx);
 }
 
+/* Announces l here and to the other servers. */
+static void announce(srv_scheduler *sc, const srv_announce_list *l)
+{
+	announce_here(sc, l);
+	if (l->n > 0 && srv_store_shared(sc->srv->store))
+		publish(sc, l);
+}
+
+/* One notification from a server, its own included (skipped). */
+static void on_notification(void *arg, const char *channel, const char *payload)
+{
+	srv_scheduler *sc = arg;
+	srv_announce_list list = {0};
+	ls_status st;
+	char *end;
+	if (strcmp(channel, ANNOUNCE_CHANNEL) != 0 || strtoull(payload, &end, 16) == sc->instance)
+		return;
+	for (const char *p = end; *p == ' ';) {
+		int kind;
+		long long id, seq;
+		int n = 0;
+		if (sscanf(p, " %d:%lld:%lld%n", &kind, &id, &seq, &n) != 3 || n == 0 || kind < 0 ||
+		    kind > SRV_RCPT_PERSON)
+			break;
+		srv_recipient to = {.kind = (srv_rcpt_kind)kind, .id = id};
+		if (announce_add(&list, &to, seq, &st) != LS_OK)
+			break;
+		p += n;
+	}
+	announce_here(sc, &list);
+	srv_announce_list_fini(&list);
+}
+
+static void drain(srv_scheduler *sc);
+
+static void on_hear(uv_poll_t *h, int status, int events)
+{
+	(void)status;
+	(void)events;
+	drain(h->data);
+}
+
+static void on_drain(uv_check_t *h)
+{
+	drain(h->data);
+}
+
+static void on_rehear(uv_timer_t *h)
+{
+	drain(h->data);
+}
+
+static void close_free(uv_handle_t *h)
+{
+	free(h);
+}
+
+/* Waits on the store's socket for notifications, on the connection it has
+ * now: a new connection has a new socket. */
+static void hear(srv_scheduler *sc)
+{
+	unsigned generation;
+	int fd = srv_store_socket(sc->srv->store, &generation);
+	if (sc->hear != NULL && generation == sc->hear_generation)
+		return;
+	if (sc->hear != NULL) {
+		uv_close((uv_handle_t *)sc->hear, close_free);
+		sc->hear = NULL;
+	}
+	uv_poll_t *p = fd >= 0 ? malloc(sizeof *p) : NULL;
+	if (p == NULL || uv_poll_init(sc->srv->loop, p, fd) != 0) {
+		free(p);
+		return;
+	}
+	p->data = sc;
+	uv_poll_start(p, UV_READABLE, on_hear);
+	sc->hear = p;
+	sc->hear_generation = generation;
+}
+
+/* Announces what the other servers said. Runs when the socket has
+ * something, and after every turn of the loop too: libpq also takes in
+ * notifications while it reads the answers to other statements, and those
+ * wait in its queue, not on the socket. While the connection is down it
+ * tries again every REHEAR_MS, not at every turn. */
+static void drain(srv_scheduler *sc)
+{
+	if (uv_is_active((uv_handle_t *)&sc->rehear))
+		return;
+	if (srv_store_notifications(sc->srv->store, on_notification, sc) < 0) {
+		if (sc->hear != NULL) {
+			uv_close((uv_handle_t *)sc->hear, close_free);
+			sc->hear = NULL;
+		}
+		uv_timer_start(&sc->rehear, on_rehear, REHEAR_MS, 0);
+		return;
+	}
+	hear(sc);
+}
+
 static void on_tick(uv_timer_t *h)
 {
 	srv_scheduler *sc = h->data;
 	srv_server *srv = sc->srv;
-	if (srv->stopping)
+	if (srv->stopping || !srv_store_sched_turn(srv->store))
 		return;
 	ls_status st;
 	ls_status_clear(&st);
@@ -1168,9 +1311,21 @@ int srv_scheduler_start(srv_server *srv, ls_status *st)
 		goto fail_thread;
 	uv_timer_init(srv->loop, &sc->tick);
 	uv_timer_init(srv->loop, &sc->flush);
-	sc->tick.data = sc->flush.data = sc;
+	uv_timer_init(srv->loop, &sc->rehear);
+	uv_check_init(srv->loop, &sc->drain);
+	sc->tick.data = sc->flush.data = sc->rehear.data = sc->drain.data = sc;
 	uv_timer_start(&sc->tick, on_tick, 0, srv->cfg.sched.interval_ms);
 	srv->scheduler = sc;
+	if (srv_store_shared(srv->store)) {
+		/* Failing, the watchers of this server miss the pushes of the
+		 * others' reminders, not the reminders: the next pull finds them. */
+		if (uv_random(NULL, NULL, &sc->instance, sizeof sc->instance, 0, NULL) != 0)
+			sc->instance = uv_hrtime() ^ (uint64_t)getpid() << 32;
+		if (srv_store_listen(srv->store, ANNOUNCE_CHANNEL, st) != LS_OK)
+			ls_warn("scheduler: cannot hear the other servers: %s", st->message);
+		uv_check_start(&sc->drain, on_drain);
+		hear(sc);
+	}
 	ls_info("scheduler: ticking every %u ms", srv->cfg.sched.interval_ms);
 	return LS_OK;
 
@@ -1207,7 +1362,11 @@ void srv_scheduler_stop(srv_server *srv)
 	srv_announce_list_fini(&sc->queue);
 	uv_cond_destroy(&sc->cond);
 	uv_mutex_destroy(&sc->mtx);
-	sc->closing = 2;
+	if (sc->hear != NULL)
+		uv_close((uv_handle_t *)sc->hear, close_free);
+	sc->closing = 4;
 	uv_close((uv_handle_t *)&sc->tick, on_closed);
 	uv_close((uv_handle_t *)&sc->flush, on_closed);
+	uv_close((uv_handle_t *)&sc->rehear, on_closed);
+	uv_close((uv_handle_t *)&sc->drain, on_closed);
 }

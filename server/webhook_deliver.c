@@ -22,6 +22,8 @@
 /* Even with nothing due, look again this often: a row written by another
  * process, or a clock that jumped, is found within it. */
 #define POLL_MAX_MS 60000
+/* How often a server that does not deliver checks whether it should. */
+#define OTHERS_TURN_MS 5000
 /* A retry never waits longer than this, however many came before. */
 #define BACKOFF_CAP_MS (6LL * 3600 * 1000)
 /* The part of a robot's answer kept for errcode and the error text. */
@@ -564,6 +566,13 @@ static void pump(engine *e)
 	srv_store *store = e->srv->store;
 	if (srv_store_webhook_in_transaction(store)) {
 		e->dirty = true;
+		return;
+	}
+	/* Of several servers on one database, the one that runs the
+	 * scheduler delivers; the others look again now and then, to take
+	 * over when it is gone. */
+	if (!srv_store_sched_turn(store)) {
+		uv_timer_start(&e->timer, on_timer, OTHERS_TURN_MS, 0);
 		return;
 	}
 	int free_slots = 0;

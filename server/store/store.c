@@ -593,6 +593,7 @@ int srv_store_begin(srv_store *s, ls_status *st)
 {
 	if (s->pg == NULL)
 		return run(s, S_BEGIN, st);
+	s->begin_changes = srv_total_changes(s);
 	if (srv_pg_exec(s->pg, "BEGIN; SELECT pg_advisory_xact_lock(" PG_WRITER_LOCK ")", st) !=
 	    LS_OK) {
 		srv_store_rollback(s);
@@ -606,6 +607,9 @@ int srv_store_commit(srv_store *s, ls_status *st)
 	int rc = run(s, S_COMMIT, st);
 	if (rc != LS_OK && srv_in_transaction(s))
 		srv_store_rollback(s);
+	else if (rc == LS_OK && s->on_commit_changes != NULL &&
+	         srv_total_changes(s) != s->begin_changes)
+		s->on_commit_changes(s->on_commit_arg);
 	return rc;
 }
 
@@ -1110,4 +1114,57 @@ int srv_store_audit(srv_store *s, const char *at, int64_t account, const char *m
 	if (rc != SRV_DONE)
 		return srv_store_error(s, rc, "append audit log", st);
 	return LS_OK;
+}
+
+/* ---- several servers on one database (PostgreSQL) ------------------------- */
+
+/* The advisory lock whose holder runs the reminder scheduler. */
+#define PG_SCHED_LOCK "7135220003"
+
+bool srv_store_shared(srv_store *s) { return s->pg != NULL; }
+
+bool srv_store_sched_turn(srv_store *s)
+{
+	if (s->pg == NULL)
+		return true;
+	/* A session's lock goes with its connection: a new one must take it
+	 * again, and may find another server holding it. */
+	if (s->sched_generation != 0 && s->sched_generation == srv_pg_generation(s->pg))
+		return true;
+	s->sched_generation = 0;
+	srv_q *q = srv_stmt(s, "SELECT pg_try_advisory_lock(" PG_SCHED_LOCK ")");
+	if (q == NULL)
+		return false;
+	bool held = srv_step(q) == SRV_ROW && srv_col_int64(q, 0) == 1;
+	srv_stmt_done(q);
+	if (held) {
+		s->sched_generation = srv_pg_generation(s->pg);
+		ls_info("store: this server runs the reminder scheduler");
+	}
+	return held;
+}
+
+int srv_store_listen(srv_store *s, const char *channel, ls_status *st)
+{
+	return s->pg != NULL ? srv_pg_listen(s->pg, channel, st) : LS_OK;
+}
+
+int srv_store_notify(srv_store *s, const char *channel, const char *payload, ls_status *st)
+{
+	return s->pg != NULL ? srv_pg_notify(s->pg, channel, payload, st) : LS_OK;
+}
+
+int srv_store_notifications(srv_store *s,
+                            void (*fn)(void *arg, const char *channel, const char *payload),
+                            void *arg)
+{
+	return s->pg != NULL ? srv_pg_notifications(s->pg, fn, arg) : 0;
+}
+
+int srv_store_socket(srv_store *s, unsigned *generation)
+{
+	if (s->pg == NULL)
+		return -1;
+	*generation = srv_pg_generation(s->pg);
+	return srv_pg_socket(s->pg);
 }

@@ -57,6 +57,33 @@ int srv_store_open(srv_store **out, const char *path, bool create, ls_status *st
 /* True when path is a PostgreSQL URL, postgresql:// or postgres://. */
 bool srv_store_is_url(const char *path);
 
+/* ---- several servers on one database ----------------------------------------
+ * On PostgreSQL several luoshid may serve one database. They take turns
+ * to write (srv_store_begin), one of them runs the reminder scheduler, and
+ * each tells the others what it announced, through LISTEN and NOTIFY. On
+ * SQLite there is one server: it always has the turn, and the rest are
+ * no-ops. */
+
+/* True when other servers may share the database (PostgreSQL). */
+bool srv_store_shared(srv_store *s);
+
+/* Whether this server runs the reminder scheduler now: on PostgreSQL,
+ * while it holds the scheduler's advisory lock, which this tries to take.
+ * A server that dies, or loses its connection, lets it go; another takes
+ * it at its next try. */
+bool srv_store_sched_turn(srv_store *s);
+
+/* Listens on channel; srv_store_notifications then calls fn for what has
+ * arrived, without waiting (the count, -1 when the connection is down).
+ * srv_store_socket gives the connection's socket to wait on, with the
+ * number of the connection (a new number: a new socket); -1 on SQLite. */
+int srv_store_listen(srv_store *s, const char *channel, ls_status *st);
+int srv_store_notify(srv_store *s, const char *channel, const char *payload, ls_status *st);
+int srv_store_notifications(srv_store *s,
+                            void (*fn)(void *arg, const char *channel, const char *payload),
+                            void *arg);
+int srv_store_socket(srv_store *s, unsigned *generation);
+
 /* Finalizes every statement, checkpoints and closes. NULL is a no-op. */
 void srv_store_close(srv_store *s);
 

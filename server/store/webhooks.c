@@ -502,6 +502,13 @@ static void on_update(void *arg, int op, const char *db, const char *table, sqli
 
 void srv_store_webhook_watch(srv_store *s, void (*fn)(void *arg), void *arg)
 {
+	/* PostgreSQL has no update hook: every commit that changed rows calls
+	 * fn instead (srv_store_commit). */
+	if (s->pg != NULL) {
+		s->on_commit_changes = fn;
+		s->on_commit_arg = arg;
+		return;
+	}
 	watcher *w = NULL;
 	if (fn != NULL) {
 		w = malloc(sizeof *w);
