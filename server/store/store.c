@@ -1139,7 +1139,11 @@ bool srv_store_sched_turn(srv_store *s)
 	srv_stmt_done(q);
 	if (held) {
 		s->sched_generation = srv_pg_generation(s->pg);
+		s->sched_other = false;
 		ls_info("store: this server runs the reminder scheduler");
+	} else if (!s->sched_other) {
+		s->sched_other = true;
+		ls_info("store: another server runs the reminder scheduler");
 	}
 	return held;
 }

@@ -49,6 +49,7 @@ struct srv_store {
 	/* PostgreSQL: the connection on which this server holds the
 	 * scheduler's lock, 0 when it does not (srv_store_sched_turn). */
 	unsigned sched_generation;
+	bool sched_other; /* said that another server holds it */
 	/* PostgreSQL: called after a commit that changed rows, and the
 	 * count of changes when the transaction began. */
 	void (*on_commit_changes)(void *arg);

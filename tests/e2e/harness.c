@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "harness.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -21,6 +22,7 @@
 
 #include <setjmp.h>
 #include <cmocka.h>
+#include <libpq-fe.h>
 
 #include "luoshi/v1/account.pb-c.h"
 #include "luoshi/v1/health.pb-c.h"
@@ -479,12 +481,47 @@ int e2e_closed_port(int *fd)
 	return ntohs(a.sin_port);
 }
 
-int e2e_server_init(e2e_server *s)
+/* With LUOSHI_TEST_PG set (tests/pg_server.sh gives a server's URL), the
+ * server's database is a new PostgreSQL database there, named after the
+ * directory, instead of DIR/luoshi.db; its URL goes in s->db. */
+static int pg_database(e2e_server *s)
+{
+	const char *base = getenv("LUOSHI_TEST_PG");
+	const char *query = base ? strchr(base, '?') : NULL;
+	if (base == NULL)
+		return 0;
+	if (query == NULL) {
+		fprintf(stderr, "e2e: LUOSHI_TEST_PG has no ?host=...: %s\n", base);
+		return -1;
+	}
+	char name[64];
+	snprintf(name, sizeof name, "e2e_%s", strrchr(s->dir, '-') + 1);
+	for (char *p = name; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	char sql[128];
+	snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
+	PGconn *c = PQconnectdb(base);
+	PGresult *r = PQexec(c, sql);
+	int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -1;
+	if (rc != 0)
+		fprintf(stderr, "e2e: %s: %s\n", sql, PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+	snprintf(s->db, sizeof s->db, "postgresql:///%s%s", name, query);
+	return rc;
+}
+
+bool e2e_on_pg(void)
+{
+	return getenv("LUOSHI_TEST_PG") != NULL;
+}
+
+static int run_init(e2e_server *s, const char *luoshid);
+
+/* The directory and the paths in it; s->db names the SQLite file. */
+static int make_dir(e2e_server *s)
 {
 	memset(s, 0, sizeof *s);
-	const char *luoshid = binary("LUOSHID");
-	if (luoshid == NULL)
-		return -1;
 	snprintf(s->dir, sizeof s->dir, "/tmp/luoshi-e2e-XXXXXX");
 	if (mkdtemp(s->dir) == NULL) {
 		perror("e2e: mkdtemp");
@@ -496,7 +533,29 @@ int e2e_server_init(e2e_server *s)
 	snprintf(s->out, sizeof s->out, "%s/luoshid.out", s->dir);
 	snprintf(s->ipc_url, sizeof s->ipc_url, "ipc://%s/rpc.sock", s->dir);
 	snprintf(s->pub_url, sizeof s->pub_url, "ipc://%s/pub.sock", s->dir);
+	return 0;
+}
 
+int e2e_server_init(e2e_server *s)
+{
+	const char *luoshid = binary("LUOSHID");
+	if (luoshid == NULL || make_dir(s) != 0 || pg_database(s) != 0)
+		return -1;
+	return run_init(s, luoshid);
+}
+
+int e2e_server_init_beside(e2e_server *s, const e2e_server *other)
+{
+	if (make_dir(s) != 0)
+		return -1;
+	memcpy(s->db, other->db, sizeof s->db);
+	memcpy(s->admin_token, other->admin_token, sizeof s->admin_token);
+	return 0;
+}
+
+/* `luoshid --db DB init`, reading the admin token it prints. */
+static int run_init(e2e_server *s, const char *luoshid)
+{
 	char *argv[] = {(char *)luoshid, (char *)"--db", s->db, (char *)"init", NULL};
 	e2e_run r;
 	if (e2e_run_program(argv, environ, INIT_WAIT_MS, &r) != 0)

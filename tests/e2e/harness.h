@@ -27,7 +27,7 @@
 /* One luoshid and its directory. */
 typedef struct e2e_server {
 	char dir[E2E_DIR_MAX];      /* /tmp/luoshi-e2e-XXXXXX */
-	char db[E2E_PATH_MAX];      /* DIR/luoshi.db */
+	char db[E2E_PATH_MAX];      /* DIR/luoshi.db, or a PostgreSQL URL (e2e_on_pg) */
 	char log[E2E_PATH_MAX];     /* DIR/luoshid.log */
 	char out[E2E_PATH_MAX];     /* DIR/luoshid.out: the server's stdout and stderr */
 	char tcp_url[64];           /* tcp://127.0.0.1:PORT */
@@ -56,9 +56,19 @@ int e2e_timeout_scale(void);
 
 /* ---- the server --------------------------------------------------------- */
 
-/* Makes the directory and the database (`luoshid --db DIR/luoshi.db init`)
- * and reads the admin token. Returns 0, or -1 after printing why. */
+/* True when the tests run on PostgreSQL: LUOSHI_TEST_PG is set (by
+ * tests/pg_server.sh), and each server gets a new database there. */
+bool e2e_on_pg(void);
+
+/* Makes the directory and the database (`luoshid --db DIR/luoshi.db init`,
+ * or a new PostgreSQL database: e2e_on_pg) and reads the admin token.
+ * Returns 0, or -1 after printing why. */
 int e2e_server_init(e2e_server *s);
+
+/* Makes s a second server of other's database (a PostgreSQL one, which
+ * two servers may share): a directory of its own, other's database URL
+ * and admin token, no init. Returns 0, or -1 after printing why. */
+int e2e_server_init_beside(e2e_server *s, const e2e_server *other);
 
 /* Spawns luoshid on a free loopback port, its ipc socket and its publish
  * socket, logging at debug level to DIR/luoshid.log, with extra arguments
