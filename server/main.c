@@ -25,6 +25,7 @@
 #include "rpc_server.h"
 #include "server.h"
 #include "store/backup.h"
+#include "store/copy.h"
 #include "webhook_deliver.h"
 
 #define PURGE_INTERVAL_MS (3600u * 1000u)
@@ -79,6 +80,8 @@ static const char usage[] =
     "  --restore FILE       copy the backup FILE over --db and exit; refuses while a\n"
     "                       server uses the database, keeps the old one as\n"
     "                       DB.before-restore\n"
+    "  --copy-from FILE     copy every row of the SQLite database FILE into --db, a\n"
+    "                       new PostgreSQL database, and exit\n"
     "  --help, --version\n";
 
 /* ---- configuration ---------------------------------------------------------- */
@@ -89,6 +92,8 @@ static bool opt_demo;
 /* --restore FILE: a flag only, never a config key, or every start would
  * restore again. */
 static const char *opt_restore;
+/* --copy-from FILE: likewise. */
+static const char *opt_copy_from;
 
 static void config_defaults(srv_config *c)
 {
@@ -278,6 +283,7 @@ static const struct option long_options[] = {
     {"public-url", required_argument, NULL, 0},
     {"http", required_argument, NULL, 0},
     {"restore", required_argument, NULL, 0},
+    {"copy-from", required_argument, NULL, 0},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -312,6 +318,10 @@ static int config_load(srv_config *c, const char *config_path, int argc, char **
 		}
 		if (strcmp(key, "restore") == 0) {
 			opt_restore = optarg;
+			continue;
+		}
+		if (strcmp(key, "copy-from") == 0) {
+			opt_copy_from = optarg;
 			continue;
 		}
 		/* A flag without a value (--demo) says yes. */
@@ -412,6 +422,33 @@ static int run_restore(srv_config *cfg, const char *file)
 	       (long long)info.size, info.version, (long long)info.accounts);
 	if (info.kept[0] != '\0')
 		printf("the previous database is kept as %s\n", info.kept);
+	return 0;
+}
+
+/* ---- copy-from ----------------------------------------------------------------- */
+
+/* Moves a district from its SQLite file to a new PostgreSQL database. */
+static int run_copy_from(srv_config *cfg, const char *file)
+{
+	ls_status st;
+	ls_status_clear(&st);
+	srv_store *store;
+	srv_copy_info info;
+	if (!srv_store_is_url(cfg->db)) {
+		fprintf(stderr, "luoshid: --copy-from: --db must be a PostgreSQL database's URL\n");
+		return 2;
+	}
+	if (srv_store_open(&store, cfg->db, true, &st) != LS_OK) {
+		fprintf(stderr, "luoshid: %s\n", st.message);
+		return 1;
+	}
+	int rc = srv_store_copy_from_sqlite(store, file, &info, &st);
+	srv_store_close(store);
+	if (rc != LS_OK) {
+		fprintf(stderr, "luoshid: --copy-from: %s\n", st.message);
+		return 1;
+	}
+	printf("copied %lld rows of %d tables from %s\n", (long long)info.rows, info.tables, file);
 	return 0;
 }
 
@@ -674,6 +711,8 @@ int main(int argc, char **argv)
 		rc = run_init(&d.srv.cfg);
 	} else if (opt_restore != NULL) {
 		rc = run_restore(&d.srv.cfg, opt_restore);
+	} else if (opt_copy_from != NULL) {
+		rc = run_copy_from(&d.srv.cfg, opt_copy_from);
 	} else if (d.srv.cfg.log != NULL && ls_log_open(d.srv.cfg.log) != 0) {
 		fprintf(stderr, "luoshid: cannot open log %s: %s\n", d.srv.cfg.log, strerror(errno));
 		rc = 1;

@@ -61,6 +61,12 @@ int srv_pg_notifications(struct srv_pg *pg,
                          void (*fn)(void *arg, const char *channel, const char *payload),
                          void *arg);
 
+/* COPY ... FROM STDIN: begins it with sql, sends data in COPY's text
+ * format, ends it (the rows are written, or st says why not). */
+int srv_pg_copy_begin(struct srv_pg *pg, const char *sql, ls_status *st);
+int srv_pg_copy_put(struct srv_pg *pg, const char *buf, size_t len, ls_status *st);
+int srv_pg_copy_end(struct srv_pg *pg, ls_status *st);
+
 /* Prepares sql on the server; NULL (logged) if it does not prepare. */
 struct srv_pgq *srv_pgq_prepare(struct srv_pg *pg, const char *sql);
 void srv_pgq_free(struct srv_pgq *q);

@@ -260,7 +260,10 @@ unsigned srv_pg_generation(struct srv_pg *pg)
 	return pg->generation;
 }
 
-int srv_pg_socket(struct srv_pg *pg) { return PQsocket(pg->conn); }
+int srv_pg_socket(struct srv_pg *pg)
+{
+	return PQsocket(pg->conn);
+}
 
 int srv_pg_listen(struct srv_pg *pg, const char *channel, ls_status *st)
 {
@@ -697,4 +700,46 @@ const void *srv_pgq_blob(struct srv_pgq *q, int col, size_t *n)
 	}
 	*n = q->blob_lens[col];
 	return q->blobs[col];
+}
+
+/* ---- COPY ---------------------------------------------------------------------- */
+
+int srv_pg_copy_begin(struct srv_pg *pg, const char *sql, ls_status *st)
+{
+	if (!connected(pg))
+		return ls_status_set(st, LS_UNAVAILABLE, "database: %s", pg->err);
+	PGresult *res = PQexec(pg->conn, sql);
+	int rc = LS_OK;
+	if (PQresultStatus(res) != PGRES_COPY_IN) {
+		set_err(pg, res ? PQresultErrorMessage(res) : PQerrorMessage(pg->conn));
+		rc = ls_status_set(st, LS_INTERNAL, "database: %s", pg->err);
+	}
+	PQclear(res);
+	return rc;
+}
+
+int srv_pg_copy_put(struct srv_pg *pg, const char *buf, size_t len, ls_status *st)
+{
+	if (len > INT32_MAX || PQputCopyData(pg->conn, buf, (int)len) != 1) {
+		set_err(pg, PQerrorMessage(pg->conn));
+		return ls_status_set(st, LS_UNAVAILABLE, "database: %s", pg->err);
+	}
+	return LS_OK;
+}
+
+int srv_pg_copy_end(struct srv_pg *pg, ls_status *st)
+{
+	int rc = LS_OK;
+	if (PQputCopyEnd(pg->conn, NULL) != 1) {
+		set_err(pg, PQerrorMessage(pg->conn));
+		rc = ls_status_set(st, LS_UNAVAILABLE, "database: %s", pg->err);
+	}
+	/* The COPY's own result, then the end of the results. */
+	for (PGresult *res; (res = PQgetResult(pg->conn)) != NULL; PQclear(res))
+		if (rc == LS_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
+			set_err(pg, PQresultErrorMessage(res));
+			rc = ls_status_set(st, LS_INTERNAL, "database: %s", pg->err);
+		}
+	track(pg);
+	return rc;
 }
