@@ -16,11 +16,13 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
 #include <sodium.h>
@@ -596,6 +598,62 @@ void bu_server_destroy(bu_server *s)
 	if (s->dir[0] != '\0')
 		bu_remove_dir(s->dir);
 	s->dir[0] = '\0';
+}
+
+int bu_server_to_pg(const bu_server *first, const char *pg_url, bu_server *out, int n)
+{
+	const char *query = strchr(pg_url, '?');
+	if (query == NULL) {
+		fprintf(stderr, "%s: the PostgreSQL URL needs its ?host=... part: %s\n",
+		        first->prog, pg_url);
+		return -1;
+	}
+	char name[64], sql[96], url[PATH_MAX + 16];
+	snprintf(name, sizeof name, "%s_%d", first->prog, (int)getpid());
+	snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
+	PGconn *c = PQconnectdb(pg_url);
+	PGresult *r = PQexec(c, sql);
+	bool made = PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (!made)
+		fprintf(stderr, "%s: %s: %s", first->prog, sql, PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+	if (!made)
+		return -1;
+	snprintf(url, sizeof url, "postgresql:///%s%s", name, query);
+
+	char *argv[] = {(char *)first->luoshid, "--db", url, "--copy-from",
+	                (char *)first->db,      NULL};
+	int fd = open(first->out, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	pid_t pid = fd >= 0 ? spawn(first->prog, argv, fd, fd) : -1;
+	if (fd >= 0)
+		close(fd);
+	int status = 0;
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "%s: luoshid --copy-from failed\n", first->prog);
+		print_tail("its output", first->out);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		bu_server *s = &out[i];
+		memset(s, 0, sizeof *s);
+		s->prog = first->prog;
+		s->luoshid = first->luoshid;
+		int w = snprintf(s->dir, sizeof s->dir, "%s-pg%d", first->dir, i + 1);
+		if (w < 0 || (size_t)w >= sizeof s->dir || mkdir(s->dir, 0700) != 0) {
+			fprintf(stderr, "%s: cannot create %s: %s\n", s->prog, s->dir,
+			        strerror(errno));
+			s->dir[0] = '\0';
+			return -1;
+		}
+		snprintf(s->db, sizeof s->db, "%s", url);
+		snprintf(s->log, sizeof s->log, "%s/log", s->dir);
+		snprintf(s->out, sizeof s->out, "%s/stderr", s->dir);
+		memcpy(s->admin_token, first->admin_token, sizeof s->admin_token);
+	}
+	return 0;
 }
 
 /* ---- the demo district, scaled up ------------------------------------------ */

@@ -102,6 +102,12 @@ int bu_server_start(bu_server *s, const char *const *args);
 void bu_server_stop(bu_server *s);
 /* Stops the server if it runs and removes the directory. */
 void bu_server_destroy(bu_server *s);
+/* Moves first's database, a SQLite file no server has open, to a new
+ * database on the PostgreSQL server pg_url (a libpq URL with a
+ * ?query part), with `luoshid --copy-from`, and makes each of the n
+ * servers out[] a server of it (a directory of its own, first's admin
+ * token), not started. Returns 0, or -1 after saying why. */
+int bu_server_to_pg(const bu_server *first, const char *pg_url, bu_server *out, int n);
 /* Removes dir and the files in it. */
 void bu_remove_dir(const char *dir);
 

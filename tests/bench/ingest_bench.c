@@ -24,13 +24,18 @@
  *              foreign keys, each call its own transaction;
  *   floor      the same, FLOOR_PER_COMMIT calls per transaction: the most
  *              one writer can do for SubmitUpdate on this schema.
+ * With --pg URL (a PostgreSQL server on which it may make a database),
+ * the district is also copied there (luoshid --copy-from) and two more
+ * targets run beside luoshid on SQLite:
+ *   pg-1       luoshid on that PostgreSQL database;
+ *   pg-2       two luoshid on it, each client dialing both.
  * Every point runs --runs times, the targets one after the other, and the
  * medians are printed with the ratios of luoshid to each. A benchmark, not
  * a test: it counts and prints failed calls.
  *
  *   ingest_bench [--luoshid PATH] [--clients 1,8,32,128] [--seconds S]
  *                [--warmup S] [--runs R] [--towns N] [--projects N]
- *                [--history W] [--server-arg ARG]...
+ *                [--history W] [--server-arg ARG]... [--pg URL]
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -66,9 +71,10 @@
 #define MAX_SERVER_ARGS 16
 #define PROGRESS_TEXT "主体结构施工至第十二层，二次结构砌筑同步推进，完成年度计划的八成"
 
-enum target { T_LUOSHID, T_ECHO, T_SQLITE, T_COPY, T_FLOOR, N_TARGETS };
-static const char *const target_name[N_TARGETS] = {"luoshid", "echo", "sqlite", "sqlite-db",
-                                                   "floor"};
+/* The references (from T_SQLITE on) do not depend on the clients. */
+enum target { T_LUOSHID, T_PG1, T_PG2, T_ECHO, T_SQLITE, T_COPY, T_FLOOR, N_TARGETS };
+static const char *const target_name[N_TARGETS] = {"luoshid", "pg-1",      "pg-2", "echo",
+                                                   "sqlite",  "sqlite-db", "floor"};
 
 typedef struct options {
 	const char *luoshid;
@@ -79,6 +85,7 @@ typedef struct options {
 	int towns, projects, history;
 	const char *server_args[MAX_SERVER_ARGS + 1];
 	int n_server_args;
+	const char *pg; /* a PostgreSQL server's URL, or NULL */
 } options;
 
 static const char usage[] =
@@ -93,6 +100,8 @@ static const char usage[] =
     "  --history W        weeks of updates every project has already (default 2)\n"
     "  --server-arg ARG   one more argument for luoshid (may repeat), e.g.\n"
     "                     --server-arg=--contexts --server-arg=256\n"
+    "  --pg URL           also luoshid on PostgreSQL, one and two of them, on a database\n"
+    "                     made on the server URL (postgresql://...?host=...)\n"
     "  --help\n";
 
 static int parse_options(int argc, char **argv, options *o)
@@ -107,6 +116,7 @@ static int parse_options(int argc, char **argv, options *o)
 	    {"projects", required_argument, NULL, 'p'},
 	    {"history", required_argument, NULL, 'y'},
 	    {"server-arg", required_argument, NULL, 'a'},
+	    {"pg", required_argument, NULL, 'g'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -152,6 +162,9 @@ static int parse_options(int argc, char **argv, options *o)
 			ok = o->n_server_args < MAX_SERVER_ARGS;
 			if (ok)
 				o->server_args[o->n_server_args++] = optarg;
+			break;
+		case 'g':
+			o->pg = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -728,7 +741,9 @@ int main(int argc, char **argv)
 	if (echo_pid < 0)
 		return 1;
 
-	bu_server srv;
+	bu_server srv, pgs[2];
+	char pg2_url[2 * sizeof srv.url + 2] = "";
+	memset(pgs, 0, sizeof pgs);
 	rc = 1;
 	if (bu_server_create(&srv, "ingest_bench", o.luoshid) != 0)
 		goto out_echo;
@@ -743,6 +758,15 @@ int main(int argc, char **argv)
 	const char *args[MAX_SERVER_ARGS + 3] = {"--rate-limit", "0"};
 	for (int i = 0; i < o.n_server_args; i++)
 		args[2 + i] = o.server_args[i];
+	double copy_s = 0;
+	if (o.pg != NULL) {
+		uint64_t c0 = bu_now_ns();
+		if (bu_server_to_pg(&srv, o.pg, pgs, 2) != 0 ||
+		    bu_server_start(&pgs[0], args) != 0 || bu_server_start(&pgs[1], args) != 0)
+			goto out_district;
+		copy_s = (double)(bu_now_ns() - c0) / 1e9;
+		snprintf(pg2_url, sizeof pg2_url, "%s,%s", pgs[0].url, pgs[1].url);
+	}
 	if (bu_server_start(&srv, args) != 0)
 		goto out_district;
 	b.url = srv.url;
@@ -774,6 +798,12 @@ int main(int argc, char **argv)
 	printf("database: %d towns, %d weekly projects (%d a town), a town account each; plans, "
 	       "3 nodes, a task and %d weeks of updates per project; built in %.1f s\n",
 	       o.towns, o.projects, bu_projects_per_town(&b.d), o.history, build_s);
+	if (o.pg != NULL)
+		printf(
+		    "PostgreSQL: the district copied to %s (luoshid --copy-from, with the start of "
+		    "two luoshid: %.1f s); pg-1 = luoshid at %s, pg-2 = that one and another at %s, "
+		    "each client dialing both\n",
+		    pgs[0].db, copy_s, pgs[0].url, pgs[1].url);
 	printf("references: echo = bare nng REQ/REP echo at %s (child process, %d contexts) of "
 	       "the %zu-byte SubmitUpdate envelope;\n            sqlite = one thread inserting "
 	       "the same rows into a copy of the updates table, one transaction per row, WAL, "
@@ -799,12 +829,15 @@ int main(int argc, char **argv)
 		int n = o.clients[p];
 		for (int r = 0; r < o.runs; r++) {
 			for (int t = 0; t < N_TARGETS; t++) {
-				bu_load l = {.threads = t == T_LUOSHID || t == T_ECHO ? n : 1,
+				bool rpc = t == T_LUOSHID || t == T_PG1 || t == T_PG2;
+				if ((t == T_PG1 || t == T_PG2) && o.pg == NULL)
+					continue;
+				bu_load l = {.threads = rpc || t == T_ECHO ? n : 1,
 				             .warmup_s = o.warmup,
 				             .seconds = o.seconds,
 				             .n_kinds = 1,
 				             .ctx = &b};
-				if (t == T_LUOSHID) {
+				if (rpc) {
 					/* Each run starts at other towns, so that they all
 					 * get their share of the rows. */
 					b.run_base = town_base;
@@ -812,7 +845,11 @@ int main(int argc, char **argv)
 					l.open = luoshid_open;
 					l.call = luoshid_call;
 					l.close = luoshid_close;
-					l.server = srv.pid;
+					/* pg-2: the CPU of the first of the two. */
+					l.server = t == T_LUOSHID ? srv.pid : pgs[0].pid;
+					b.url = t == T_LUOSHID ? srv.url
+					        : t == T_PG1   ? pgs[0].url
+					                       : pg2_url;
 				} else if (t == T_ECHO) {
 					l.open = echo_open;
 					l.call = echo_call;
@@ -835,7 +872,7 @@ int main(int argc, char **argv)
 				       x->all.p99_us, x->all.calls, x->all.errors);
 				for (int e = 0; e < x->n_shown; e++)
 					printf("           error: %s\n", x->shown[e]);
-				if (t == T_LUOSHID || t == T_ECHO)
+				if (rpc || t == T_ECHO)
 					print_cpu(x, stdout);
 				total_errors += x->all.errors;
 			}
@@ -933,6 +970,28 @@ int main(int argc, char **argv)
 		       bu_median(c, o.runs));
 	}
 
+	double pg_rps[2][MAX_POINTS] = {{0}};
+	if (o.pg != NULL) {
+		printf("\nluoshid on SQLite and on PostgreSQL, medians over %d run%s (pg-2: two "
+		       "luoshid on one database, each client dialing both)\n",
+		       o.runs, o.runs == 1 ? "" : "s");
+		printf("%7s | %10s %10s %10s | %11s %11s %9s\n", "clients", "sqlite/s", "pg-1/s",
+		       "pg-2/s", "pg-1/sqlite", "pg-2/sqlite", "pg-2/pg-1");
+		for (int p = 0; p < o.n_points; p++) {
+			for (int k = 0; k < 2; k++) {
+				double v[BU_MAX_RUNS];
+				for (int r = 0; r < o.runs; r++)
+					v[r] = res[p][T_PG1 + k][r].all.rps;
+				pg_rps[k][p] = bu_median(v, o.runs);
+			}
+			printf("%7d | %10.0f %10.0f %10.0f | %10.2f× %10.2f× %8.2f×\n",
+			       o.clients[p], lrps[p], pg_rps[0][p], pg_rps[1][p],
+			       lrps[p] > 0 ? pg_rps[0][p] / lrps[p] : 0,
+			       lrps[p] > 0 ? pg_rps[1][p] / lrps[p] : 0,
+			       pg_rps[0][p] > 0 ? pg_rps[1][p] / pg_rps[0][p] : 0);
+		}
+	}
+
 	printf("\n%s\n",
 	       total_errors ? "some calls failed (see the per-run lines)" : "all calls succeeded");
 	printf("\nsummary (name | figure | value):\n");
@@ -951,6 +1010,11 @@ int main(int argc, char **argv)
 	       ref_med[T_COPY][0]);
 	printf("figure: ingest_bench | floor, %d rows per commit, rows/s | %.0f\n",
 	       FLOOR_PER_COMMIT, ref_med[T_FLOOR][0]);
+	for (int p = 0; o.pg != NULL && p < o.n_points; p++)
+		printf(
+		    "figure: ingest_bench | SubmitUpdate req/s on PostgreSQL, one / two luoshid, "
+		    "%d clients | %.0f / %.0f\n",
+		    o.clients[p], pg_rps[0][p], pg_rps[1][p]);
 	printf("figure: ingest_bench | errors | %" PRIu64 "\n", total_errors);
 	rc = total_errors ? 3 : 0;
 
@@ -959,6 +1023,8 @@ out_msg:
 out_fresh:
 	bu_fresh_free(b.fresh);
 out_district:
+	bu_server_destroy(&pgs[1]);
+	bu_server_destroy(&pgs[0]);
 	bu_district_free(&b.d);
 out_srv:
 	bu_server_destroy(&srv);
