@@ -41,7 +41,9 @@ void srv_pg_close(struct srv_pg *pg);
 int srv_pg_exec(struct srv_pg *pg, const char *sql, ls_status *st);
 /* The message of the last failure on pg. */
 const char *srv_pg_errmsg(struct srv_pg *pg);
-/* The id the last INSERT on pg drew from a sequence (lastval()), 0 if none. */
+/* The id of the last row an INSERT on pg made in a table whose id is an
+ * identity (the INSERT gets RETURNING id, unseen by the caller); 0 if
+ * none yet. A trigger's own inserts do not change it. */
 int64_t srv_pg_last_id(struct srv_pg *pg);
 /* The rows the last statement changed, and all statements since connecting. */
 int64_t srv_pg_changes(struct srv_pg *pg);

@@ -37,7 +37,7 @@ struct srv_pg {
 	unsigned generation; /* counts the connections made, from 1 */
 	bool in_tx;          /* a transaction was open when last seen */
 	char listen[64];     /* the channel LISTENed to, or "" */
-	char last_table[64]; /* of the last INSERT, for srv_pg_last_id */
+	int64_t last_id;     /* of the last row an INSERT ... RETURNING id gave */
 };
 
 struct srv_pgq {
@@ -47,6 +47,8 @@ struct srv_pgq {
 	unsigned generation; /* of the connection it is prepared on */
 	bool rollback;       /* ROLLBACK (not ROLLBACK TO) */
 	char table[64];      /* the table an INSERT writes, else "" */
+	bool id_known;       /* whether table has an identity id is known */
+	bool returns_id;     /* RETURNING id added: the rows are the ids, not shown */
 	int n_params;
 	char **param_names; /* [i] the name of $i+1 (":x"), or NULL */
 	const char **values;
@@ -224,18 +226,7 @@ int srv_pg_exec(struct srv_pg *pg, const char *sql, ls_status *st)
 
 int64_t srv_pg_last_id(struct srv_pg *pg)
 {
-	if (pg->last_table[0] == '\0')
-		return 0;
-	const char *v[1] = {pg->last_table};
-	PGresult *res = PQexecParams(pg->conn, "SELECT currval(pg_get_serial_sequence($1, 'id'))",
-	                             1, NULL, v, NULL, NULL, 0);
-	int64_t id = 0;
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-		id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	else
-		ls_error("store: last id of %s: %s", pg->last_table, PQresultErrorMessage(res));
-	PQclear(res);
-	return id;
+	return pg->last_id;
 }
 
 int64_t srv_pg_changes(struct srv_pg *pg)
@@ -403,7 +394,7 @@ static bool rewrite(struct srv_pgq *q, const char *sql, char *out)
 	return true;
 }
 
-/* The table of an INSERT INTO table, for srv_pg_last_id. */
+/* The table of an INSERT INTO table, for add_returning. */
 static void insert_table(const char *sql, char *table, size_t n)
 {
 	table[0] = '\0';
@@ -426,10 +417,48 @@ static void insert_table(const char *sql, char *table, size_t n)
 	table[len] = '\0';
 }
 
+/* True when the SQL text has RETURNING (outside nothing: the store's
+ * INSERTs have no such word in their strings). */
+static bool has_returning(const char *text)
+{
+	for (; *text; text++)
+		if (strncasecmp(text, "RETURNING", 9) == 0)
+			return true;
+	return false;
+}
+
+/* An INSERT into a table whose id is an identity gets RETURNING id, so
+ * that the id it drew is known without another round trip, and right
+ * even when its triggers insert rows elsewhere (srv_pg_last_id). */
+static bool add_returning(struct srv_pgq *q)
+{
+	struct srv_pg *pg = q->pg;
+	if (q->id_known || q->table[0] == '\0')
+		return true;
+	const char *v[1] = {q->table};
+	PGresult *res = PQexecParams(
+	    pg->conn,
+	    "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+	    "AND table_name = $1 AND column_name = 'id' AND is_identity = 'YES'",
+	    1, NULL, v, NULL, NULL, 0);
+	bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	if (!ok) {
+		set_err(pg, res ? PQresultErrorMessage(res) : PQerrorMessage(pg->conn));
+	} else if (PQntuples(res) == 1 && !has_returning(q->text)) {
+		strcat(q->text, " RETURNING id");
+		q->returns_id = true;
+	}
+	PQclear(res);
+	q->id_known = ok;
+	return ok;
+}
+
 /* Prepares q on the connection it has now. */
 static bool server_prepare(struct srv_pgq *q)
 {
 	struct srv_pg *pg = q->pg;
+	if (!add_returning(q))
+		return false;
 	PGresult *res = PQprepare(pg->conn, q->name, q->text, q->n_params, NULL);
 	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 	if (ok)
@@ -448,7 +477,7 @@ struct srv_pgq *srv_pgq_prepare(struct srv_pg *pg, const char *sql)
 	q->pg = pg;
 	q->row = -1;
 	q->rollback = is_rollback(sql);
-	char *text = q->text = malloc(4 * strlen(sql) + 1);
+	char *text = q->text = malloc(4 * strlen(sql) + sizeof " RETURNING id");
 	if (text == NULL)
 		goto fail;
 	if (!rewrite(q, sql, text)) {
@@ -464,7 +493,12 @@ struct srv_pgq *srv_pgq_prepare(struct srv_pg *pg, const char *sql)
 		goto fail;
 	insert_table(sql, q->table, sizeof q->table);
 	snprintf(q->name, sizeof q->name, "q%u", ++pg->n_prepared);
-	if (!connected(pg) || !server_prepare(q)) {
+	/* With the connection down, it is prepared when it first runs on a
+	 * live one (srv_pgq_step): meanwhile a ROLLBACK must still end the
+	 * transaction the break ended, and the rest fail as UNAVAILABLE. */
+	if (!connected(pg))
+		return q;
+	if (!server_prepare(q)) {
 		ls_error("store: prepare \"%s\": %s", sql, pg->err);
 		goto fail;
 	}
@@ -548,7 +582,8 @@ int srv_pgq_step(struct srv_pgq *q)
 			return q->code;
 		}
 		if (q->generation != pg->generation && !server_prepare(q)) {
-			q->code = failure_code(pg, NULL);
+			ls_error("store: prepare \"%s\": %s", q->text, pg->err);
+			q->code = PQstatus(pg->conn) == CONNECTION_OK ? SQLITE_ERROR : SQLITE_BUSY;
 			return q->code;
 		}
 		q->res = PQexecPrepared(pg->conn, q->name, q->n_params, q->values, q->lengths,
@@ -565,8 +600,13 @@ int srv_pgq_step(struct srv_pgq *q)
 		if (is_change(PQcmdStatus(q->res))) {
 			pg->changes = strtoll(PQcmdTuples(q->res), NULL, 10);
 			pg->total_changes += pg->changes;
-			if (q->table[0] != '\0')
-				memcpy(pg->last_table, q->table, sizeof pg->last_table);
+		}
+		if (q->returns_id) {
+			/* The ids are the store's to ask for, not rows of the INSERT. */
+			int n = PQntuples(q->res);
+			if (n > 0)
+				pg->last_id = strtoll(PQgetvalue(q->res, n - 1, 0), NULL, 10);
+			q->row = n - 1;
 		}
 	}
 	if (q->code != SQLITE_OK)
