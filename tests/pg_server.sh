@@ -31,6 +31,7 @@ if ((EUID == 0)); then
 	chown postgres: "$dir"
 fi
 
+# shellcheck disable=SC2317 # run by the EXIT trap
 stop() {
 	if [[ -f $dir/data/postmaster.pid ]]; then
 		as_server "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
