@@ -141,9 +141,9 @@ static int32_t previous_year_day(int32_t day)
 /* The filters of QueryFilter over query_projects p (005_query.sql). */
 /* clang-format off */
 #define PROJECT_FILTER \
-	"p.archived = 0 AND (CAST(:level AS TEXT) IS NULL OR p.level = :level) " \
-	"AND (CAST(:category AS TEXT) IS NULL OR p.category = :category) " \
-	"AND (CAST(:stage AS TEXT) IS NULL OR p.stage = :stage) " \
+	"p.archived = 0 AND (CAST(:level AS BIGINT) IS NULL OR p.level = :level) " \
+	"AND (CAST(:category AS BIGINT) IS NULL OR p.category = :category) " \
+	"AND (CAST(:stage AS BIGINT) IS NULL OR p.stage = :stage) " \
 	"AND (CAST(:town AS BIGINT) IS NULL OR p.town_id IN " SRV_SUBTREE(":town") ") " \
 	"AND (CAST(:leader AS BIGINT) IS NULL OR p.lead_leader_id = :leader) " \
 	"AND (CAST(:project AS BIGINT) IS NULL OR p.id = :project) " \
@@ -198,10 +198,11 @@ static const char *const SQL_SET_YEAR[12][2] = {
     YEAR_SQL(10, "inv9, out9"), YEAR_SQL(11, "inv10, out10"), YEAR_SQL(12, "inv11, out11")};
 
 /* The money of a month's periods up to its Sunday :slots (1..5). */
-#define SLOT_SELECT                                                                                 \
-	"SELECT project_id, CASE :slots WHEN 1 THEN inv1 WHEN 2 THEN inv2 WHEN 3 THEN inv3 WHEN 4 " \
-	"THEN inv4 ELSE inv5 END, CASE :slots WHEN 1 THEN out1 WHEN 2 THEN out2 WHEN 3 THEN out3 "  \
-	"WHEN 4 THEN out4 ELSE out5 END FROM query_slots WHERE year = :year AND month = :month "
+#define SLOT_SELECT                                                                             \
+	"SELECT project_id, CASE CAST(:slots AS INTEGER) WHEN 1 THEN inv1 WHEN 2 THEN inv2 "    \
+	"WHEN 3 THEN inv3 WHEN 4 THEN inv4 ELSE inv5 END, CASE CAST(:slots AS INTEGER) WHEN 1 " \
+	"THEN out1 WHEN 2 THEN out2 WHEN 3 THEN out3 WHEN 4 THEN out4 ELSE out5 END "           \
+	"FROM query_slots WHERE year = :year AND month = :month "
 static const char *const SQL_SET_SLOT[2] = {SLOT_SELECT "ORDER BY project_id",
                                             SLOT_SELECT "AND project_id = :id"};
 static const char SQL_SET_LAST_ID[] = "SELECT coalesce(max(id), 0) FROM query_projects";

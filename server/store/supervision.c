@@ -34,12 +34,12 @@ static void bind_text(srv_q *q, const char *name, const char *v)
 
 /* Every parameter a list statement may have gets a value, so that "(:x = 0
  * OR ...)" never meets an unbound (NULL) one. A limit of 0 or less is no
- * limit. */
+ * limit: the largest there is, since PostgreSQL takes no negative one. */
 static void bind_filter(srv_q *q, const srv_sup_filter *f)
 {
 	srv_scope_bind(q, f->scope);
 	bind_int64(q, ":after", f->after);
-	bind_int64(q, ":limit", f->limit > 0 ? f->limit : -1);
+	bind_int64(q, ":limit", f->limit > 0 ? f->limit : INT64_MAX);
 	bind_int64(q, ":project", f->project);
 	bind_int64(q, ":person", f->person);
 	bind_int64(q, ":unit", f->unit);
@@ -725,7 +725,7 @@ static const char SQL_SLOW[] =
     "), " RECT_OF_PROJECT " AND r.due_date < :as_of) FROM inspections i"
     " JOIN projects p ON p.id = i.project_id JOIN people pe ON pe.id = p.lead_leader_id"
     " WHERE i.slow = 1 AND i.date <= :as_of AND " SRV_PROJECT_VISIBLE
-    " GROUP BY p.id ORDER BY p.code";
+    " GROUP BY p.id, pe.id ORDER BY p.code";
 
 static void read_slow(srv_q *q, srv_slow_project *p)
 {
@@ -955,7 +955,7 @@ static const char SQL_CLEARANCE_SUMS[] =
     " FROM projects p JOIN people pe ON pe.id = p.lead_leader_id"
     " LEFT JOIN clearance c ON c.project_id = p.id AND c.month BETWEEN :d_from AND :d_to"
     " WHERE ((p.land_clearance = 1 AND p.archived = 0) OR c.id IS NOT NULL)"
-    " AND " SRV_PROJECT_VISIBLE " GROUP BY p.id ORDER BY p.code";
+    " AND " SRV_PROJECT_VISIBLE " GROUP BY p.id, pe.id ORDER BY p.code";
 
 static void read_sum(srv_q *q, srv_clearance_sum *c)
 {
