@@ -34,6 +34,13 @@ typedef struct srv_q {
 
 /* ---- the PostgreSQL side (db_pg.c) ---------------------------------------- */
 
+/* The advisory locks of the servers that share a PostgreSQL database
+ * (store.c): migrating, writing (a transaction's), running the scheduler
+ * (a session's). Numbers of the project's own. */
+#define SRV_PG_MIGRATE_LOCK "7135220001"
+#define SRV_PG_WRITER_LOCK "7135220002"
+#define SRV_PG_SCHED_LOCK "7135220003"
+
 /* Connects to url ("postgresql://..." or "postgres://..."). */
 int srv_pg_open(struct srv_pg **out, const char *url, ls_status *st);
 void srv_pg_close(struct srv_pg *pg);

@@ -247,10 +247,9 @@ static int exec(srv_store *s, const char *sql, ls_status *st)
 }
 
 /* PostgreSQL keeps the schema's version in a table of one row, and takes
- * this advisory lock (a number of its own) while it migrates, so that
- * servers starting together migrate one after the other. */
+ * SRV_PG_MIGRATE_LOCK while it migrates, so that servers starting together
+ * migrate one after the other. */
 #define PG_VERSION_TABLE "luoshi_schema"
-#define PG_MIGRATE_LOCK "7135220001"
 
 static int pg_version(srv_store *s)
 {
@@ -309,7 +308,7 @@ static int migrate(srv_store *s, ls_status *st)
 
 static int migrate_pg(srv_store *s, ls_status *st)
 {
-	if (srv_pg_exec(s->pg, "SELECT pg_advisory_lock(" PG_MIGRATE_LOCK ")", st) != LS_OK)
+	if (srv_pg_exec(s->pg, "SELECT pg_advisory_lock(" SRV_PG_MIGRATE_LOCK ")", st) != LS_OK)
 		return st->code;
 	int rc = srv_pg_exec(s->pg,
 	                     "CREATE TABLE IF NOT EXISTS " PG_VERSION_TABLE
@@ -343,7 +342,7 @@ static int migrate_pg(srv_store *s, ls_status *st)
 		}
 	}
 	ls_status ignored = {0};
-	srv_pg_exec(s->pg, "SELECT pg_advisory_unlock(" PG_MIGRATE_LOCK ")", &ignored);
+	srv_pg_exec(s->pg, "SELECT pg_advisory_unlock(" SRV_PG_MIGRATE_LOCK ")", &ignored);
 	return rc;
 }
 
@@ -583,18 +582,17 @@ void srv_store_close(srv_store *s)
 
 /* ---- transactions -------------------------------------------------------- */
 
-/* On PostgreSQL, every writer takes one transaction-level advisory lock
- * first: the servers sharing a database write one at a time, as SQLite's
+/* On PostgreSQL, every writer takes one transaction-level advisory lock,
+ * SRV_PG_WRITER_LOCK, first: the servers sharing a database write one at a time, as SQLite's
  * BEGIN IMMEDIATE makes them, so that what a call reads stays true until
  * its transaction commits. */
-#define PG_WRITER_LOCK "7135220002"
 
 int srv_store_begin(srv_store *s, ls_status *st)
 {
 	if (s->pg == NULL)
 		return run(s, S_BEGIN, st);
 	s->begin_changes = srv_total_changes(s);
-	if (srv_pg_exec(s->pg, "BEGIN; SELECT pg_advisory_xact_lock(" PG_WRITER_LOCK ")", st) !=
+	if (srv_pg_exec(s->pg, "BEGIN; SELECT pg_advisory_xact_lock(" SRV_PG_WRITER_LOCK ")", st) !=
 	    LS_OK) {
 		srv_store_rollback(s);
 		return st->code;
@@ -1118,9 +1116,6 @@ int srv_store_audit(srv_store *s, const char *at, int64_t account, const char *m
 
 /* ---- several servers on one database (PostgreSQL) ------------------------- */
 
-/* The advisory lock whose holder runs the reminder scheduler. */
-#define PG_SCHED_LOCK "7135220003"
-
 bool srv_store_shared(srv_store *s) { return s->pg != NULL; }
 
 bool srv_store_sched_turn(srv_store *s)
@@ -1132,7 +1127,7 @@ bool srv_store_sched_turn(srv_store *s)
 	if (s->sched_generation != 0 && s->sched_generation == srv_pg_generation(s->pg))
 		return true;
 	s->sched_generation = 0;
-	srv_q *q = srv_stmt(s, "SELECT pg_try_advisory_lock(" PG_SCHED_LOCK ")");
+	srv_q *q = srv_stmt(s, "SELECT pg_try_advisory_lock(" SRV_PG_SCHED_LOCK ")");
 	if (q == NULL)
 		return false;
 	bool held = srv_step(q) == SRV_ROW && srv_col_int64(q, 0) == 1;
