@@ -83,7 +83,12 @@ for t in "${tests[@]}"; do
 		continue
 	fi
 	say "$name"
-	if ! "$t" >"$logs/$name.out" 2>&1; then
+	# The tests of several servers on one database need a PostgreSQL server.
+	runner=()
+	if [[ $name == e2e_shared ]]; then
+		runner=("$top/tests/pg_server.sh")
+	fi
+	if ! "${runner[@]}" "$t" >"$logs/$name.out" 2>&1; then
 		failed+=("$name")
 		say "$name FAILED (output: ${logs#"$top"/}/$name.out)"
 	fi

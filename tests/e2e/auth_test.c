@@ -154,12 +154,12 @@ static void test_no_self_revoke(void **state)
 	assert_int_equal(revoke(s, s->admin_token, me, &st), LS_FAILED_PRECONDITION);
 	/* Still live. */
 	assert_int_equal(whoami(s, s->admin_token, NULL, NULL, &st), LS_OK);
-	sqlite3 *db = e2e_db_open(s);
+	e2e_db *db = e2e_db_connect(s);
 	assert_int_equal(e2e_db_int(db,
 	                            "SELECT count(*) FROM accounts WHERE revoked_at IS NOT NULL",
 	                            NULL, NULL),
 	                 0);
-	sqlite3_close(db);
+	e2e_db_close(db);
 }
 
 static void test_viewer_cannot_create(void **state)
@@ -190,7 +190,7 @@ static void test_viewer_cannot_create(void **state)
 	luoshi_client_close(c);
 
 	assert_int_equal(e2e_count_accounts(s), before);
-	sqlite3 *db = e2e_db_open(s);
+	e2e_db *db = e2e_db_connect(s);
 	assert_int_equal(
 	    e2e_db_int(db, "SELECT count(*) FROM accounts WHERE name = 'usurper'", NULL, NULL), 0);
 	assert_int_equal(e2e_db_int(db,
@@ -208,7 +208,7 @@ static void test_viewer_cannot_create(void **state)
 	                            "(SELECT id FROM accounts WHERE name = 'viewer')",
 	                            NULL, NULL),
 	                 0);
-	sqlite3_close(db);
+	e2e_db_close(db);
 }
 
 static void test_whoami(void **state)

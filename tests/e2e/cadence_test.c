@@ -164,17 +164,12 @@ static int setup(void **state)
 	fx *f = calloc(1, sizeof *f);
 	if (f == NULL || e2e_server_init(&f->s) != 0)
 		goto fail;
-	sqlite3 *db;
-	if (sqlite3_open(f->s.db, &db) != SQLITE_OK)
-		goto fail;
-	char *err = NULL;
-	int rc = sqlite3_exec(db, FIXTURE, NULL, NULL, &err);
-	if (rc != SQLITE_OK)
-		fprintf(stderr, "fixture: %s\n", err);
-	sqlite3_free(err);
-	sqlite3_close(db);
+	e2e_db *db = e2e_db_connect(&f->s);
+	e2e_db_exec(db, FIXTURE);
+	e2e_db_ids_given(db);
+	e2e_db_close(db);
 	static const char *const args[] = {"--rate-limit", "0", NULL};
-	if (rc != SQLITE_OK || e2e_server_start(&f->s, args) != 0)
+	if (e2e_server_start(&f->s, args) != 0)
 		goto fail;
 	account(&f->s, LUOSHI__V1__ROLE__ROLE_TOWN, "五乡镇", "WX", NULL, f->wx);
 	account(&f->s, LUOSHI__V1__ROLE__ROLE_DEPARTMENT, "住建局", "ZJ", NULL, f->zj);
@@ -205,9 +200,9 @@ static int teardown(void **state)
 
 static int64_t db_count(const e2e_server *s, const char *sql)
 {
-	sqlite3 *db = e2e_db_open(s);
+	e2e_db *db = e2e_db_connect(s);
 	int64_t n = e2e_db_int(db, sql, NULL, NULL);
-	sqlite3_close(db);
+	e2e_db_close(db);
 	return n;
 }
 
@@ -260,23 +255,18 @@ static size_t tick(sched *k, const char *when)
  * id order, recipients as u/ID and p/ID. */
 static void rows_of(const e2e_server *s, const char *kind, char *buf, size_t n)
 {
-	sqlite3 *db = e2e_db_open(s);
-	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(
-	                     db,
-	                     "SELECT substr(recipient_kind, 1, 1) || '/' || recipient_id || ':' || "
-	                     "window_key FROM reminders WHERE kind = ?1 ORDER BY id",
-	                     -1, &q, NULL),
-	                 SQLITE_OK);
-	sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
+	e2e_db *db = e2e_db_connect(s);
+	srv_q *q =
+	    e2e_db_prepare(db, "SELECT substr(recipient_kind, 1, 1) || '/' || recipient_id || "
+	                       "':' || window_key FROM reminders WHERE kind = ?1 ORDER BY id");
+	srv_bind_text(q, 1, kind);
 	buf[0] = '\0';
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	while (srv_step(q) == SRV_ROW) {
 		size_t len = strlen(buf);
-		snprintf(buf + len, n - len, "%s%s", len ? " " : "",
-		         (const char *)sqlite3_column_text(q, 0));
+		snprintf(buf + len, n - len, "%s%s", len ? " " : "", srv_col_text(q, 0));
 	}
-	sqlite3_finalize(q);
-	sqlite3_close(db);
+	e2e_db_finalize(q);
+	e2e_db_close(db);
 }
 
 static void assert_rows(const e2e_server *s, const char *kind, const char *want)
@@ -289,14 +279,13 @@ static void assert_rows(const e2e_server *s, const char *kind, const char *want)
 
 static char *text_of(const e2e_server *s, const char *sql)
 {
-	sqlite3 *db = e2e_db_open(s);
-	sqlite3_stmt *q;
+	e2e_db *db = e2e_db_connect(s);
+	srv_q *q = e2e_db_prepare(db, sql);
 	char *out = NULL;
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
-	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0) != NULL)
-		out = strdup((const char *)sqlite3_column_text(q, 0));
-	sqlite3_finalize(q);
-	sqlite3_close(db);
+	if (srv_step(q) == SRV_ROW && srv_col_text(q, 0) != NULL)
+		out = strdup(srv_col_text(q, 0));
+	e2e_db_finalize(q);
+	e2e_db_close(db);
 	return out ? out : strdup("");
 }
 
@@ -359,9 +348,9 @@ static void run_ticks(fx *f)
 	/* Run again, the rules' memory lost: every window has its row. */
 	assert_int_equal(tick(&k, "2030-04-24 10:00"), 0);
 	const char *wipe = "DELETE FROM scheduler_state";
-	sqlite3 *db = e2e_db_open(s);
-	assert_int_equal(sqlite3_exec(db, wipe, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	e2e_db *db = e2e_db_connect(s);
+	e2e_db_exec(db, wipe);
+	e2e_db_close(db);
 	assert_int_equal(tick(&k, "2030-04-24 11:00"), 0);
 
 	/* W17's Friday is a holiday: its review moves to Monday 04-29, in
@@ -464,7 +453,8 @@ static void test_reminders(void **state)
 
 /* Migration 009 on the reminders table as 004 made it, with rows: every
  * row keeps its id and seq, the new kinds pass the CHECK and unknown ones
- * do not, and both UNIQUE keys still hold. */
+ * do not, and both UNIQUE keys still hold. SQLite's migration, in memory
+ * here, whichever database the server has. */
 static void exec_ok(sqlite3 *db, const char *sql)
 {
 	char *err = NULL;

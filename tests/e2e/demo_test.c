@@ -185,7 +185,7 @@ typedef struct counts {
 
 static counts count_rows(const e2e_server *s)
 {
-	sqlite3 *db = e2e_db_open(s);
+	e2e_db *db = e2e_db_connect(s);
 	counts c = {
 	    .projects = e2e_db_int(db, "SELECT count(*) FROM projects", NULL, NULL),
 	    .units = e2e_db_int(db, "SELECT count(*) FROM units", NULL, NULL),
@@ -203,7 +203,7 @@ static counts count_rows(const e2e_server *s)
 	        e2e_db_int(db, "SELECT count(*) FROM problems WHERE status = 'open'", NULL, NULL),
 	    .problem_events = e2e_db_int(db, "SELECT count(*) FROM problem_events", NULL, NULL),
 	};
-	sqlite3_close(db);
+	e2e_db_close(db);
 	return c;
 }
 
@@ -225,7 +225,7 @@ static void test_counts(void **state)
 	assert_int_equal(c.problems_open, N_PROBLEMS_OPEN);
 	assert_int_equal(c.problem_events, N_PROBLEM_EVENTS);
 
-	sqlite3 *db = e2e_db_open(&st->s);
+	e2e_db *db = e2e_db_connect(&st->s);
 	const char *by_level = "SELECT count(*) FROM projects WHERE level = ?1";
 	assert_int_equal(e2e_db_int(db, by_level, "city", NULL), N_CITY);
 	assert_int_equal(e2e_db_int(db, by_level, "district", NULL), N_DISTRICT);
@@ -280,7 +280,7 @@ static void test_counts(void **state)
 	                   "p.project_id WHERE j.code = ?1 AND p.year = CAST(?2 AS INTEGER)";
 	assert_int_equal(e2e_db_int(db, year, "C01", "2025"), 10 * 4400);
 	assert_int_equal(e2e_db_int(db, year, "C01", "2026"), 12 * 6600);
-	sqlite3_close(db);
+	e2e_db_close(db);
 }
 
 /* ---- the named projects, through the API -------------------------------------- */
@@ -437,14 +437,14 @@ static void test_tokens_work(void **state)
 	}
 	/* The leader's account is the 区委书记's own. */
 	const printed *leader = printed_account(st, "leader", "office");
-	sqlite3 *db = e2e_db_open(&st->s);
+	e2e_db *db = e2e_db_connect(&st->s);
 	assert_int_equal(e2e_db_int(db,
 	                            "SELECT count(*) FROM accounts a JOIN people p ON p.id = "
 	                            "a.person_id WHERE a.role = 'leader' AND p.code = ?1 AND "
 	                            "a.name = ?2",
 	                            "ld01", leader->name),
 	                 1);
-	sqlite3_close(db);
+	e2e_db_close(db);
 }
 
 /* ---- the report's figures, as the client prints them ----------------------------- */

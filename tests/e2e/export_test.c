@@ -1,5 +1,5 @@
 /* End to end: ExportService and `luoshi export`, 一图五表. A small district
- * is loaded with sqlite3 before the server starts; every expected figure
+ * is loaded from the side before the server starts; every expected figure
  * below is counted by hand from it. The workbook is read back with an
  * independent reader (Debian's python3-openpyxl), the battle map rendered
  * by headless Chromium (Debian's chromium): both must be installed, and a
@@ -46,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -191,16 +192,11 @@ static void account(const e2e_server *s, int role, const char *name, const char 
 
 static int load(e2e_server *s, const char *sql)
 {
-	sqlite3 *db;
-	if (sqlite3_open(s->db, &db) != SQLITE_OK)
-		return -1;
-	char *err = NULL;
-	int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
-	if (rc != SQLITE_OK)
-		fprintf(stderr, "fixture: %s\n", err);
-	sqlite3_free(err);
-	sqlite3_close(db);
-	return rc == SQLITE_OK ? 0 : -1;
+	e2e_db *db = e2e_db_connect(s);
+	e2e_db_exec(db, sql);
+	e2e_db_ids_given(db);
+	e2e_db_close(db);
+	return 0;
 }
 
 static int group_setup(void **state)
@@ -350,14 +346,14 @@ static void rows_belong(const Luoshi__V1__ExportTablesResponse *r)
 /* Rows of all tables together, to see that nothing was written. */
 static int64_t all_rows(void)
 {
-	sqlite3 *db = e2e_db_open(&shared->s);
+	e2e_db *db = e2e_db_connect(&shared->s);
 	int64_t n = e2e_db_int(db,
 	                       "SELECT (SELECT count(*) FROM audit_log) + (SELECT count(*) FROM "
 	                       "projects) + (SELECT count(*) FROM nodes) + (SELECT count(*) FROM "
 	                       "tasks) + (SELECT count(*) FROM plans) + (SELECT count(*) FROM "
 	                       "updates) + (SELECT count(*) FROM idempotency_keys)",
 	                       NULL, NULL);
-	sqlite3_close(db);
+	e2e_db_close(db);
 	return n;
 }
 
@@ -1246,45 +1242,100 @@ static void test_cli(void **state)
 
 /* ---- a district too large for one reply ---------------------------------------- */
 
+/* The day days after the day ymd, as YYYY-MM-DD; with month, its month
+ * (YYYY-MM). */
+static void day_plus(const char *ymd, int days, char out[11], char month[8])
+{
+	struct tm tm = {.tm_isdst = 0};
+	assert_non_null(strptime(ymd, "%Y-%m-%d", &tm));
+	time_t t = timegm(&tm) + (time_t)days * 86400;
+	gmtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+	if (month != NULL)
+		strftime(month, 8, "%Y-%m", &tm);
+}
+
 /* 300 projects, each with 10 nodes, 10 tasks, a plan for every month and
- * 52 weekly updates of 200 Chinese characters each. */
-static const char LARGE[] =
-    "INSERT INTO units(id, code, name, kind, parent_id, created_at) VALUES"
-    " (2, 'WX', '五乡镇', 'town', 1, '2026-01-01');"
-    "INSERT INTO people(id, code, name, unit_id, created_at) VALUES"
-    " (1, 'L01', '张区长', 1, '2026-01-01');"
-    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300)"
-    " INSERT INTO projects(id, code, name, level, category, stage, lead_leader_id,"
-    " lead_unit_id, town_id, total_investment, frequency, planned_start, planned_finish,"
-    " created_at) SELECT i, printf('P%03d', i), printf('重点项目第%d号综合开发建设工程', i),"
-    " 'district', 'industrial', 'new', 1, 2, 2, 10000, 'weekly', '2026-01-01',"
-    " '2027-12-31', '2026-01-01' FROM n;"
-    "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 2999)"
-    " INSERT INTO nodes(project_id, name, due_date, owner_unit_id, created_at)"
-    " SELECT i / 10 + 1, printf('第%d个节点：完成主体结构施工', i % 10),"
-    " date('2026-01-15', printf('+%d days', (i % 10) * 30)), 2, '2026-01-01' FROM n;"
-    "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 2999)"
-    " INSERT INTO tasks(project_id, description, unit_id, due_date, created_at)"
-    " SELECT i / 10 + 1, printf('任务%d：协调解决项目推进中的要素保障问题', i % 10), 2,"
-    " date('2026-02-01', printf('+%d days', (i % 10) * 30)), '2026-01-01' FROM n;"
-    "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 3599)"
-    " INSERT INTO plans(project_id, year, month, invested)"
-    " SELECT i / 12 + 1, 2026, i % 12 + 1, 100 FROM n;"
-    "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 15599)"
-    " INSERT INTO updates(project_id, period, period_kind, period_first, period_last, month,"
-    " year, revision, latest, unit_id, invested, output, percent, progress, submitted_at)"
-    " SELECT i / 52 + 1, printf('2026-W%02d', i % 52 + 1), 'week',"
-    " date('2025-12-29', printf('+%d days', (i % 52) * 7)),"
-    " date('2025-12-29', printf('+%d days', (i % 52) * 7 + 6)),"
-    " strftime('%Y-%m', date('2025-12-29', printf('+%d days', (i % 52) * 7 + 3))), 2026, 1,"
-    " 1, 2, 10, 20, 50, replace(printf('%.50c', 'x'), 'x', '形象进度'),"
-    " '2026-06-01T10:00:00+08:00' FROM n;";
+ * 52 weekly updates of 200 Chinese characters each. The days and weeks are
+ * worked out here, so that the SQL is what either database takes. Free it. */
+static char *large_fixture(void)
+{
+	char *sql = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&sql, &len);
+	assert_non_null(f);
+	fputs("INSERT INTO units(id, code, name, kind, parent_id, created_at) VALUES"
+	      " (2, 'WX', '五乡镇', 'town', 1, '2026-01-01');"
+	      "INSERT INTO people(id, code, name, unit_id, created_at) VALUES"
+	      " (1, 'L01', '张区长', 1, '2026-01-01');"
+	      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300)"
+	      " INSERT INTO projects(id, code, name, level, category, stage, lead_leader_id,"
+	      " lead_unit_id, town_id, total_investment, frequency, planned_start, planned_finish,"
+	      " created_at) SELECT i, 'P' || substr(CAST(1000 + i AS TEXT), 2),"
+	      " '重点项目第' || i || '号综合开发建设工程',"
+	      " 'district', 'industrial', 'new', 1, 2, 2, 10000, 'weekly', '2026-01-01',"
+	      " '2027-12-31', '2026-01-01' FROM n;",
+	      f);
+	/* Node k of a project is due 30·k days after 01-15; task k 30·k days
+	 * after 02-01. */
+	static const char *const kinds[][4] = {
+	    {"nodes(project_id, name, due_date, owner_unit_id, created_at)", "2026-01-15",
+	     "'第' || (i % 10) || '个节点：完成主体结构施工'", "d.day, 2"},
+	    {"tasks(project_id, description, unit_id, due_date, created_at)", "2026-02-01",
+	     "'任务' || (i % 10) || '：协调解决项目推进中的要素保障问题'", "2, d.day"},
+	};
+	for (size_t k = 0; k < 2; k++) {
+		fputs(
+		    "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 2999),"
+		    " d(k, day) AS (VALUES ",
+		    f);
+		for (int j = 0; j < 10; j++) {
+			char day[11];
+			day_plus(kinds[k][1], j * 30, day, NULL);
+			fprintf(f, "%s(%d, '%s')", j ? ", " : "", j, day);
+		}
+		fprintf(f,
+		        ") INSERT INTO %s SELECT i / 10 + 1, %s, %s, '2026-01-01' FROM n"
+		        " JOIN d ON d.k = i %% 10 ORDER BY i;",
+		        kinds[k][0], kinds[k][2], kinds[k][3]);
+	}
+	fputs("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 3599)"
+	      " INSERT INTO plans(project_id, year, month, invested)"
+	      " SELECT i / 12 + 1, 2026, i % 12 + 1, 100 FROM n;",
+	      f);
+	/* Week k + 1 of 2026 begins 7·k days after 2025-12-29; its month is
+	 * its Thursday's. */
+	fputs("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 15599),"
+	      " w(k, period, first_day, last_day, mon) AS (VALUES ",
+	      f);
+	for (int k = 0; k < 52; k++) {
+		char first[11], last[11], thursday[11], month[8];
+		day_plus("2025-12-29", k * 7, first, NULL);
+		day_plus("2025-12-29", k * 7 + 6, last, NULL);
+		day_plus("2025-12-29", k * 7 + 3, thursday, month);
+		fprintf(f, "%s(%d, '2026-W%02d', '%s', '%s', '%s')", k ? ", " : "", k, k + 1, first,
+		        last, month);
+	}
+	fputs(") INSERT INTO updates(project_id, period, period_kind, period_first, period_last,"
+	      " month, year, revision, latest, unit_id, invested, output, percent, progress,"
+	      " submitted_at) SELECT i / 52 + 1, w.period, 'week', w.first_day, w.last_day, w.mon,"
+	      " 2026, 1, 1, 2, 10, 20, 50, '",
+	      f);
+	for (int k = 0; k < 50; k++)
+		fputs("形象进度", f);
+	fputs("', '2026-06-01T10:00:00+08:00' FROM n JOIN w ON w.k = i % 52 ORDER BY i;", f);
+	assert_int_equal(fclose(f), 0);
+	return sql;
+}
 
 static int large_setup(void **state)
 {
 	e2e_server *s = calloc(1, sizeof *s);
-	if (s == NULL || e2e_server_init(s) != 0 || load(s, LARGE) != 0)
+	if (s == NULL || e2e_server_init(s) != 0)
 		goto fail;
+	char *large = large_fixture();
+	load(s, large);
+	free(large);
 	static const char *const extra[] = {"--rate-limit", "0", NULL};
 	if (e2e_server_start(s, extra) != 0)
 		goto fail;

@@ -910,6 +910,180 @@ int e2e_create_account(luoshi_client *c, int role, const char *name, const char 
 
 /* ---- the database ---------------------------------------------------------------- */
 
+struct e2e_db {
+	sqlite3 *lite;     /* the SQLite file, or */
+	struct srv_pg *pg; /* the PostgreSQL database */
+};
+
+e2e_db *e2e_db_connect(const e2e_server *s)
+{
+	e2e_db *db = calloc(1, sizeof *db);
+	assert_non_null(db);
+	if (!e2e_on_pg()) {
+		db->lite = e2e_db_open(s);
+		return db;
+	}
+	ls_status st = {0};
+	if (srv_pg_open(&db->pg, s->db, &st) != LS_OK) {
+		free(db);
+		fail_msg("e2e: cannot connect to %s: %s", s->db, st.message);
+	}
+	return db;
+}
+
+void e2e_db_close(e2e_db *db)
+{
+	if (db == NULL)
+		return;
+	if (db->lite != NULL)
+		sqlite3_close(db->lite);
+	srv_pg_close(db->pg);
+	free(db);
+}
+
+const char *e2e_db_errmsg(e2e_db *db)
+{
+	return db->lite ? sqlite3_errmsg(db->lite) : srv_pg_errmsg(db->pg);
+}
+
+bool e2e_db_try_exec(e2e_db *db, const char *sql)
+{
+	if (db->lite != NULL)
+		return sqlite3_exec(db->lite, sql, NULL, NULL, NULL) == SQLITE_OK;
+	ls_status st = {0};
+	return srv_pg_exec(db->pg, sql, &st) == LS_OK;
+}
+
+void e2e_db_exec(e2e_db *db, const char *sql)
+{
+	if (!e2e_db_try_exec(db, sql))
+		fail_msg("e2e: %s: %s", sql, e2e_db_errmsg(db));
+}
+
+int64_t e2e_db_changes(e2e_db *db)
+{
+	return db->lite ? sqlite3_changes64(db->lite) : srv_pg_changes(db->pg);
+}
+
+void e2e_db_begin_write(e2e_db *db)
+{
+	e2e_db_exec(db, db->lite ? "BEGIN IMMEDIATE"
+	                         : "BEGIN; SELECT pg_advisory_xact_lock(" SRV_PG_WRITER_LOCK ")");
+}
+
+void e2e_db_ids_given(e2e_db *db)
+{
+	if (db->lite != NULL)
+		return;
+	e2e_db_exec(db,
+	            "DO $$ DECLARE r record; BEGIN "
+	            "FOR r IN SELECT table_name AS t, column_name AS c, "
+	            "pg_get_serial_sequence(quote_ident(table_name), column_name) AS s "
+	            "FROM information_schema.columns "
+	            "WHERE table_schema = current_schema() AND is_identity = 'YES' LOOP "
+	            "EXECUTE format('SELECT setval(%L, m) FROM (SELECT max(%I) AS m FROM %I) AS x "
+	            "WHERE m >= (SELECT last_value FROM %s)', r.s, r.c, r.t, r.s); "
+	            "END LOOP; END $$");
+}
+
+/* A statement handed out, and its connection: the srv_q comes first, so
+ * that a srv_q * of ours is one of these. */
+typedef struct stmt {
+	srv_q q;
+	e2e_db *db;
+} stmt;
+
+srv_q *e2e_db_prepare(e2e_db *db, const char *sql)
+{
+	stmt *t = calloc(1, sizeof *t);
+	assert_non_null(t);
+	t->db = db;
+	bool ok;
+	if (db->lite != NULL)
+		ok = sqlite3_prepare_v2(db->lite, sql, -1, &t->q.lite, NULL) == SQLITE_OK;
+	else
+		ok = (t->q.pg = srv_pgq_prepare(db->pg, sql)) != NULL;
+	if (!ok) {
+		free(t);
+		fail_msg("e2e: prepare %s: %s", sql, e2e_db_errmsg(db));
+	}
+	return &t->q;
+}
+
+srv_q *e2e_db_tables(e2e_db *db)
+{
+	return e2e_db_prepare(db, db->lite ? "SELECT name FROM sqlite_schema WHERE type = 'table' "
+	                                     "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+	                                   : "SELECT table_name FROM information_schema.tables "
+	                                     "WHERE table_schema = current_schema() "
+	                                     "AND table_type = 'BASE TABLE' ORDER BY table_name");
+}
+
+void e2e_db_step(srv_q *q, int want)
+{
+	int rc = srv_step(q);
+	if (rc != want)
+		fail_msg("e2e: step gave %d, not %d: %s", rc, want, e2e_db_errmsg(((stmt *)q)->db));
+}
+
+void e2e_db_reset(srv_q *q)
+{
+	if (q->lite != NULL) {
+		sqlite3_reset(q->lite);
+		sqlite3_clear_bindings(q->lite);
+	} else {
+		srv_pgq_reset(q->pg, true);
+	}
+}
+
+void e2e_db_finalize(srv_q *q)
+{
+	if (q == NULL)
+		return;
+	if (q->lite != NULL)
+		sqlite3_finalize(q->lite);
+	else
+		srv_pgq_free(q->pg);
+	free((stmt *)q);
+}
+
+/* Prepares sql with p1 and p2 bound and steps to its first row; fails the
+ * test when there is none. */
+static srv_q *first_row(e2e_db *db, const char *sql, const char *p1, const char *p2)
+{
+	srv_q *q = e2e_db_prepare(db, sql);
+	if (p1 != NULL)
+		srv_bind_text(q, 1, p1);
+	if (p2 != NULL)
+		srv_bind_text(q, 2, p2);
+	int rc = srv_step(q);
+	if (rc != SRV_ROW) {
+		char msg[600];
+		snprintf(msg, sizeof msg, "%s", rc == SRV_DONE ? "no row" : e2e_db_errmsg(db));
+		e2e_db_finalize(q);
+		fail_msg("e2e: %s: %s", sql, msg);
+	}
+	return q;
+}
+
+int64_t e2e_db_int_any(e2e_db *db, const char *sql, const char *p1, const char *p2)
+{
+	srv_q *q = first_row(db, sql, p1, p2);
+	int64_t v = srv_col_int64(q, 0);
+	e2e_db_finalize(q);
+	return v;
+}
+
+int64_t e2e_count_accounts(const e2e_server *s)
+{
+	e2e_db *db = e2e_db_connect(s);
+	int64_t n = e2e_db_int(db, "SELECT count(*) FROM accounts", NULL, NULL);
+	e2e_db_close(db);
+	return n;
+}
+
+/* ---- the SQLite file itself ---------------------------------------------------------- */
+
 sqlite3 *e2e_db_open(const e2e_server *s)
 {
 	sqlite3 *db = NULL;
@@ -921,7 +1095,7 @@ sqlite3 *e2e_db_open(const e2e_server *s)
 	return db;
 }
 
-int64_t e2e_db_int(sqlite3 *db, const char *sql, const char *p1, const char *p2)
+int64_t e2e_db_int_lite(sqlite3 *db, const char *sql, const char *p1, const char *p2)
 {
 	sqlite3_stmt *q = NULL;
 	int rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
@@ -939,12 +1113,4 @@ int64_t e2e_db_int(sqlite3 *db, const char *sql, const char *p1, const char *p2)
 	sqlite3_finalize(q);
 	assert_int_equal(rc, SQLITE_ROW);
 	return v;
-}
-
-int64_t e2e_count_accounts(const e2e_server *s)
-{
-	sqlite3 *db = e2e_db_open(s);
-	int64_t n = e2e_db_int(db, "SELECT count(*) FROM accounts", NULL, NULL);
-	sqlite3_close(db);
-	return n;
 }

@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "luoshi_client.h"
+#include "store/db.h"
 
 #define E2E_DIR_MAX 64
 #define E2E_PATH_MAX 256
@@ -140,19 +141,86 @@ int e2e_call(luoshi_client *c, const char *method, const ProtobufCMessage *req, 
 int e2e_create_account(luoshi_client *c, int role, const char *name, const char *key, int64_t *id,
                        char *token, size_t tsize, ls_status *st);
 
-/* ---- the database, read from the side ----------------------------------- */
+/* ---- the database, read and written from the side --------------------- */
 
-/* Opens the server's database read-write (for locks) with a busy timeout.
- * Fails the test when it cannot. */
-sqlite3 *e2e_db_open(const e2e_server *s);
+/* A connection to a server's database, whichever it is: its SQLite file,
+ * or its PostgreSQL database (e2e_on_pg). Statements are the store's own
+ * (store/db.h): prepare with e2e_db_prepare, bind with srv_bind_*, step
+ * with srv_step to SRV_ROW or SRV_DONE, read with srv_col_*. Their SQL
+ * must run on both: parameters are written ?N or :name, and a parameter
+ * whose type PostgreSQL cannot tell from its place needs a CAST. Bound
+ * text and blobs are not copied: keep them until the statement is reset
+ * or finalized. */
+typedef struct e2e_db e2e_db;
+
+/* Connects to the server's database (a SQLite file read-write, with a busy
+ * timeout). Fails the test when it cannot. */
+e2e_db *e2e_db_connect(const e2e_server *s);
+
+void e2e_db_close(e2e_db *db);
+
+/* Runs sql, which may hold several statements and no parameters. Fails
+ * the test on error. */
+void e2e_db_exec(e2e_db *db, const char *sql);
+
+/* Like e2e_db_exec, but returns false on error (e2e_db_errmsg says why). */
+bool e2e_db_try_exec(e2e_db *db, const char *sql);
+
+/* The message of the last failure on db. */
+const char *e2e_db_errmsg(e2e_db *db);
+
+/* The rows the last statement on db inserted, changed or deleted. */
+int64_t e2e_db_changes(e2e_db *db);
+
+/* Opens a transaction that holds the lock every writer of the server takes
+ * first (SQLite's BEGIN IMMEDIATE; on PostgreSQL the store's writer lock):
+ * the server's writes wait until ROLLBACK or COMMIT. Fails the test when it
+ * cannot. */
+void e2e_db_begin_write(e2e_db *db);
+
+/* After rows were inserted with their ids given: on PostgreSQL, moves the
+ * sequence of every identity column past the largest id in its table (if
+ * not past it already), so that the server's next insert does not draw one
+ * of them; SQLite takes the largest rowid plus one by itself. */
+void e2e_db_ids_given(e2e_db *db);
+
+/* Prepares sql. Fails the test when it does not prepare. */
+srv_q *e2e_db_prepare(e2e_db *db, const char *sql);
+
+/* A statement whose rows are the names of the tables of the server's
+ * schema (one column), by name. Finalize it. */
+srv_q *e2e_db_tables(e2e_db *db);
+
+/* Steps q once and fails the test unless that gives want (SRV_ROW or
+ * SRV_DONE). */
+void e2e_db_step(srv_q *q, int want);
+
+/* Makes q ready to run again, with its bindings cleared. */
+void e2e_db_reset(srv_q *q);
+
+void e2e_db_finalize(srv_q *q);
 
 /* The integer the first column of the first row of sql gives, with the
  * optional text parameters p1 and p2 bound to ?1 and ?2. Fails the test on
- * error. */
-int64_t e2e_db_int(sqlite3 *db, const char *sql, const char *p1, const char *p2);
+ * error or when there is no row. */
+int64_t e2e_db_int_any(e2e_db *db, const char *sql, const char *p1, const char *p2);
 
 /* The number of rows in the accounts table. */
 int64_t e2e_count_accounts(const e2e_server *s);
+
+/* ---- the SQLite file itself ---------------------------------------------- */
+
+/* For what only SQLite has (its file, its locks, its PRAGMAs): opens the
+ * server's database file read-write with a busy timeout. Fails the test
+ * when it cannot. */
+sqlite3 *e2e_db_open(const e2e_server *s);
+
+/* e2e_db_int_any on a SQLite handle. */
+int64_t e2e_db_int_lite(sqlite3 *db, const char *sql, const char *p1, const char *p2);
+
+/* Either: e2e_db_int(db, sql, p1, p2) with db an e2e_db * or a sqlite3 *. */
+#define e2e_db_int(db, sql, p1, p2) \
+	_Generic((db), sqlite3 * : e2e_db_int_lite, e2e_db * : e2e_db_int_any)(db, sql, p1, p2)
 
 /* ---- files -------------------------------------------------------------- */
 

@@ -7,7 +7,7 @@
  * another town's project, deadlines, the slowdown of failed logins, the
  * static pages served without a token and the API not.
  *
- * The district (loaded with sqlite3 before the server starts): the office
+ * The district (loaded from the side before the server starts): the office
  * (1, from init); towns 五乡镇 WX (2) and 下应街道 XY (3); department
  * 区发改局 FGJ (4); leader L1 张区长. Projects P1 (in WX) and P2 (in XY),
  * both led by FGJ; nodes 1 (P1) and 2 (P2), both owned by FGJ, open. */
@@ -199,23 +199,20 @@ static void expect(const http_res *r, int status, const char *code, const char *
 
 /* ---- fixture ------------------------------------------------------------------ */
 
+/* Runs sql, which may give rows their ids. */
 static void db_exec(const e2e_server *s, const char *sql)
 {
-	sqlite3 *db = e2e_db_open(s);
-	char *err = NULL;
-	int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
-	if (rc != SQLITE_OK)
-		fprintf(stderr, "sqlite3: %s\n", err ? err : sqlite3_errstr(rc));
-	sqlite3_free(err);
-	sqlite3_close(db);
-	assert_int_equal(rc, SQLITE_OK);
+	e2e_db *db = e2e_db_connect(s);
+	e2e_db_exec(db, sql);
+	e2e_db_ids_given(db);
+	e2e_db_close(db);
 }
 
 static int64_t db_count(const e2e_server *s, const char *sql)
 {
-	sqlite3 *db = e2e_db_open(s);
+	e2e_db *db = e2e_db_connect(s);
 	int64_t n = e2e_db_int(db, sql, NULL, NULL);
-	sqlite3_close(db);
+	e2e_db_close(db);
 	return n;
 }
 
@@ -506,8 +503,8 @@ static void test_statuses(void **state)
 	 * held here: 504, and the call does not run. The wait below only
 	 * makes sure more than the deadline's millisecond has passed while the
 	 * lock is held; the lock is what holds the call back. */
-	sqlite3 *db = e2e_db_open(&f->s);
-	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	e2e_db *db = e2e_db_connect(&f->s);
+	e2e_db_begin_write(db);
 	const char *deadline[] = {"Content-Type: application/json", auth, "X-Deadline-Ms: 1", NULL};
 	int fd = http_send(f->port, "POST", "/api/v1/RegistryService/CreateUnit", deadline,
 	                   "{\"code\":\"N6\",\"name\":\"新单位六\",\"kind\":\"UNIT_DEPARTMENT\"}",
@@ -516,8 +513,8 @@ static void test_statuses(void **state)
 	uint64_t t0 = e2e_now_ms();
 	while (e2e_now_ms() - t0 < 50)
 		e2e_poll_pause();
-	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	e2e_db_exec(db, "COMMIT");
+	e2e_db_close(db);
 	http_recv(fd, &r);
 	expect(&r, 504, "DEADLINE_EXCEEDED", NULL);
 	http_free(&r);

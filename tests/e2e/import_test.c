@@ -116,17 +116,17 @@ static int64_t count(const e2e_server *s, const char *table)
 {
 	char sql[128];
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
-	sqlite3 *db = e2e_db_open(s);
+	e2e_db *db = e2e_db_connect(s);
 	int64_t n = e2e_db_int(db, sql, NULL, NULL);
-	sqlite3_close(db);
+	e2e_db_close(db);
 	return n;
 }
 
 static int64_t query(const e2e_server *s, const char *sql, const char *p1)
 {
-	sqlite3 *db = e2e_db_open(s);
+	e2e_db *db = e2e_db_connect(s);
 	int64_t n = e2e_db_int(db, sql, p1, NULL);
-	sqlite3_close(db);
+	e2e_db_close(db);
 	return n;
 }
 

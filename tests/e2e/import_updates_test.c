@@ -1,7 +1,7 @@
 /* End to end: `luoshi import updates`, progress updates from CSV files in one
  * SubmitUpdates call, and update rows in a registry import.
  *
- * Each test gets a fresh luoshid whose registry is inserted with sqlite3
+ * Each test gets a fresh luoshid whose registry is inserted from the side
  * before it starts: the district office (unit 1, from init), the towns
  * 五乡镇 (WX: projects P1 and P4) and 下应街道 (XY: project P2), a
  * department, and two nodes. Every expected figure below is summed by hand
@@ -68,9 +68,9 @@ typedef struct fx {
 
 static int64_t db_count(const e2e_server *s, const char *sql)
 {
-	sqlite3 *db = e2e_db_open(s);
+	e2e_db *db = e2e_db_connect(s);
 	int64_t n = e2e_db_int(db, sql, NULL, NULL);
-	sqlite3_close(db);
+	e2e_db_close(db);
 	return n;
 }
 
@@ -113,17 +113,12 @@ static int setup(void **state)
 	fx *f = calloc(1, sizeof *f);
 	if (f == NULL || e2e_server_init(&f->s) != 0)
 		goto fail;
-	sqlite3 *db;
-	if (sqlite3_open(f->s.db, &db) != SQLITE_OK)
-		goto fail;
-	char *err = NULL;
-	int rc = sqlite3_exec(db, REGISTRY, NULL, NULL, &err);
-	if (rc != SQLITE_OK)
-		fprintf(stderr, "registry: %s\n", err);
-	sqlite3_free(err);
-	sqlite3_close(db);
+	e2e_db *db = e2e_db_connect(&f->s);
+	e2e_db_exec(db, REGISTRY);
+	e2e_db_ids_given(db);
+	e2e_db_close(db);
 	static const char *const extra[] = {"--rate-limit", "0", NULL};
-	if (rc != SQLITE_OK || e2e_server_start(&f->s, extra) != 0)
+	if (e2e_server_start(&f->s, extra) != 0)
 		goto fail;
 	make_account(&f->s, LUOSHI__V1__ROLE__ROLE_TOWN, "五乡镇 clerk", "WX", NULL, f->wx,
 	             &f->wx_id);
@@ -250,9 +245,11 @@ static void test_town_import(void **state)
 	                 30);
 	assert_int_equal(db_count(&f->s, "SELECT count(*) FROM updates WHERE output IS NOT NULL"),
 	                 1);
-	assert_int_equal(db_count(&f->s, "SELECT count(*) FROM updates WHERE progress = "
-	                                 "'地下室完工' || char(10) || '(提前一周)'"),
+	e2e_db *db = e2e_db_connect(&f->s);
+	assert_int_equal(e2e_db_int(db, "SELECT count(*) FROM updates WHERE progress = ?1",
+	                            "地下室完工\n(提前一周)", NULL),
 	                 1);
+	e2e_db_close(db);
 	assert_int_equal(db_count(&f->s, "SELECT count(*) FROM updates WHERE support_needed = "
 	                                 "'用地指标, 尽快' AND period = '2026-W03'"),
 	                 1);

@@ -105,31 +105,28 @@ static void test_sigterm_under_load(void **state)
 	assert_int_equal(status, 0);
 
 	/* Every name that got OK is on disk, once. */
-	sqlite3 *db = e2e_db_open(s);
-	sqlite3_stmt *q;
-	assert_int_equal(
-	    sqlite3_prepare_v2(db, "SELECT count(*) FROM accounts WHERE name = ?1", -1, &q, NULL),
-	    SQLITE_OK);
+	e2e_db *db = e2e_db_connect(s);
+	srv_q *q = e2e_db_prepare(db, "SELECT count(*) FROM accounts WHERE name = ?1");
 	int total = 0;
 	for (int i = 0; i < WORKERS; i++) {
 		for (int k = 0; k < ws[i].n_ok; k++) {
-			sqlite3_bind_text(q, 1, ws[i].names[k], -1, SQLITE_STATIC);
-			assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-			if (sqlite3_column_int(q, 0) != 1)
+			srv_bind_text(q, 1, ws[i].names[k]);
+			e2e_db_step(q, SRV_ROW);
+			if (srv_col_int(q, 0) != 1)
 				fail_msg("%s got OK but has %d rows", ws[i].names[k],
-				         sqlite3_column_int(q, 0));
-			sqlite3_reset(q);
+				         srv_col_int(q, 0));
+			e2e_db_reset(q);
 			total++;
 		}
 	}
-	sqlite3_finalize(q);
+	e2e_db_finalize(q);
 	assert_true(total >= oks_at_signal);
 	/* Nothing was written twice or invented: at most one row per attempt. */
 	int64_t rows =
 	    e2e_db_int(db, "SELECT count(*) FROM accounts WHERE name LIKE 'load-%'", NULL, NULL);
 	assert_true(rows >= total);
 	assert_true(rows <= total + WORKERS);
-	sqlite3_close(db);
+	e2e_db_close(db);
 
 	/* Each worker ended on the server going away, not on another error. */
 	for (int i = 0; i < WORKERS; i++) {

@@ -63,13 +63,12 @@ static int setup(void **state)
 		goto fail;
 	snprintf(f->data, sizeof f->data, "%s/data", f->s.dir);
 	snprintf(f->outbox, sizeof f->outbox, "%s/luoshi/outbox.db", f->data);
-	sqlite3 *db;
-	if (sqlite3_open(f->s.db, &db) != SQLITE_OK)
-		goto fail;
-	int rc = sqlite3_exec(db, FIXTURE, NULL, NULL, NULL);
-	sqlite3_close(db);
+	e2e_db *db = e2e_db_connect(&f->s);
+	e2e_db_exec(db, FIXTURE);
+	e2e_db_ids_given(db);
+	e2e_db_close(db);
 	static const char *const extra[] = {"--rate-limit", "0", NULL};
-	if (rc != SQLITE_OK || e2e_server_start(&f->s, extra) != 0)
+	if (e2e_server_start(&f->s, extra) != 0)
 		goto fail;
 	luoshi_client *c = e2e_client(f->s.tcp_url, f->s.admin_token, 10000);
 	Luoshi__V1__CreateAccountRequest req = LUOSHI__V1__CREATE_ACCOUNT_REQUEST__INIT;
@@ -79,7 +78,7 @@ static int setup(void **state)
 	req.unit = (char *)"WX";
 	ProtobufCMessage *m;
 	ls_status st;
-	rc = e2e_call(c, "/luoshi.v1.AccountService/CreateAccount", &req.base, NULL, &m, &st);
+	int rc = e2e_call(c, "/luoshi.v1.AccountService/CreateAccount", &req.base, NULL, &m, &st);
 	luoshi_client_close(c);
 	if (rc != LS_OK)
 		goto fail;
@@ -196,9 +195,9 @@ static void submit_cli(const fx *f, const char *project, const char *flag, const
 
 static int64_t server_count(const fx *f, const char *sql)
 {
-	sqlite3 *db = e2e_db_open(&f->s);
+	e2e_db *db = e2e_db_connect(&f->s);
 	int64_t n = e2e_db_int(db, sql, NULL, NULL);
-	sqlite3_close(db);
+	e2e_db_close(db);
 	return n;
 }
 
@@ -350,13 +349,10 @@ static void test_refused(void **state)
 	submit_cli(f, "P1", "--week", "2026-W46", "46", 0, &r);
 	e2e_run_free(&r);
 	/* November is reconciled while the clerk is offline. */
-	sqlite3 *db = e2e_db_open(&f->s);
-	assert_int_equal(sqlite3_exec(db,
-	                              "INSERT INTO period_locks(month, locked_at) VALUES "
-	                              "('2026-11', '2026-11-20T10:00:00+08:00')",
-	                              NULL, NULL, NULL),
-	                 SQLITE_OK);
-	sqlite3_close(db);
+	e2e_db *db = e2e_db_connect(&f->s);
+	e2e_db_exec(db, "INSERT INTO period_locks(month, locked_at) VALUES "
+	                "('2026-11', '2026-11-20T10:00:00+08:00')");
+	e2e_db_close(db);
 	restart(f, "0");
 
 	const char *flush[] = {"outbox", "flush", NULL};
@@ -383,9 +379,9 @@ static void test_refused(void **state)
 	e2e_run_free(&r);
 
 	/* The lock lifted: refused ones are not sent again on their own. */
-	db = e2e_db_open(&f->s);
-	assert_int_equal(sqlite3_exec(db, "DELETE FROM period_locks", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	db = e2e_db_connect(&f->s);
+	e2e_db_exec(db, "DELETE FROM period_locks");
+	e2e_db_close(db);
 	cli_expect(f, flush, 0, &r);
 	e2e_run_free(&r);
 	const char *whoami[] = {"whoami", NULL};
@@ -519,13 +515,13 @@ static void test_any_command_flushes(void **state)
 	char week_b[16], week_a[16];
 	snprintf(week_b, sizeof week_b, "%.8s", before);
 	snprintf(week_a, sizeof week_a, "%.8s", after);
-	sqlite3 *db = e2e_db_open(&f->s);
+	e2e_db *db = e2e_db_connect(&f->s);
 	assert_int_equal(e2e_db_int(db,
 	                            "SELECT count(*) FROM updates WHERE invested = 7 AND period "
 	                            "IN (?1, ?2)",
 	                            week_b, week_a),
 	                 1);
-	sqlite3_close(db);
+	e2e_db_close(db);
 
 	/* With the server up, a submit is sent at once and the outbox stays
 	 * empty. */

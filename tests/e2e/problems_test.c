@@ -6,8 +6,8 @@
  * shows of problems, and the `luoshi problem` command line.
  *
  * Each test gets a fresh luoshid whose registry and accounts are written
- * with sqlite3 before it starts, so that these tests do not depend on the
- * registry's RPCs. Problems with dates in the past are written with sqlite3
+ * into its database before it starts, so that these tests do not depend on
+ * the registry's RPCs. Problems with dates in the past are written there
  * too, since RaiseProblem takes no due date before today. */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -132,23 +132,20 @@ static const char *token_of(const e2e_server *s, enum who w)
 
 /* ---- the database ---------------------------------------------------------------- */
 
+/* Runs sql, which may give rows their ids. */
 static void db_exec(const e2e_server *s, const char *sql)
 {
-	sqlite3 *db = e2e_db_open(s);
-	char *err = NULL;
-	int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
-	if (rc != SQLITE_OK)
-		fprintf(stderr, "sqlite3: %s\n", err ? err : sqlite3_errstr(rc));
-	sqlite3_free(err);
-	sqlite3_close(db);
-	assert_int_equal(rc, SQLITE_OK);
+	e2e_db *db = e2e_db_connect(s);
+	e2e_db_exec(db, sql);
+	e2e_db_ids_given(db);
+	e2e_db_close(db);
 }
 
 static int64_t db_int(const e2e_server *s, const char *sql, const char *p1)
 {
-	sqlite3 *db = e2e_db_open(s);
+	e2e_db *db = e2e_db_connect(s);
 	int64_t n = e2e_db_int(db, sql, p1, NULL);
-	sqlite3_close(db);
+	e2e_db_close(db);
 	return n;
 }
 
@@ -166,38 +163,32 @@ static int64_t written(const e2e_server *s)
 
 static void load_fixture(const e2e_server *s)
 {
-	sqlite3 *db = e2e_db_open(s);
-	char *err = NULL;
-	if (sqlite3_exec(db, FIXTURE, NULL, NULL, &err) != SQLITE_OK)
-		fail_msg("fixture: %s", err ? err : "?");
-	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(db,
-	                                    "INSERT INTO accounts(id, name, role, unit_id, "
-	                                    "token_hash, created_at, created_by, person_id) "
-	                                    "VALUES (?1, ?2, ?3, ?4, ?5, "
-	                                    "'2026-01-01T00:00:00+08:00', 1, ?6)",
-	                                    -1, &q, NULL),
-	                 SQLITE_OK);
+	e2e_db *db = e2e_db_connect(s);
+	e2e_db_exec(db, FIXTURE);
+	srv_q *q = e2e_db_prepare(db, "INSERT INTO accounts(id, name, role, unit_id, "
+	                              "token_hash, created_at, created_by, person_id) "
+	                              "VALUES (?1, ?2, ?3, ?4, ?5, "
+	                              "'2026-01-01T00:00:00+08:00', 1, ?6)");
 	for (int w = W_ADMIN + 1; w < W_COUNT; w++) {
 		/* Stored as the server stores tokens: their BLAKE2b-256. */
 		uint8_t hash[32];
 		const char *t = who_is[w].token;
 		crypto_generichash(hash, sizeof hash, (const uint8_t *)t, strlen(t), NULL, 0);
-		sqlite3_bind_int(q, 1, w + 1);
-		sqlite3_bind_text(q, 2, who_is[w].name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 3, who_is[w].role, -1, SQLITE_STATIC);
-		sqlite3_bind_int(q, 4, who_is[w].unit);
-		sqlite3_bind_blob(q, 5, hash, sizeof hash, SQLITE_TRANSIENT);
+		srv_bind_int64(q, 1, w + 1);
+		srv_bind_text(q, 2, who_is[w].name);
+		srv_bind_text(q, 3, who_is[w].role);
+		srv_bind_int64(q, 4, who_is[w].unit);
+		srv_bind_blob(q, 5, hash, sizeof hash);
 		if (who_is[w].person > 0)
-			sqlite3_bind_int(q, 6, who_is[w].person);
+			srv_bind_int64(q, 6, who_is[w].person);
 		else
-			sqlite3_bind_null(q, 6);
-		if (sqlite3_step(q) != SQLITE_DONE)
-			fail_msg("fixture account %d: %s", w, sqlite3_errmsg(db));
-		sqlite3_reset(q);
+			srv_bind_null(q, 6);
+		e2e_db_step(q, SRV_DONE);
+		e2e_db_reset(q);
 	}
-	sqlite3_finalize(q);
-	sqlite3_close(db);
+	e2e_db_finalize(q);
+	e2e_db_ids_given(db);
+	e2e_db_close(db);
 }
 
 static int setup(void **state)
@@ -679,22 +670,18 @@ static void test_lifecycle(void **state)
 	static const char *const methods[] = {"RaiseProblem",   "AddProblemNote", "AssignProblem",
 	                                      "ResolveProblem", "ReopenProblem",  "EscalateProblem",
 	                                      "AssignProblem",  "ResolveProblem"};
-	sqlite3 *db = e2e_db_open(s);
-	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(db,
-	                                    "SELECT method, before IS NULL, after FROM audit_log "
-	                                    "WHERE entity = 'problem' ORDER BY id",
-	                                    -1, &q, NULL),
-	                 SQLITE_OK);
+	e2e_db *db = e2e_db_connect(s);
+	srv_q *q = e2e_db_prepare(db, "SELECT method, before IS NULL, after FROM audit_log "
+	                              "WHERE entity = 'problem' ORDER BY id");
 	for (size_t i = 0; i < 8; i++) {
-		assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+		e2e_db_step(q, SRV_ROW);
 		char want_method[80];
 		snprintf(want_method, sizeof want_method, "/luoshi.v1.ProblemService/%s",
 		         methods[i]);
-		assert_string_equal((const char *)sqlite3_column_text(q, 0), want_method);
+		assert_string_equal(srv_col_text(q, 0), want_method);
 		/* A raise and a note have nothing before. */
-		assert_int_equal(sqlite3_column_int(q, 1), i == 0 || i == 1);
-		const char *after = (const char *)sqlite3_column_text(q, 2);
+		assert_int_equal(srv_col_int(q, 1), i == 0 || i == 1);
+		const char *after = srv_col_text(q, 2);
 		if (i == 1)
 			assert_non_null(strstr(after, "已约谈业主"));
 		if (i == 3)
@@ -702,9 +689,9 @@ static void test_lifecycle(void **state)
 		if (i == 5)
 			assert_non_null(strstr(after, "\"escalated\":true"));
 	}
-	assert_int_equal(sqlite3_step(q), SQLITE_DONE);
-	sqlite3_finalize(q);
-	sqlite3_close(db);
+	e2e_db_step(q, SRV_DONE);
+	e2e_db_finalize(q);
+	e2e_db_close(db);
 }
 
 /* ---- who may do what -------------------------------------------------------------------- */

@@ -4,7 +4,7 @@
  * idempotency under repetition and concurrency, the role matrix, lists,
  * and the derived status of hand-made projects.
  *
- * Each test gets a fresh luoshid whose registry is loaded with sqlite3
+ * Each test gets a fresh luoshid whose registry is loaded from the side
  * before it starts (units, a leader, projects, nodes), so that these tests
  * do not depend on the registry's RPCs. Calendar facts used below:
  * 2025-W52 is 2025-12-22..28; 2026-W01 is 2025-12-29..2026-01-04 and its
@@ -70,23 +70,20 @@ typedef struct fx {
 	char xy[TOKEN_MAX]; /* town 下应街道: P2 */
 } fx;
 
+/* Runs sql, which gives rows their ids. */
 static void db_exec(const e2e_server *s, const char *sql)
 {
-	sqlite3 *db = e2e_db_open(s);
-	char *err = NULL;
-	int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
-	if (rc != SQLITE_OK)
-		fprintf(stderr, "sqlite3: %s\n", err ? err : sqlite3_errstr(rc));
-	sqlite3_free(err);
-	sqlite3_close(db);
-	assert_int_equal(rc, SQLITE_OK);
+	e2e_db *db = e2e_db_connect(s);
+	e2e_db_exec(db, sql);
+	e2e_db_ids_given(db);
+	e2e_db_close(db);
 }
 
 static int64_t db_count(const e2e_server *s, const char *sql)
 {
-	sqlite3 *db = e2e_db_open(s);
+	e2e_db *db = e2e_db_connect(s);
 	int64_t n = e2e_db_int(db, sql, NULL, NULL);
-	sqlite3_close(db);
+	e2e_db_close(db);
 	return n;
 }
 
@@ -125,17 +122,9 @@ static int setup(void **state)
 	fx *f = calloc(1, sizeof *f);
 	if (f == NULL || e2e_server_init(&f->s) != 0)
 		goto fail;
-	sqlite3 *db;
-	if (sqlite3_open(f->s.db, &db) != SQLITE_OK)
-		goto fail;
-	char *err = NULL;
-	int rc = sqlite3_exec(db, FIXTURE, NULL, NULL, &err);
-	if (rc != SQLITE_OK)
-		fprintf(stderr, "fixture: %s\n", err);
-	sqlite3_free(err);
-	sqlite3_close(db);
+	db_exec(&f->s, FIXTURE);
 	static const char *const extra[] = {"--rate-limit", "0", NULL};
-	if (rc != SQLITE_OK || e2e_server_start(&f->s, extra) != 0)
+	if (e2e_server_start(&f->s, extra) != 0)
 		goto fail;
 	account(&f->s, LUOSHI__V1__ROLE__ROLE_TOWN, "五乡镇 clerk", "WX", NULL, f->wx);
 	account(&f->s, LUOSHI__V1__ROLE__ROLE_TOWN, "下应 clerk", "XY", NULL, f->xy);
@@ -302,7 +291,7 @@ static void test_submit_and_revisions(void **state)
 	assert_non_null(u->submitted_at);
 	protobuf_c_message_free_unpacked(&r->base, NULL);
 	/* Node 1 done on the week's last day, which has passed. */
-	sqlite3 *db = e2e_db_open(&f->s);
+	e2e_db *db = e2e_db_connect(&f->s);
 	assert_int_equal(e2e_db_int(db,
 	                            "SELECT count(*) FROM nodes WHERE id = 1 AND done_date = "
 	                            "'2026-11-08'",
@@ -311,7 +300,7 @@ static void test_submit_and_revisions(void **state)
 	assert_int_equal(
 	    e2e_db_int(db, "SELECT count(*) FROM nodes WHERE done_date IS NOT NULL", NULL, NULL),
 	    1);
-	sqlite3_close(db);
+	e2e_db_close(db);
 
 	/* The same week again: revision 2, the first kept but no longer latest. */
 	req = upd("中车产业基地", "2026-w45", 130, 35);
@@ -351,7 +340,7 @@ static void test_submit_and_revisions(void **state)
 	luoshi_client_close(c);
 
 	/* The history in the table and the audit log. */
-	db = e2e_db_open(&f->s);
+	db = e2e_db_connect(&f->s);
 	assert_int_equal(
 	    e2e_db_int(db,
 	               "SELECT count(*) FROM updates WHERE project_id = 1 AND period = "
@@ -379,7 +368,7 @@ static void test_submit_and_revisions(void **state)
 	               "'%\"done\":false%' AND after LIKE '%\"doneDate\":\"2026-11-08\"%'",
 	               NULL, NULL),
 	    1);
-	sqlite3_close(db);
+	e2e_db_close(db);
 }
 
 /* ---- year to date and since the start ------------------------------------------- */

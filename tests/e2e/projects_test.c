@@ -65,27 +65,18 @@ static const char OTHER_ADMIN_TOKEN[] = "ls_e2e-projects-admin-of-the-other-dist
 
 /* ---- the server and its database ------------------------------------------------ */
 
-static int seed_other_admin(sqlite3 *db)
+static void seed_other_admin(e2e_db *db)
 {
 	uint8_t hash[32];
-	if (sodium_init() < 0)
-		return -1;
+	assert_true(sodium_init() >= 0);
 	crypto_generichash(hash, sizeof hash, (const uint8_t *)OTHER_ADMIN_TOKEN,
 	                   strlen(OTHER_ADMIN_TOKEN), NULL, 0);
-	sqlite3_stmt *q = NULL;
-	int rc =
-	    sqlite3_prepare_v2(db,
-	                       "INSERT INTO accounts(name, role, unit_id, token_hash, "
-	                       "created_at) VALUES ('海曙 admin', 'admin', 9, ?1, '2026-01-01')",
-	                       -1, &q, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_blob(q, 1, hash, sizeof hash, SQLITE_STATIC);
-		rc = sqlite3_step(q) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
-	}
-	if (rc != SQLITE_OK)
-		fprintf(stderr, "seeding the other admin: %s\n", sqlite3_errmsg(db));
-	sqlite3_finalize(q);
-	return rc == SQLITE_OK ? 0 : -1;
+	srv_q *q =
+	    e2e_db_prepare(db, "INSERT INTO accounts(name, role, unit_id, token_hash, "
+	                       "created_at) VALUES ('海曙 admin', 'admin', 9, ?1, '2026-01-01')");
+	srv_bind_blob(q, 1, hash, sizeof hash);
+	e2e_db_step(q, SRV_DONE);
+	e2e_db_finalize(q);
 }
 
 static int setup(void **state)
@@ -95,20 +86,11 @@ static int setup(void **state)
 		return -1;
 	if (e2e_server_init(s) != 0)
 		goto fail;
-	sqlite3 *db = NULL;
-	char *err = NULL;
-	if (sqlite3_open(s->db, &db) != SQLITE_OK ||
-	    sqlite3_exec(db, SEED, NULL, NULL, &err) != SQLITE_OK) {
-		fprintf(stderr, "seeding %s: %s\n", s->db, err ? err : sqlite3_errmsg(db));
-		sqlite3_free(err);
-		sqlite3_close(db);
-		goto fail;
-	}
-	if (seed_other_admin(db) != 0) {
-		sqlite3_close(db);
-		goto fail;
-	}
-	sqlite3_close(db);
+	e2e_db *db = e2e_db_connect(s);
+	e2e_db_exec(db, SEED);
+	e2e_db_ids_given(db);
+	seed_other_admin(db);
+	e2e_db_close(db);
 	if (e2e_server_start(s, NULL) != 0)
 		goto fail;
 	*state = s;
@@ -121,9 +103,9 @@ fail:
 
 static int64_t db_int(const e2e_server *s, const char *sql, const char *p1)
 {
-	sqlite3 *db = e2e_db_open(s);
+	e2e_db *db = e2e_db_connect(s);
 	int64_t v = e2e_db_int(db, sql, p1, NULL);
-	sqlite3_close(db);
+	e2e_db_close(db);
 	return v;
 }
 
@@ -143,20 +125,20 @@ static char *snapshot(const e2e_server *s)
 	    "(SELECT count(*) FROM plans) || '|' || (SELECT count(*) FROM audit_log) || '|' || "
 	    "coalesce((SELECT group_concat(x, ';') FROM (SELECT id || ',' || code || ',' || name "
 	    "|| ',' || level || ',' || category || ',' || stage || ',' || lead_leader_id || ',' || "
-	    "lead_unit_id || ',' || coalesce(town_id, '') || ',' || total_investment || ',' || "
+	    "lead_unit_id || ',' || coalesce(CAST(town_id AS TEXT), '') || ',' || "
+	    "total_investment || ',' || "
 	    "frequency || ',' || planned_start || ',' || planned_finish || ',' || land_clearance "
 	    "|| ',' || fast_track || ',' || fast_track_set || ',' || archived AS x FROM projects "
-	    "ORDER BY id)), '') || '|' || coalesce((SELECT group_concat(x, ';') FROM (SELECT "
+	    "ORDER BY id) AS p), '') || '|' || coalesce((SELECT group_concat(x, ';') FROM (SELECT "
 	    "project_id || ',' || year || ',' || month || ',' || invested AS x FROM plans ORDER BY "
-	    "1)), '') || '|' || coalesce((SELECT group_concat(x, ';') FROM (SELECT project_id || "
-	    "',' || unit_id AS x FROM project_units ORDER BY 1)), '')";
-	sqlite3 *db = e2e_db_open(s);
-	sqlite3_stmt *q = NULL;
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-	char *text = strdup((const char *)sqlite3_column_text(q, 0));
-	sqlite3_finalize(q);
-	sqlite3_close(db);
+	    "1) AS l), '') || '|' || coalesce((SELECT group_concat(x, ';') FROM (SELECT project_id || "
+	    "',' || unit_id AS x FROM project_units ORDER BY 1) AS u), '')";
+	e2e_db *db = e2e_db_connect(s);
+	srv_q *q = e2e_db_prepare(db, sql);
+	e2e_db_step(q, SRV_ROW);
+	char *text = strdup(srv_col_text(q, 0));
+	e2e_db_finalize(q);
+	e2e_db_close(db);
 	assert_non_null(text);
 	return text;
 }
@@ -970,9 +952,9 @@ static void test_leader_history(void **state)
 	}
 	protobuf_c_message_free_unpacked(&g->base, NULL);
 	assert_int_equal(db_int(s,
-	                        "SELECT count(*) FROM (SELECT group_concat(person_id, ',') AS h "
-	                        "FROM (SELECT person_id FROM project_leaders WHERE project_id = 1 "
-	                        "ORDER BY id)) WHERE h = '1,2,3'",
+	                        "SELECT count(*) FROM (SELECT group_concat(CAST(person_id AS "
+	                        "TEXT), ',') AS h FROM (SELECT person_id FROM project_leaders "
+	                        "WHERE project_id = 1 ORDER BY id) AS l) AS g WHERE h = '1,2,3'",
 	                        NULL),
 	                 1);
 	luoshi_client_close(c);

@@ -5,7 +5,7 @@
  * reconciliation with its snapshot and lock; the quarterly disclosure and
  * its page; the CLI.
  *
- * Each test gets a fresh luoshid whose district is loaded with sqlite3
+ * Each test gets a fresh luoshid whose district is loaded from the side
  * before it starts. The as-of day of most checks is D = 2026-10-15, a
  * Thursday: its year Y = 2026, month 10; the day of the previous year is
  * D' = 2025-10-15. The Sundays of October 2026 are the 4th, 11th, 18th and
@@ -255,23 +255,20 @@ typedef struct fx {
 	char discipline[TOKEN_MAX];
 } fx;
 
+/* Runs sql, which may give rows their ids. */
 static void db_exec(const e2e_server *s, const char *sql)
 {
-	sqlite3 *db = e2e_db_open(s);
-	char *err = NULL;
-	int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
-	if (rc != SQLITE_OK)
-		fprintf(stderr, "sqlite3: %s\n", err ? err : sqlite3_errstr(rc));
-	sqlite3_free(err);
-	sqlite3_close(db);
-	assert_int_equal(rc, SQLITE_OK);
+	e2e_db *db = e2e_db_connect(s);
+	e2e_db_exec(db, sql);
+	e2e_db_ids_given(db);
+	e2e_db_close(db);
 }
 
 static int64_t db_count(const e2e_server *s, const char *sql)
 {
-	sqlite3 *db = e2e_db_open(s);
+	e2e_db *db = e2e_db_connect(s);
 	int64_t n = e2e_db_int(db, sql, NULL, NULL);
-	sqlite3_close(db);
+	e2e_db_close(db);
 	return n;
 }
 
@@ -308,17 +305,9 @@ static int setup(void **state)
 	fx *f = calloc(1, sizeof *f);
 	if (f == NULL || e2e_server_init(&f->s) != 0)
 		goto fail;
-	sqlite3 *db;
-	if (sqlite3_open(f->s.db, &db) != SQLITE_OK)
-		goto fail;
-	char *err = NULL;
-	int rc = sqlite3_exec(db, FIXTURE, NULL, NULL, &err);
-	if (rc != SQLITE_OK)
-		fprintf(stderr, "fixture: %s\n", err);
-	sqlite3_free(err);
-	sqlite3_close(db);
+	db_exec(&f->s, FIXTURE);
 	static const char *const extra[] = {"--rate-limit", "0", NULL};
-	if (rc != SQLITE_OK || e2e_server_start(&f->s, extra) != 0)
+	if (e2e_server_start(&f->s, extra) != 0)
 		goto fail;
 	account(&f->s, LUOSHI__V1__ROLE__ROLE_TOWN, "五乡镇 clerk", "WX", NULL, f->wx);
 	account(&f->s, LUOSHI__V1__ROLE__ROLE_VIEWER, "viewer", NULL, NULL, f->viewer);
@@ -1071,8 +1060,9 @@ static void test_kept_random(void **state)
 			case 4:
 				snprintf(
 				    sql, sizeof sql,
-				    "INSERT OR REPLACE INTO plans(project_id, year, month, invested)"
-				    " VALUES (%d, 2026, %d, %d)",
+				    "INSERT INTO plans(project_id, year, month, invested)"
+				    " VALUES (%d, 2026, %d, %d) ON CONFLICT (project_id, year, month)"
+				    " DO UPDATE SET invested = excluded.invested",
 				    project, 1 + r1 % 12, r2 % 500);
 				break;
 			case 5:
@@ -1595,13 +1585,10 @@ static void test_reconcile(void **state)
 	               "UPDATE nodes SET done_date = '2026-09-15' WHERE id = 4;");
 	check_september(f);
 	/* The snapshot rows refuse to change, even by hand. */
-	sqlite3 *db = e2e_db_open(&f->s);
-	assert_int_not_equal(
-	    sqlite3_exec(db, "UPDATE snapshot_rows SET completed_ytd = 0", NULL, NULL, NULL),
-	    SQLITE_OK);
-	assert_int_not_equal(sqlite3_exec(db, "DELETE FROM snapshots", NULL, NULL, NULL),
-	                     SQLITE_OK);
-	sqlite3_close(db);
+	e2e_db *db = e2e_db_connect(&f->s);
+	assert_false(e2e_db_try_exec(db, "UPDATE snapshot_rows SET completed_ytd = 0"));
+	assert_false(e2e_db_try_exec(db, "DELETE FROM snapshots"));
+	e2e_db_close(db);
 
 	/* Paging: 3 rows a page, by project. */
 	Luoshi__V1__GetSnapshotResponse *g =

@@ -403,35 +403,31 @@ static void expect_audit(luoshi_client *c, const audit_query *q, const char *wan
 
 static int64_t db_count(const e2e_server *s, const char *sql, const char *p1, const char *p2)
 {
-	sqlite3 *db = e2e_db_open(s);
+	e2e_db *db = e2e_db_connect(s);
 	int64_t n = e2e_db_int(db, sql, p1, p2);
-	sqlite3_close(db);
+	e2e_db_close(db);
 	return n;
 }
 
 /* The text of the first column of the first row of sql, malloc'd. */
 static char *db_text(const e2e_server *s, const char *sql)
 {
-	sqlite3 *db = e2e_db_open(s);
-	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-	const unsigned char *t = sqlite3_column_text(q, 0);
-	char *out = strdup(t ? (const char *)t : "");
+	e2e_db *db = e2e_db_connect(s);
+	srv_q *q = e2e_db_prepare(db, sql);
+	e2e_db_step(q, SRV_ROW);
+	const char *t = srv_col_text(q, 0);
+	char *out = strdup(t ? t : "");
 	assert_non_null(out);
-	sqlite3_finalize(q);
-	sqlite3_close(db);
+	e2e_db_finalize(q);
+	e2e_db_close(db);
 	return out;
 }
 
 static void db_exec(const e2e_server *s, const char *sql)
 {
-	sqlite3 *db = e2e_db_open(s);
-	char *err = NULL;
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-		fail_msg("%s: %s", sql, err ? err : "?");
-	sqlite3_close(db);
+	e2e_db *db = e2e_db_connect(s);
+	e2e_db_exec(db, sql);
+	e2e_db_close(db);
 }
 
 /* Everything a registry write could change, as one text: the rows of units,
@@ -440,12 +436,15 @@ static char *snapshot(const e2e_server *s)
 {
 	return db_text(
 	    s, "SELECT coalesce((SELECT group_concat(id || '|' || code || '|' || name || '|' || "
-	       "kind || '|' || coalesce(parent_id, 0) || '|' || active, ';') FROM units), '') "
+	       "kind || '|' || coalesce(parent_id, 0) || '|' || active, ';') "
+	       "FROM (SELECT * FROM units ORDER BY id) AS u), '') "
 	       "|| '#' || coalesce((SELECT group_concat(id || '|' || code || '|' || name || '|' || "
-	       "title || '|' || unit_id || '|' || phone || '|' || active, ';') FROM people), '') "
+	       "title || '|' || unit_id || '|' || phone || '|' || active, ';') "
+	       "FROM (SELECT * FROM people ORDER BY id) AS p), '') "
 	       "|| '#' || coalesce((SELECT group_concat(id || '|' || role || '|' || unit_id || "
 	       "'|' || coalesce(person_id, 0) || '|' || coalesce(revoked_at, ''), ';') "
-	       "FROM accounts), '') || '#' || (SELECT count(*) FROM audit_log)");
+	       "FROM (SELECT * FROM accounts ORDER BY id) AS a), '') "
+	       "|| '#' || (SELECT count(*) FROM audit_log)");
 }
 
 static void expect_unchanged(const e2e_server *s, const char *before, const char *what)
@@ -1147,14 +1146,33 @@ static void test_role_matrix(void **state)
 
 /* ---- the audit rows ------------------------------------------------------------------ */
 
-/* The value of a JSON path in the before or after of audit row id. */
+/* The value of a JSON path ("$.key") in the before or after of audit row
+ * id, as SQLite's json_extract gives it ("(null)" for none). */
 static char *audit_json(const e2e_server *s, int id, const char *column, const char *path)
 {
 	char sql[256];
-	snprintf(sql, sizeof sql,
-	         "SELECT coalesce(json_extract(%s, '%s'), '(null)') FROM audit_log WHERE id = %d",
-	         column, path, id);
-	return db_text(s, sql);
+	snprintf(sql, sizeof sql, "SELECT %s FROM audit_log WHERE id = %d", column, id);
+	char *text = db_text(s, sql);
+	json_error_t err;
+	json_t *doc = json_loads(text, 0, &err);
+	if (doc == NULL)
+		fail_msg("audit row %d %s is not JSON: %s", id, column, text);
+	free(text);
+	assert_true(strncmp(path, "$.", 2) == 0);
+	json_t *v = json_object_get(doc, path + 2);
+	char buf[256];
+	if (json_is_string(v))
+		snprintf(buf, sizeof buf, "%s", json_string_value(v));
+	else if (json_is_integer(v))
+		snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_boolean(v))
+		snprintf(buf, sizeof buf, "%d", json_is_true(v));
+	else
+		snprintf(buf, sizeof buf, "(null)");
+	json_decref(doc);
+	char *out = strdup(buf);
+	assert_non_null(out);
+	return out;
 }
 
 static void expect_audit_row(const e2e_server *s, int id, const char *method, const char *entity,
@@ -1269,12 +1287,10 @@ static void test_audit(void **state)
 	             "an unknown project");
 
 	/* The log cannot be changed from the side either. */
-	sqlite3 *db = e2e_db_open(s);
-	assert_int_not_equal(sqlite3_exec(db, "DELETE FROM audit_log", NULL, NULL, NULL),
-	                     SQLITE_OK);
-	assert_int_not_equal(
-	    sqlite3_exec(db, "UPDATE audit_log SET entity = 'x'", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	e2e_db *db = e2e_db_connect(s);
+	assert_false(e2e_db_try_exec(db, "DELETE FROM audit_log"));
+	assert_false(e2e_db_try_exec(db, "UPDATE audit_log SET entity = 'x'"));
+	e2e_db_close(db);
 	assert_int_equal(db_count(s, "SELECT count(*) FROM audit_log", NULL, NULL), 12);
 	luoshi_client_close(c);
 }

@@ -5,7 +5,7 @@
  * killed, between notices lose none and show none twice; and the scheduler,
  * ticking every 200 ms, writes a node's reminder once, also across restarts.
  *
- * The registry is loaded with sqlite3 before the server starts, so these
+ * The registry is loaded from the side before the server starts, so these
  * tests do not depend on the registry's RPCs. It has no projects except in
  * the scheduler's test, so that no rule writes into the inboxes the other
  * tests count. */
@@ -77,9 +77,9 @@ typedef struct fx {
 
 static int64_t db_count(const e2e_server *s, const char *sql)
 {
-	sqlite3 *db = e2e_db_open(s);
+	e2e_db *db = e2e_db_connect(s);
 	int64_t n = e2e_db_int(db, sql, NULL, NULL);
-	sqlite3_close(db);
+	e2e_db_close(db);
 	return n;
 }
 
@@ -110,18 +110,13 @@ static int setup_with(void **state, const char *extra_sql, const char *const *ar
 	fx *f = calloc(1, sizeof *f);
 	if (f == NULL || e2e_server_init(&f->s) != 0)
 		goto fail;
-	sqlite3 *db;
-	if (sqlite3_open(f->s.db, &db) != SQLITE_OK)
-		goto fail;
-	char *err = NULL;
-	int rc = sqlite3_exec(db, FIXTURE, NULL, NULL, &err);
-	if (rc == SQLITE_OK && extra_sql != NULL)
-		rc = sqlite3_exec(db, extra_sql, NULL, NULL, &err);
-	if (rc != SQLITE_OK)
-		fprintf(stderr, "fixture: %s\n", err);
-	sqlite3_free(err);
-	sqlite3_close(db);
-	if (rc != SQLITE_OK || e2e_server_start(&f->s, args) != 0)
+	e2e_db *db = e2e_db_connect(&f->s);
+	e2e_db_exec(db, FIXTURE);
+	if (extra_sql != NULL)
+		e2e_db_exec(db, extra_sql);
+	e2e_db_ids_given(db);
+	e2e_db_close(db);
+	if (e2e_server_start(&f->s, args) != 0)
 		goto fail;
 	snprintf(f->watch_out, sizeof f->watch_out, "%s/watch.out", f->s.dir);
 	snprintf(f->watch_log, sizeof f->watch_log, "%s/watch.log", f->s.dir);

@@ -165,46 +165,35 @@ typedef struct fixture {
  * gateway instead of nng. */
 static bool over_http;
 
-static void exec_sql(sqlite3 *db, const char *sql)
-{
-	char *err = NULL;
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-		fail_msg("fixture: %s", err ? err : "?");
-}
-
 static void load_sql(const e2e_server *s)
 {
-	sqlite3 *db = e2e_db_open(s);
-	exec_sql(db, "BEGIN");
-	exec_sql(db, FIXTURE);
-	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(db,
-	                                    "INSERT INTO accounts(id, name, role, unit_id, "
-	                                    "token_hash, created_at, created_by, person_id) "
-	                                    "VALUES (?1, ?2, ?3, ?4, ?5, "
-	                                    "'2026-01-01T00:00:00+08:00', 1, ?6)",
-	                                    -1, &q, NULL),
-	                 SQLITE_OK);
+	e2e_db *db = e2e_db_connect(s);
+	e2e_db_exec(db, "BEGIN");
+	e2e_db_exec(db, FIXTURE);
+	srv_q *q = e2e_db_prepare(db, "INSERT INTO accounts(id, name, role, unit_id, "
+	                              "token_hash, created_at, created_by, person_id) "
+	                              "VALUES (?1, ?2, ?3, ?4, ?5, "
+	                              "'2026-01-01T00:00:00+08:00', 1, ?6)");
 	for (int a = R_ADMIN + 1; a < A_COUNT; a++) {
 		uint8_t hash[32];
 		const char *t = accounts[a].token;
 		crypto_generichash(hash, sizeof hash, (const uint8_t *)t, strlen(t), NULL, 0);
-		sqlite3_bind_int(q, 1, ACCOUNT_ID(a));
-		sqlite3_bind_text(q, 2, accounts[a].name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 3, accounts[a].role, -1, SQLITE_STATIC);
-		sqlite3_bind_int(q, 4, accounts[a].unit);
-		sqlite3_bind_blob(q, 5, hash, sizeof hash, SQLITE_TRANSIENT);
+		srv_bind_int64(q, 1, ACCOUNT_ID(a));
+		srv_bind_text(q, 2, accounts[a].name);
+		srv_bind_text(q, 3, accounts[a].role);
+		srv_bind_int64(q, 4, accounts[a].unit);
+		srv_bind_blob(q, 5, hash, sizeof hash);
 		if (accounts[a].person > 0)
-			sqlite3_bind_int(q, 6, accounts[a].person);
+			srv_bind_int64(q, 6, accounts[a].person);
 		else
-			sqlite3_bind_null(q, 6);
-		if (sqlite3_step(q) != SQLITE_DONE)
-			fail_msg("fixture account %d: %s", a, sqlite3_errmsg(db));
-		sqlite3_reset(q);
+			srv_bind_null(q, 6);
+		e2e_db_step(q, SRV_DONE);
+		e2e_db_reset(q);
 	}
-	sqlite3_finalize(q);
-	exec_sql(db, "COMMIT");
-	sqlite3_close(db);
+	e2e_db_finalize(q);
+	e2e_db_ids_given(db);
+	e2e_db_exec(db, "COMMIT");
+	e2e_db_close(db);
 }
 
 /* ---- calls from JSON ---------------------------------------------------------------- */
@@ -430,39 +419,30 @@ static void must(const fixture *f, int a, const char *method, const char *json)
 
 /* The sum of the row counts of every table plus the last audit row's id:
  * a denied call that wrote anything, or appended to the audit log, moves
- * it. Read-only, beside the server's WAL writer. */
+ * it. One statement, so that it reads one snapshot of the whole database. */
 static int64_t fingerprint(const e2e_server *s)
 {
-	sqlite3 *db = NULL;
-	assert_int_equal(sqlite3_open_v2(s->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 10000);
-	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(db,
-	                                    "SELECT name FROM sqlite_schema WHERE type = 'table' "
-	                                    "AND name NOT LIKE 'sqlite_%' ORDER BY name",
-	                                    -1, &q, NULL),
-	                 SQLITE_OK);
-	/* One snapshot of the whole database for all the counts. */
-	exec_sql(db, "BEGIN");
-	int64_t sum = 0;
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		char sql[160];
-		snprintf(sql, sizeof sql, "SELECT count(*) FROM \"%s\"",
-		         (const char *)sqlite3_column_text(q, 0));
-		sum += e2e_db_int(db, sql, NULL, NULL);
+	e2e_db *db = e2e_db_connect(s);
+	srv_q *q = e2e_db_tables(db);
+	char sql[4096] = "SELECT 0";
+	size_t len = strlen(sql);
+	while (srv_step(q) == SRV_ROW) {
+		len += (size_t)snprintf(sql + len, sizeof sql - len,
+		                        " + (SELECT count(*) FROM \"%s\")", srv_col_text(q, 0));
+		assert_true(len < sizeof sql);
 	}
-	sqlite3_finalize(q);
-	sum += e2e_db_int(db, "SELECT coalesce(max(rowid), 0) FROM audit_log", NULL, NULL);
-	exec_sql(db, "COMMIT");
-	sqlite3_close(db);
+	e2e_db_finalize(q);
+	snprintf(sql + len, sizeof sql - len, " + (SELECT coalesce(max(id), 0) FROM audit_log)");
+	int64_t sum = e2e_db_int(db, sql, NULL, NULL);
+	e2e_db_close(db);
 	return sum;
 }
 
 static void id_text(const e2e_server *s, const char *sql, char out[24])
 {
-	sqlite3 *db = e2e_db_open(s);
+	e2e_db *db = e2e_db_connect(s);
 	int64_t id = e2e_db_int(db, sql, NULL, NULL);
-	sqlite3_close(db);
+	e2e_db_close(db);
 	assert_true(id > 0);
 	snprintf(out, 24, "%" PRId64, id);
 }
@@ -883,6 +863,21 @@ static void test_table_covers_every_method(void **state)
 	assert_int_equal(n_methods, N_ROWS);
 }
 
+/* The letter of the table for method and role; on PostgreSQL, luoshid
+ * takes no backups (PostgreSQL's own tools do): the admin, who may ask,
+ * is refused for that (f), and has then no job to look at (n). */
+static char want_of(size_t r, int role)
+{
+	char letter = ROWS[r].want[role];
+	if (e2e_on_pg() && letter == 'o') {
+		if (strcmp(ROWS[r].method, M("AdminService", "Backup")) == 0)
+			return 'f';
+		if (strcmp(ROWS[r].method, M("AdminService", "GetBackup")) == 0)
+			return 'n';
+	}
+	return letter;
+}
+
 static void test_every_method_every_role(void **state)
 {
 	fixture *f = *state;
@@ -897,7 +892,7 @@ static void test_every_method_every_role(void **state)
 			    {"UPD", f->upd},     {"PR", pr},
 			};
 			char *json = expand(ROWS[r].json, vars, sizeof vars / sizeof vars[0]);
-			int want = code_of(ROWS[r].want[role]);
+			int want = code_of(want_of(r, role));
 			int64_t before = fingerprint(&f->s);
 			ls_status st;
 			ProtobufCMessage *resp = NULL;
@@ -1086,7 +1081,7 @@ static void test_town_forges_another_towns_ids(void **state)
 		free(json);
 	}
 	/* And the rows of XYP are as the fixture left them. */
-	sqlite3 *db = e2e_db_open(&f->s);
+	e2e_db *db = e2e_db_connect(&f->s);
 	assert_int_equal(
 	    e2e_db_int(db, "SELECT count(*) FROM updates WHERE project_id = 2", NULL, NULL), 1);
 	assert_int_equal(e2e_db_int(db,
@@ -1104,7 +1099,7 @@ static void test_town_forges_another_towns_ids(void **state)
 	                            " AND name = '下应健康中心' AND archived = 0",
 	                            NULL, NULL),
 	                 1);
-	sqlite3_close(db);
+	e2e_db_close(db);
 	assert_int_equal(wrong, 0);
 }
 

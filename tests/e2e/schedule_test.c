@@ -162,51 +162,40 @@ static const char *token_of(const e2e_server *s, enum who w)
 	return w == W_ADMIN ? s->admin_token : who_is[w].token;
 }
 
-static void exec_sql(sqlite3 *db, const char *sql)
-{
-	char *err = NULL;
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-		fail_msg("fixture: %s", err ? err : "?");
-}
-
 /* Writes the registry (and the nodes and tasks when schedule is set) into
  * the database of a server not yet started. Tokens are stored as the
  * server stores them: their BLAKE2b-256 hash. */
 static void load_fixture(const e2e_server *s, bool schedule)
 {
-	sqlite3 *db = e2e_db_open(s);
-	exec_sql(db, "BEGIN");
-	exec_sql(db, FIXTURE_REGISTRY);
+	e2e_db *db = e2e_db_connect(s);
+	e2e_db_exec(db, "BEGIN");
+	e2e_db_exec(db, FIXTURE_REGISTRY);
 	if (schedule)
-		exec_sql(db, FIXTURE_SCHEDULE);
-	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(db,
-	                                    "INSERT INTO accounts(id, name, role, unit_id, "
-	                                    "token_hash, created_at, created_by, person_id) "
-	                                    "VALUES (?1, ?2, ?3, ?4, ?5, "
-	                                    "'2026-01-01T00:00:00+08:00', 1, ?6)",
-	                                    -1, &q, NULL),
-	                 SQLITE_OK);
+		e2e_db_exec(db, FIXTURE_SCHEDULE);
+	srv_q *q = e2e_db_prepare(db, "INSERT INTO accounts(id, name, role, unit_id, "
+	                              "token_hash, created_at, created_by, person_id) "
+	                              "VALUES (?1, ?2, ?3, ?4, ?5, "
+	                              "'2026-01-01T00:00:00+08:00', 1, ?6)");
 	for (int w = W_ADMIN + 1; w < W_COUNT; w++) {
 		uint8_t hash[32];
 		const char *t = who_is[w].token;
 		crypto_generichash(hash, sizeof hash, (const uint8_t *)t, strlen(t), NULL, 0);
-		sqlite3_bind_int(q, 1, w + 1);
-		sqlite3_bind_text(q, 2, who_is[w].name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 3, who_is[w].role, -1, SQLITE_STATIC);
-		sqlite3_bind_int(q, 4, who_is[w].unit);
-		sqlite3_bind_blob(q, 5, hash, sizeof hash, SQLITE_TRANSIENT);
+		srv_bind_int64(q, 1, w + 1);
+		srv_bind_text(q, 2, who_is[w].name);
+		srv_bind_text(q, 3, who_is[w].role);
+		srv_bind_int64(q, 4, who_is[w].unit);
+		srv_bind_blob(q, 5, hash, sizeof hash);
 		if (who_is[w].person > 0)
-			sqlite3_bind_int(q, 6, who_is[w].person);
+			srv_bind_int64(q, 6, who_is[w].person);
 		else
-			sqlite3_bind_null(q, 6);
-		if (sqlite3_step(q) != SQLITE_DONE)
-			fail_msg("fixture account %d: %s", w, sqlite3_errmsg(db));
-		sqlite3_reset(q);
+			srv_bind_null(q, 6);
+		e2e_db_step(q, SRV_DONE);
+		e2e_db_reset(q);
 	}
-	sqlite3_finalize(q);
-	exec_sql(db, "COMMIT");
-	sqlite3_close(db);
+	e2e_db_finalize(q);
+	e2e_db_ids_given(db);
+	e2e_db_exec(db, "COMMIT");
+	e2e_db_close(db);
 }
 
 static int setup_with(void **state, bool schedule)
@@ -275,26 +264,24 @@ static ProtobufCMessage *rpc_ok(const e2e_server *s, enum who w, const char *met
 /* The text the first column of the first row of sql gives; malloc'd. */
 static char *db_text(const e2e_server *s, const char *sql)
 {
-	sqlite3 *db = e2e_db_open(s);
-	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	e2e_db *db = e2e_db_connect(s);
+	srv_q *q = e2e_db_prepare(db, sql);
 	char *out = NULL;
-	if (sqlite3_step(q) == SQLITE_ROW) {
-		const unsigned char *t = sqlite3_column_text(q, 0);
-		out = strdup(t ? (const char *)t : "(null)");
+	if (srv_step(q) == SRV_ROW) {
+		const char *t = srv_col_text(q, 0);
+		out = strdup(t ? t : "(null)");
 	}
-	sqlite3_finalize(q);
-	sqlite3_close(db);
+	e2e_db_finalize(q);
+	e2e_db_close(db);
 	assert_non_null(out);
 	return out;
 }
 
 static int64_t db_int(const e2e_server *s, const char *sql)
 {
-	sqlite3 *db = e2e_db_open(s);
+	e2e_db *db = e2e_db_connect(s);
 	int64_t v = e2e_db_int(db, sql, NULL, NULL);
-	sqlite3_close(db);
+	e2e_db_close(db);
 	return v;
 }
 
@@ -311,14 +298,15 @@ static void assert_db_text(const e2e_server *s, const char *sql, const char *wan
 static char *fingerprint(const e2e_server *s)
 {
 	return db_text(
-	    s, "SELECT (SELECT count(*) FROM audit_log) || '|' ||"
-	       " (SELECT coalesce(group_concat(id || ',' || project_id || ',' || name || ',' ||"
-	       "  due_date || ',' || owner_unit_id || ',' || coalesce(done_date, '-'), ';'), '')"
-	       "  FROM (SELECT * FROM nodes ORDER BY id)) || '|' ||"
-	       " (SELECT coalesce(group_concat(id || ',' || project_id || ',' || description ||"
-	       "  ',' || unit_id || ',' || coalesce(person_id, '-') || ',' || due_date || ',' ||"
-	       "  status || ',' || coalesce(done_date, '-'), ';'), '')"
-	       "  FROM (SELECT * FROM tasks ORDER BY id))");
+	    s,
+	    "SELECT (SELECT count(*) FROM audit_log) || '|' ||"
+	    " (SELECT coalesce(group_concat(id || ',' || project_id || ',' || name || ',' ||"
+	    "  due_date || ',' || owner_unit_id || ',' || coalesce(done_date, '-'), ';'), '')"
+	    "  FROM (SELECT * FROM nodes ORDER BY id) AS n) || '|' ||"
+	    " (SELECT coalesce(group_concat(id || ',' || project_id || ',' || description ||"
+	    "  ',' || unit_id || ',' || coalesce(CAST(person_id AS TEXT), '-') || ',' || due_date || ',' ||"
+	    "  status || ',' || coalesce(done_date, '-'), ';'), '')"
+	    "  FROM (SELECT * FROM tasks ORDER BY id) AS t)");
 }
 
 /* Today in the server's time zone (Asia/Shanghai, its default), plus some
@@ -396,7 +384,7 @@ static void test_plan_nodes(void **state)
 	assert_db_text(s,
 	               "SELECT group_concat(project_id || ',' || name || ',' || due_date || ',' ||"
 	               " owner_unit_id || ',' || coalesce(done_date, '-'), ';')"
-	               " FROM (SELECT * FROM nodes ORDER BY id)",
+	               " FROM (SELECT * FROM nodes ORDER BY id) AS n",
 	               "1,主体封顶,2026-10-02,4,-;1,竣工验收,2026-12-01,4,-");
 
 	/* Without a finish date: the project's planned finish, 2027-03-31 for
@@ -882,10 +870,11 @@ static void test_tasks(void **state)
 	assert_string_equal(u->task->unit_code, "FG");
 	assert_null(u->task->person_code);
 	protobuf_c_message_free_unpacked(&u->base, NULL);
-	assert_db_text(s,
-	               "SELECT description || ',' || unit_id || ',' || coalesce(person_id, '-') ||"
-	               " ',' || due_date || ',' || status FROM tasks",
-	               "完成环评批复并公示,5,-,2026-12-15,cancelled");
+	assert_db_text(
+	    s,
+	    "SELECT description || ',' || unit_id || ',' || coalesce(CAST(person_id AS TEXT), '-') ||"
+	    " ',' || due_date || ',' || status FROM tasks",
+	    "完成环评批复并公示,5,-,2026-12-15,cancelled");
 
 	/* Audit: a create and four updates, all about project 1. */
 	assert_int_equal(db_int(s, "SELECT count(*) FROM audit_log WHERE entity = 'task' AND "
@@ -1516,9 +1505,9 @@ static void test_forged_ids(void **state)
 static void test_archived(void **state)
 {
 	e2e_server *s = *state;
-	sqlite3 *db = e2e_db_open(s);
-	exec_sql(db, "UPDATE projects SET archived = 1 WHERE code = 'AUX'");
-	sqlite3_close(db);
+	e2e_db *db = e2e_db_connect(s);
+	e2e_db_exec(db, "UPDATE projects SET archived = 1 WHERE code = 'AUX'");
+	e2e_db_close(db);
 	char *before = fingerprint(s);
 	ls_status st;
 	Luoshi__V1__SetNodeDoneRequest sd = LUOSHI__V1__SET_NODE_DONE_REQUEST__INIT;
@@ -1640,7 +1629,7 @@ static void test_cli_nodes(void **state)
 	e2e_run_free(&r);
 	assert_db_text(s,
 	               "SELECT group_concat(name || ',' || due_date || ',' || owner_unit_id, ';')"
-	               " FROM (SELECT * FROM nodes ORDER BY id)",
+	               " FROM (SELECT * FROM nodes ORDER BY id) AS n",
 	               "主体封顶,2026-10-02,4;竣工验收,2026-12-01,4");
 
 	/* ASCII separators, spaces, an owner. 2026-12-31 less 10: 12-21. */
@@ -1834,9 +1823,10 @@ static void test_cli_tasks(void **state)
 	const char *edit[] = {"task", "edit", "1", "--person", "", "--due", "2026-12-01", NULL};
 	cli_expect(s, W_ADMIN, NULL, edit, 0, &r);
 	e2e_run_free(&r);
-	assert_db_text(s,
-	               "SELECT coalesce(person_id, '-') || ',' || due_date FROM tasks WHERE id = 1",
-	               "-,2026-12-01");
+	assert_db_text(
+	    s,
+	    "SELECT coalesce(CAST(person_id AS TEXT), '-') || ',' || due_date FROM tasks WHERE id = 1",
+	    "-,2026-12-01");
 
 	const char *json[] = {"task", "list", "--unit", "五乡镇", "--json", NULL};
 	cli_expect(s, W_ADMIN, NULL, json, 0, &r);

@@ -27,7 +27,17 @@ typedef struct pair {
 	e2e_server a, b;
 } pair;
 
-/* Two servers on copies of a's database, both running. On failure the
+static int start_both(pair *p)
+{
+	/* Calls in a tight loop, all with one account. */
+	static const char *const extra[] = {"--rate-limit", "0", NULL};
+	if (e2e_server_start(&p->a, extra) != 0 || e2e_server_start(&p->b, extra) != 0)
+		return -1;
+	return 0;
+}
+
+/* Two servers on copies of a's database, both running; on PostgreSQL, on
+ * a's database itself, which two servers may share. On failure the
  * teardown removes what was made. */
 static int setup(void **state)
 {
@@ -35,6 +45,11 @@ static int setup(void **state)
 	if (p == NULL)
 		return -1;
 	*state = p;
+	if (e2e_on_pg()) {
+		if (e2e_server_init(&p->a) != 0 || e2e_server_init_beside(&p->b, &p->a) != 0)
+			return -1;
+		return start_both(p);
+	}
 	if (e2e_server_init(&p->a) != 0 || e2e_server_init(&p->b) != 0)
 		return -1;
 	size_t len;
@@ -47,11 +62,7 @@ static int setup(void **state)
 	if (!copied)
 		return -1;
 	memcpy(p->b.admin_token, p->a.admin_token, sizeof p->b.admin_token);
-	/* Calls in a tight loop, all with one account. */
-	static const char *const extra[] = {"--rate-limit", "0", NULL};
-	if (e2e_server_start(&p->a, extra) != 0 || e2e_server_start(&p->b, extra) != 0)
-		return -1;
-	return 0;
+	return start_both(p);
 }
 
 static int teardown(void **state)

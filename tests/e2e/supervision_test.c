@@ -136,46 +136,35 @@ static const char *token_of(const e2e_server *s, enum who w)
 	return w == W_ADMIN ? s->admin_token : who_is[w].token;
 }
 
-static void exec_sql(sqlite3 *db, const char *sql)
-{
-	char *err = NULL;
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-		fail_msg("fixture: %s", err ? err : "?");
-}
-
 static void load_fixture(const e2e_server *s)
 {
-	sqlite3 *db = e2e_db_open(s);
-	exec_sql(db, "BEGIN");
-	exec_sql(db, FIXTURE);
-	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(db,
-	                                    "INSERT INTO accounts(id, name, role, unit_id, "
-	                                    "token_hash, created_at, created_by, person_id) "
-	                                    "VALUES (?1, ?2, ?3, ?4, ?5, "
-	                                    "'2026-01-01T00:00:00+08:00', 1, ?6)",
-	                                    -1, &q, NULL),
-	                 SQLITE_OK);
+	e2e_db *db = e2e_db_connect(s);
+	e2e_db_exec(db, "BEGIN");
+	e2e_db_exec(db, FIXTURE);
+	srv_q *q = e2e_db_prepare(db, "INSERT INTO accounts(id, name, role, unit_id, "
+	                              "token_hash, created_at, created_by, person_id) "
+	                              "VALUES (?1, ?2, ?3, ?4, ?5, "
+	                              "'2026-01-01T00:00:00+08:00', 1, ?6)");
 	for (int w = W_ADMIN + 1; w < W_COUNT; w++) {
 		uint8_t hash[32];
 		const char *t = who_is[w].token;
 		crypto_generichash(hash, sizeof hash, (const uint8_t *)t, strlen(t), NULL, 0);
-		sqlite3_bind_int(q, 1, w + 1);
-		sqlite3_bind_text(q, 2, who_is[w].name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 3, who_is[w].role, -1, SQLITE_STATIC);
-		sqlite3_bind_int(q, 4, who_is[w].unit);
-		sqlite3_bind_blob(q, 5, hash, sizeof hash, SQLITE_TRANSIENT);
+		srv_bind_int64(q, 1, w + 1);
+		srv_bind_text(q, 2, who_is[w].name);
+		srv_bind_text(q, 3, who_is[w].role);
+		srv_bind_int64(q, 4, who_is[w].unit);
+		srv_bind_blob(q, 5, hash, sizeof hash);
 		if (who_is[w].person > 0)
-			sqlite3_bind_int(q, 6, who_is[w].person);
+			srv_bind_int64(q, 6, who_is[w].person);
 		else
-			sqlite3_bind_null(q, 6);
-		if (sqlite3_step(q) != SQLITE_DONE)
-			fail_msg("fixture account %d: %s", w, sqlite3_errmsg(db));
-		sqlite3_reset(q);
+			srv_bind_null(q, 6);
+		e2e_db_step(q, SRV_DONE);
+		e2e_db_reset(q);
 	}
-	sqlite3_finalize(q);
-	exec_sql(db, "COMMIT");
-	sqlite3_close(db);
+	e2e_db_finalize(q);
+	e2e_db_ids_given(db);
+	e2e_db_exec(db, "COMMIT");
+	e2e_db_close(db);
 }
 
 static int setup(void **state)
@@ -234,26 +223,24 @@ static void call_ok(const e2e_server *s, enum who w, const char *method,
 
 static char *db_text(const e2e_server *s, const char *sql)
 {
-	sqlite3 *db = e2e_db_open(s);
-	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	e2e_db *db = e2e_db_connect(s);
+	srv_q *q = e2e_db_prepare(db, sql);
 	char *out = NULL;
-	if (sqlite3_step(q) == SQLITE_ROW) {
-		const unsigned char *t = sqlite3_column_text(q, 0);
-		out = strdup(t ? (const char *)t : "(null)");
+	if (srv_step(q) == SRV_ROW) {
+		const char *t = srv_col_text(q, 0);
+		out = strdup(t ? t : "(null)");
 	}
-	sqlite3_finalize(q);
-	sqlite3_close(db);
+	e2e_db_finalize(q);
+	e2e_db_close(db);
 	assert_non_null(out);
 	return out;
 }
 
 static int64_t db_int(const e2e_server *s, const char *sql)
 {
-	sqlite3 *db = e2e_db_open(s);
+	e2e_db *db = e2e_db_connect(s);
 	int64_t v = e2e_db_int(db, sql, NULL, NULL);
-	sqlite3_close(db);
+	e2e_db_close(db);
 	return v;
 }
 
@@ -266,13 +253,15 @@ static char *fingerprint(const e2e_server *s)
 	       " (SELECT count(*) FROM leader_activities) || '|' ||"
 	       " (SELECT count(*) FROM activity_problems) || '|' ||"
 	       " (SELECT count(*) FROM inspections) || '|' ||"
-	       " (SELECT coalesce(group_concat(id || status || coalesce(done_date, '-')), '')"
-	       "  FROM rectifications) || '|' ||"
+	       " (SELECT coalesce(group_concat(id || status || coalesce(done_date, '-'), ','), '')"
+	       "  FROM (SELECT * FROM rectifications ORDER BY id) AS r) || '|' ||"
 	       " (SELECT count(*) FROM accountability) || '|' ||"
 	       " (SELECT coalesce(group_concat(id || ',' || unit_id || submitted ||"
-	       "  coalesce(approved, '-') || visits), '') FROM approvals) || '|' ||"
+	       "  coalesce(approved, '-') || visits, ','), '')"
+	       "  FROM (SELECT * FROM approvals ORDER BY id) AS a) || '|' ||"
 	       " (SELECT coalesce(group_concat(id || ',' || target_m2 || ',' || cleared_m2 || ','"
-	       "  || demolished_m2 || ',' || households), '') FROM clearance) || '|' ||"
+	       "  || demolished_m2 || ',' || households, ','), '')"
+	       "  FROM (SELECT * FROM clearance ORDER BY id) AS c) || '|' ||"
 	       " (SELECT count(*) FROM funding)");
 }
 

@@ -13,7 +13,7 @@
  * without a webhook; that secrets never come back; the role matrix and bad
  * input, with nothing written.
  *
- * The registry is loaded with sqlite3 before the server starts. Reminder
+ * The registry is loaded from the side before the server starts. Reminder
  * and webhook ids are known from the order the test makes them in. */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -375,19 +375,19 @@ typedef struct fx {
 
 static int64_t db_count(const e2e_server *s, const char *sql)
 {
-	sqlite3 *db = e2e_db_open(s);
+	e2e_db *db = e2e_db_connect(s);
 	int64_t n = e2e_db_int(db, sql, NULL, NULL);
-	sqlite3_close(db);
+	e2e_db_close(db);
 	return n;
 }
 
+/* Runs sql, which may give rows their ids. */
 static void db_exec(const e2e_server *s, const char *sql)
 {
-	sqlite3 *db = e2e_db_open(s);
-	char *err = NULL;
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-		fail_msg("%s: %s", sql, err);
-	sqlite3_close(db);
+	e2e_db *db = e2e_db_connect(s);
+	e2e_db_exec(db, sql);
+	e2e_db_ids_given(db);
+	e2e_db_close(db);
 }
 
 /* Waits until no delivery is pending. */
@@ -433,18 +433,10 @@ static int setup_with(void **state, const char *extra_sql, const char *const *ar
 		goto fail;
 	f->robot = fake_start();
 	snprintf(f->base, sizeof f->base, "http://127.0.0.1:%d", f->robot->port);
-	sqlite3 *db;
-	if (sqlite3_open(f->s.db, &db) != SQLITE_OK)
-		goto fail;
-	char *err = NULL;
-	int rc = sqlite3_exec(db, FIXTURE, NULL, NULL, &err);
-	if (rc == SQLITE_OK && extra_sql != NULL)
-		rc = sqlite3_exec(db, extra_sql, NULL, NULL, &err);
-	if (rc != SQLITE_OK)
-		fprintf(stderr, "fixture: %s\n", err);
-	sqlite3_free(err);
-	sqlite3_close(db);
-	if (rc != SQLITE_OK || e2e_server_start(&f->s, args ? args : default_args) != 0)
+	db_exec(&f->s, FIXTURE);
+	if (extra_sql != NULL)
+		db_exec(&f->s, extra_sql);
+	if (e2e_server_start(&f->s, args ? args : default_args) != 0)
 		goto fail;
 	*state = f;
 	return 0;
@@ -1285,20 +1277,10 @@ static int setup_scheduler(void **state)
 	         "UPDATE webhooks SET url = '%s/generic' WHERE id = 1;"
 	         "UPDATE webhooks SET url = '%s/ding' WHERE id = 2;",
 	         f->base, f->base);
-	sqlite3 *db;
-	char *err = NULL;
-	if (sqlite3_open(f->s.db, &db) != SQLITE_OK)
-		return -1;
-	int rc = sqlite3_exec(db, FIXTURE, NULL, NULL, &err);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, sched_sql, NULL, NULL, &err);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, urls, NULL, NULL, &err);
-	if (rc != SQLITE_OK)
-		fprintf(stderr, "fixture: %s\n", err);
-	sqlite3_free(err);
-	sqlite3_close(db);
-	if (rc != SQLITE_OK || e2e_server_start(&f->s, args) != 0) {
+	db_exec(&f->s, FIXTURE);
+	db_exec(&f->s, sched_sql);
+	db_exec(&f->s, urls);
+	if (e2e_server_start(&f->s, args) != 0) {
 		e2e_server_cleanup(&f->s);
 		fake_stop(f->robot);
 		free(f);
@@ -1529,18 +1511,14 @@ static void test_https(void **state)
 	notice(f, "unit:WX", "加密通道"); /* 1 */
 	notice(f, "unit:XY", "证书不符"); /* 2 */
 	wait_settled(f);
-	sqlite3 *db = e2e_db_open(&f->s);
-	sqlite3_stmt *q;
-	assert_int_equal(sqlite3_prepare_v2(db,
-	                                    "SELECT delivery_id, coalesce(http_status, 0),"
-	                                    " coalesce(error, '') FROM webhook_attempts",
-	                                    -1, &q, NULL),
-	                 SQLITE_OK);
-	while (sqlite3_step(q) == SQLITE_ROW)
-		fprintf(stderr, "https: delivery %d: %d %s\n", sqlite3_column_int(q, 0),
-		        sqlite3_column_int(q, 1), (const char *)sqlite3_column_text(q, 2));
-	sqlite3_finalize(q);
-	sqlite3_close(db);
+	e2e_db *db = e2e_db_connect(&f->s);
+	srv_q *q = e2e_db_prepare(db, "SELECT delivery_id, coalesce(http_status, 0),"
+	                              " coalesce(error, '') FROM webhook_attempts");
+	while (srv_step(q) == SRV_ROW)
+		fprintf(stderr, "https: delivery %d: %d %s\n", srv_col_int(q, 0), srv_col_int(q, 1),
+		        srv_col_text(q, 2));
+	e2e_db_finalize(q);
+	e2e_db_close(db);
 	assert_int_equal(tls_hits(&good), 1);
 	nng_mtx_lock(good.mtx);
 	assert_string_equal(good.key, "luoshi-r1-w1");

@@ -1,0 +1,188 @@
+/* End to end, SQLite against PostgreSQL (tests/pg_server.sh gives the
+ * server), on the Yinzhou demo district:
+ * - loaded by luoshid --demo into SQLite, it moves to a new PostgreSQL
+ *   database with luoshid --copy-from; a luoshid there answers the report's
+ *   figures as the SQLite one did, its tokens work, and new rows get new
+ *   ids; a database with accounts is not copied into;
+ * - loaded by luoshid --demo straight into PostgreSQL, where PostgreSQL's
+ *   triggers keep the aggregates, the district's summary (every figure of
+ *   it: counts, statuses, money, growth) is the same as SQLite's. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "harness.h"
+#include "luoshi/v1/account.pb-c.h"
+
+#define REPORT_DAY "2026-09-30"
+
+extern char **environ;
+
+typedef struct fx {
+	e2e_server lite, pg;
+	char url[E2E_PATH_MAX]; /* the new PostgreSQL database */
+} fx;
+
+/* A new, empty database on the test's PostgreSQL server: its URL. */
+static void new_database(const char *name, char *url, size_t n)
+{
+	const char *base = getenv("LUOSHI_TEST_PG");
+	const char *query = base ? strchr(base, '?') : NULL;
+	assert_non_null(query);
+	char sql[96];
+	snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
+	PGconn *c = PQconnectdb(base);
+	PGresult *r = PQexec(c, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+	snprintf(url, n, "postgresql:///%s%s", name, query);
+}
+
+/* The district summary of the report's day, as a person reads it. */
+static char *summary(const e2e_server *s)
+{
+	const char *args[] = {"query",   "summary",  "--as-of", REPORT_DAY,
+	                      "--level", "district", NULL};
+	e2e_run run;
+	e2e_cli(s->dir, s->tcp_url, s->admin_token, "zh_CN.UTF-8", args, &run);
+	if (run.status != 0)
+		fail_msg("query summary: %d: %s", run.status, run.err);
+	char *out = run.out;
+	run.out = NULL;
+	e2e_run_free(&run);
+	return out;
+}
+
+static int copy_from(const char *url, const char *file, e2e_run *r)
+{
+	char *argv[] = {getenv("LUOSHID"),     (char *)"--db", (char *)url,
+	                (char *)"--copy-from", (char *)file,   NULL};
+	return e2e_run_program(argv, environ, 120000, r);
+}
+
+/* The demo on SQLite (the harness's PostgreSQL put aside for it), then
+ * stopped. */
+static int setup(void **state)
+{
+	fx *f = calloc(1, sizeof *f);
+	if (f == NULL)
+		return -1;
+	*state = f;
+	if (!e2e_on_pg()) {
+		fprintf(stderr, "e2e_copy: run it under tests/pg_server.sh\n");
+		return -1;
+	}
+	char *pg = strdup(getenv("LUOSHI_TEST_PG"));
+	unsetenv("LUOSHI_TEST_PG");
+	int rc = e2e_server_init(&f->lite);
+	setenv("LUOSHI_TEST_PG", pg, 1);
+	free(pg);
+	static const char *const demo[] = {"--demo", NULL};
+	if (rc != 0 || e2e_server_start(&f->lite, demo) != 0)
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fx *f = *state;
+	int rc = 0;
+	if (f->pg.pid > 0 && e2e_server_stop(&f->pg) != 0)
+		rc = -1;
+	if (f->lite.pid > 0 && e2e_server_stop(&f->lite) != 0)
+		rc = -1;
+	e2e_server_cleanup(&f->pg);
+	e2e_server_cleanup(&f->lite);
+	free(f);
+	return rc;
+}
+
+static void test_demo_moves_over(void **state)
+{
+	fx *f = *state;
+	/* The report's figures on SQLite: 66 district-level projects, 55 of
+	 * them (83%) on track. */
+	char *before = summary(&f->lite);
+	assert_non_null(strstr(before, "55 (83."));
+	luoshi_client *c = e2e_client(f->lite.tcp_url, f->lite.admin_token, 0);
+	int64_t last;
+	ls_status st;
+	assert_int_equal(e2e_create_account(c, LUOSHI__V1__ROLE__ROLE_VIEWER, "made on SQLite",
+	                                    NULL, &last, NULL, 0, &st),
+	                 LS_OK);
+	luoshi_client_close(c);
+	assert_int_equal(e2e_server_stop(&f->lite), 0);
+
+	char name[32];
+	snprintf(name, sizeof name, "copy_%d", (int)getpid());
+	new_database(name, f->url, sizeof f->url);
+	e2e_run r;
+	assert_int_equal(copy_from(f->url, f->lite.db, &r), 0);
+	if (r.status != 0)
+		fail_msg("luoshid --copy-from exited %d: %s", r.status, r.err);
+	assert_non_null(strstr(r.out, "copied "));
+	e2e_run_free(&r);
+
+	assert_int_equal(e2e_server_init_beside(&f->pg, &f->lite), 0);
+	snprintf(f->pg.db, sizeof f->pg.db, "%s", f->url);
+	assert_int_equal(e2e_server_start(&f->pg, NULL), 0);
+	/* The same table, from PostgreSQL: the same token works there. */
+	char *after = summary(&f->pg);
+	assert_string_equal(after, before);
+	free(before);
+	free(after);
+
+	/* The sequences were moved past the ids copied. */
+	c = e2e_client(f->pg.tcp_url, f->pg.admin_token, 0);
+	int64_t next;
+	assert_int_equal(e2e_create_account(c, LUOSHI__V1__ROLE__ROLE_VIEWER, "made on PostgreSQL",
+	                                    NULL, &next, NULL, 0, &st),
+	                 LS_OK);
+	assert_int_equal(next, last + 1);
+	luoshi_client_close(c);
+
+	/* A database with accounts is not copied into, and keeps its rows. */
+	assert_int_equal(copy_from(f->url, f->lite.db, &r), 0);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.err, "has accounts already"));
+	e2e_run_free(&r);
+}
+
+static void test_demo_on_both(void **state)
+{
+	fx *f = *state;
+	char *lite = summary(&f->lite);
+	assert_non_null(strstr(lite, "55 (83."));
+	/* The harness makes the database and runs init there. */
+	assert_int_equal(e2e_server_init(&f->pg), 0);
+	static const char *const demo[] = {"--demo", NULL};
+	assert_int_equal(e2e_server_start(&f->pg, demo), 0);
+	char *pg = summary(&f->pg);
+	assert_string_equal(pg, lite);
+	free(pg);
+	free(lite);
+}
+
+int main(void)
+{
+	/* Loading the demo through PostgreSQL, a statement a round trip,
+	 * takes several times SQLite's ten seconds on a busy machine. */
+	if (getenv("LUOSHI_TEST_TIMEOUT_SCALE") == NULL)
+		setenv("LUOSHI_TEST_TIMEOUT_SCALE", "8", 1);
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_demo_moves_over, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_demo_on_both, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
