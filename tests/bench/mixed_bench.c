@@ -56,6 +56,8 @@ typedef struct options {
 	int towns, projects, history;
 	const char *server_args[MAX_SERVER_ARGS + 1];
 	int n_server_args;
+	const char *pg; /* a PostgreSQL server's URL, or NULL */
+	int pg_servers;
 } options;
 
 static const char usage[] =
@@ -71,6 +73,10 @@ static const char usage[] =
     "  --projects N       projects, spread evenly over the towns (default 20000)\n"
     "  --history W        weeks of updates every project has already (default 2)\n"
     "  --server-arg ARG   one more argument for luoshid (may repeat)\n"
+    "  --pg URL           luoshid on PostgreSQL instead: the district copied to a database\n"
+    "                     made on the server URL (postgresql://...?host=...)\n"
+    "  --pg-servers N     with --pg, N luoshid on that database, 1 or 2 (default 1); each\n"
+    "                     client dials all of them\n"
     "  --help\n";
 
 static int parse_options(int argc, char **argv, options *o)
@@ -87,6 +93,8 @@ static int parse_options(int argc, char **argv, options *o)
 	    {"projects", required_argument, NULL, 'p'},
 	    {"history", required_argument, NULL, 'y'},
 	    {"server-arg", required_argument, NULL, 'a'},
+	    {"pg", required_argument, NULL, 'g'},
+	    {"pg-servers", required_argument, NULL, 'n'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -99,7 +107,8 @@ static int parse_options(int argc, char **argv, options *o)
 	               .writes = 20,
 	               .towns = 200,
 	               .projects = 20000,
-	               .history = 2};
+	               .history = 2,
+	               .pg_servers = 1};
 	int opt;
 	bool ok = true;
 	while (ok && (opt = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
@@ -138,6 +147,12 @@ static int parse_options(int argc, char **argv, options *o)
 			ok = o->n_server_args < MAX_SERVER_ARGS;
 			if (ok)
 				o->server_args[o->n_server_args++] = optarg;
+			break;
+		case 'g':
+			o->pg = optarg;
+			break;
+		case 'n':
+			ok = bu_parse_int(optarg, 1, 2, &o->pg_servers);
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -370,7 +385,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	static bench b;
 	b.o = &o;
-	bu_server srv;
+	bu_server srv, pgs[2];
+	memset(pgs, 0, sizeof pgs);
 	rc = 1;
 	if (bu_server_create(&srv, "mixed_bench", o.luoshid) != 0)
 		return 1;
@@ -381,10 +397,26 @@ int main(int argc, char **argv)
 	const char *args[MAX_SERVER_ARGS + 3] = {"--rate-limit", "0"};
 	for (int i = 0; i < o.n_server_args; i++)
 		args[2 + i] = o.server_args[i];
-	if (bu_server_start(&srv, args) != 0)
-		goto out_district;
-	b.url = srv.url;
-	b.server = srv.pid;
+	/* On PostgreSQL the figures are those of the first server (its CPU,
+	 * its VmRSS). */
+	char url[2 * sizeof srv.url + 2];
+	bu_server *served = &srv;
+	if (o.pg != NULL) {
+		if (bu_server_to_pg(&srv, o.pg, pgs, o.pg_servers) != 0)
+			goto out_district;
+		for (int i = 0; i < o.pg_servers; i++)
+			if (bu_server_start(&pgs[i], args) != 0)
+				goto out_district;
+		served = &pgs[0];
+		snprintf(url, sizeof url, "%s%s%s", pgs[0].url, o.pg_servers > 1 ? "," : "",
+		         o.pg_servers > 1 ? pgs[1].url : "");
+	} else {
+		if (bu_server_start(&srv, args) != 0)
+			goto out_district;
+		snprintf(url, sizeof url, "%s", srv.url);
+	}
+	b.url = url;
+	b.server = served->pid;
 	b.fresh = bu_fresh_alloc(&b.d, 1 + o.history);
 	if (b.fresh == NULL)
 		goto out_district;
@@ -394,8 +426,10 @@ int main(int argc, char **argv)
 	b.kind_name[K_SUBMIT] = "SubmitUpdate";
 
 	printf("mixed_bench: %d clients (town accounts) against luoshid %s at %s, durable "
-	       "(WAL, synchronous=FULL), --rate-limit 0",
-	       o.clients, o.luoshid, srv.url);
+	       "(%s), --rate-limit 0",
+	       o.clients, o.luoshid, url,
+	       o.pg ? "PostgreSQL, synchronous_commit as the server has it"
+	            : "WAL, synchronous=FULL");
 	for (int i = 0; i < o.n_server_args; i++)
 		printf(" %s", o.server_args[i]);
 	printf("\n");
@@ -425,7 +459,7 @@ int main(int argc, char **argv)
 		             .call = client_call,
 		             .close = client_close,
 		             .ctx = &b,
-		             .server = srv.pid,
+		             .server = served->pid,
 		             .tick_s = o.rss_every,
 		             .tick = tick};
 		if (bu_load_run(&l, &res[r]) != 0)
@@ -504,6 +538,8 @@ int main(int argc, char **argv)
 out_fresh:
 	bu_fresh_free(b.fresh);
 out_district:
+	bu_server_destroy(&pgs[1]);
+	bu_server_destroy(&pgs[0]);
 	bu_district_free(&b.d);
 out_srv:
 	bu_server_destroy(&srv);
