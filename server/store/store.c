@@ -208,8 +208,11 @@ int srv_store_error(srv_store *s, int rc, const char *what, ls_status *st)
 		break;
 	}
 	ls_error("store: %s: %s", what, errmsg(s));
+	/* SQLite's short words for its codes; PostgreSQL's own message, the
+	 * codes being only the store's vocabulary there. */
 	if (st != NULL)
-		ls_status_set(st, code, "database: %s: %s", what, sqlite3_errstr(rc));
+		ls_status_set(st, code, "database: %s: %s", what,
+		              s->pg != NULL ? errmsg(s) : sqlite3_errstr(rc));
 	return code;
 }
 
