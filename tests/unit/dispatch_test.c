@@ -1,7 +1,13 @@
 /* The dispatcher on a real database, with time given by the test: deadlines,
- * authentication, idempotency and group commit, without the network. */
+ * authentication, idempotency and group commit, without the network.
+ *
+ * On SQLite by default; with LUOSHI_TEST_PG set (tests/pg_server.sh gives a
+ * PostgreSQL server's URL), each test's store is a new PostgreSQL database
+ * there instead. */
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,10 +25,12 @@
 #include "luoshi/v1/health.pb-c.h"
 #include "luoshi/v1/reflection.pb-c.h"
 #include "rpc.h"
+#include "store/db.h"
 
 typedef struct fixture {
 	char dir[64];
-	char db[96];
+	char db[512];    /* the SQLite file, or the PostgreSQL database's URL */
+	char pgname[64]; /* that PostgreSQL database; "" on SQLite */
 	srv_server srv;
 	char admin[SRV_TOKEN_SIZE];
 	char viewer[SRV_TOKEN_SIZE];
@@ -32,7 +40,10 @@ typedef struct fixture {
 
 /* The test's clock: the dispatcher reads the time through it. */
 static uint64_t fake_now;
-static uint64_t fake_clock(void) { return fake_now; }
+static uint64_t fake_clock(void)
+{
+	return fake_now;
+}
 
 static void run_batch(srv_server *srv, srv_request **reqs, size_t n, uint64_t now)
 {
@@ -40,8 +51,35 @@ static void run_batch(srv_server *srv, srv_request **reqs, size_t n, uint64_t no
 	srv_dispatch_batch(srv, reqs, n, fake_clock);
 }
 
+static bool on_pg(void)
+{
+	return getenv("LUOSHI_TEST_PG") != NULL;
+}
+
+/* The count sql gives, read on a connection of its own to the PostgreSQL
+ * database. */
+static int count_rows_pg(fixture *f, const char *sql)
+{
+	struct srv_pg *pg;
+	ls_status st;
+	ls_status_clear(&st);
+	if (srv_pg_open(&pg, f->db, &st) != LS_OK)
+		fail_msg("cannot connect to %s: %s", f->db, st.message);
+	srv_q q = {.pg = srv_pgq_prepare(pg, sql)};
+	if (q.pg == NULL)
+		fail_msg("SQL failed: %s\n%s", srv_pg_errmsg(pg), sql);
+	int n = -1;
+	if (srv_step(&q) == SRV_ROW)
+		n = srv_col_int(&q, 0);
+	srv_pgq_free(q.pg);
+	srv_pg_close(pg);
+	return n;
+}
+
 static int count_rows(fixture *f, const char *sql)
 {
+	if (on_pg())
+		return count_rows_pg(f, sql);
 	sqlite3 *db;
 	sqlite3_stmt *q;
 	int n = -1;
@@ -54,24 +92,61 @@ static int count_rows(fixture *f, const char *sql)
 	return n;
 }
 
+/* Runs text on the PostgreSQL server of LUOSHI_TEST_PG itself (its
+ * database "postgres"), in a connection of its own. */
+static void pg_admin(const char *text)
+{
+	struct srv_pg *pg;
+	ls_status st;
+	ls_status_clear(&st);
+	if (srv_pg_open(&pg, getenv("LUOSHI_TEST_PG"), &st) != LS_OK)
+		fail_msg("cannot connect to %s: %s", getenv("LUOSHI_TEST_PG"), st.message);
+	if (srv_pg_exec(pg, text, &st) != LS_OK)
+		fail_msg("%s: %s", text, st.message);
+	srv_pg_close(pg);
+}
+
+/* A new PostgreSQL database for the test, named after its directory; its
+ * URL, LUOSHI_TEST_PG's with the database "postgres" replaced, in f->db. */
+static void pg_database(fixture *f)
+{
+	const char *base = getenv("LUOSHI_TEST_PG");
+	const char *at_db = strstr(base, "/postgres?");
+	if (at_db == NULL)
+		fail_msg("LUOSHI_TEST_PG is not .../postgres?...: %s", base);
+	snprintf(f->pgname, sizeof f->pgname, "dispatch_%s", strrchr(f->dir, '-') + 1);
+	for (char *p = f->pgname; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	char q[128];
+	snprintf(q, sizeof q, "CREATE DATABASE %s", f->pgname);
+	pg_admin(q);
+	int n = snprintf(f->db, sizeof f->db, "%.*s/%s%s", (int)(at_db - base), base, f->pgname,
+	                 at_db + strlen("/postgres"));
+	assert_true(n > 0 && (size_t)n < sizeof f->db);
+}
+
 static int setup(void **state)
 {
 	fixture *f = calloc(1, sizeof *f);
 	snprintf(f->dir, sizeof f->dir, "/tmp/luoshi-dispatch-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->db, sizeof f->db, "%s/t.db", f->dir);
+	if (on_pg())
+		pg_database(f);
+	else
+		snprintf(f->db, sizeof f->db, "%s/t.db", f->dir);
 	ls_status st;
 	ls_status_clear(&st);
-	assert_int_equal(srv_store_open(&f->srv.store, f->db, true, &st), LS_OK);
+	if (srv_store_open(&f->srv.store, f->db, true, &st) != LS_OK)
+		fail_msg("cannot open the store %s: %s", f->db, st.message);
 	f->srv.cfg.max_message = LS_MAX_MESSAGE_DEFAULT;
 
 	srv_store *s = f->srv.store;
 	uint8_t hash[SRV_HASH_SIZE];
 	int64_t unit, id;
 	assert_int_equal(srv_store_begin(s, &st), LS_OK);
-	assert_int_equal(srv_store_unit_create_root(s, "office", "办公室", "district", "2026-11-29",
-	                                            &unit, &st),
-	                 LS_OK);
+	assert_int_equal(
+	    srv_store_unit_create_root(s, "office", "办公室", "district", "2026-11-29", &unit, &st),
+	    LS_OK);
 	srv_token_new(f->admin, hash);
 	assert_int_equal(srv_store_account_insert(s, "admin", SRV_ROLE_ADMIN, unit, 0, hash, 0,
 	                                          "2026-11-29", &id, &st),
@@ -94,6 +169,11 @@ static int teardown(void **state)
 	fixture *f = *state;
 	srv_dispatch_fini();
 	srv_store_close(f->srv.store);
+	if (f->pgname[0] != '\0') {
+		char q[128];
+		snprintf(q, sizeof q, "DROP DATABASE %s", f->pgname);
+		pg_admin(q);
+	}
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
 	assert_int_equal(system(cmd), 0);
@@ -298,11 +378,21 @@ static void idempotency(void **state)
 	Luoshi__V1__CreateAccountResponse *resp =
 	    luoshi__v1__create_account_response__unpack(NULL, a.body_len, a.body);
 	assert_non_null(resp);
-	char sql[200];
-	snprintf(sql, sizeof sql,
-	         "SELECT count(*) FROM idempotency_keys WHERE instr(response, '%s') > 0 "
-	         "OR instr(key_hash, 'key-1') > 0",
-	         resp->token);
+	char sql[256];
+	if (on_pg())
+		/* The columns are bytea, which PostgreSQL's instr (a text
+		 * function of the migrations) does not take: the same search
+		 * for the text's bytes. */
+		snprintf(sql, sizeof sql,
+		         "SELECT count(*) FROM idempotency_keys WHERE "
+		         "position(convert_to('%s', 'UTF8') IN response) > 0 "
+		         "OR position(convert_to('key-1', 'UTF8') IN key_hash) > 0",
+		         resp->token);
+	else
+		snprintf(sql, sizeof sql,
+		         "SELECT count(*) FROM idempotency_keys WHERE instr(response, '%s') > 0 "
+		         "OR instr(key_hash, 'key-1') > 0",
+		         resp->token);
 	assert_int_equal(count_rows(f, sql), 0);
 	assert_int_equal(count_rows(f, "SELECT count(*) FROM idempotency_keys"), 1);
 	luoshi__v1__create_account_response__free_unpacked(resp, NULL);

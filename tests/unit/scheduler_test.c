@@ -3,14 +3,21 @@
  * Saturdays, nodes due in 7/3/1 days and overdue again and again, problems,
  * reconciliation, and a server that was down over several ticks. Rows are
  * put in by hand with SQL; no test waits. Calendar: Asia/Shanghai;
- * 2026-11-27 is a Friday (ISO week 2026-W48 runs from 11-23 to 11-29). */
+ * 2026-11-27 is a Friday (ISO week 2026-W48 runs from 11-23 to 11-29).
+ *
+ * On SQLite by default; with LUOSHI_TEST_PG set (tests/pg_server.sh gives a
+ * PostgreSQL server's URL), each test's store is a new PostgreSQL database
+ * there instead, and the test's own SQL goes to it. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ctype.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,47 +26,132 @@
 
 #include "period.h"
 #include "scheduler.h"
+#include "store/db.h"
 #include "store/reminders.h"
 #include "store/store.h"
 
 typedef struct fixture {
 	char dir[64];
-	char db[96];
+	char db[512];    /* the SQLite file, or the PostgreSQL database's URL */
+	char pgname[64]; /* that PostgreSQL database; "" on SQLite */
 	srv_store *store;
-	sqlite3 *side; /* a second connection, for the test's own SQL */
+	/* A second connection, for the test's own SQL: to the SQLite file, or
+	 * to the PostgreSQL database (exactly one is set). */
+	sqlite3 *side;
+	struct srv_pg *pg;
 	srv_sched_config cfg;
 	srv_announce_list last; /* what the last tick announced */
 } fixture;
 
+static bool on_pg(void)
+{
+	return getenv("LUOSHI_TEST_PG") != NULL;
+}
+
+/* Runs text, which may hold several statements, on the side connection. */
 static void sql(fixture *f, const char *text)
 {
+	if (f->pg != NULL) {
+		ls_status st;
+		ls_status_clear(&st);
+		if (srv_pg_exec(f->pg, text, &st) != LS_OK)
+			fail_msg("SQL failed: %s\n%s", srv_pg_errmsg(f->pg), text);
+		return;
+	}
 	char *err = NULL;
 	if (sqlite3_exec(f->side, text, NULL, NULL, &err) != SQLITE_OK)
 		fail_msg("SQL failed: %s\n%s", err ? err : "?", text);
 }
 
+/* Prepares one statement on the side connection; it must prepare. */
+static void prepare(fixture *f, srv_q *q, const char *text)
+{
+	memset(q, 0, sizeof *q);
+	if (f->pg != NULL) {
+		q->pg = srv_pgq_prepare(f->pg, text);
+		if (q->pg == NULL)
+			fail_msg("SQL failed: %s\n%s", srv_pg_errmsg(f->pg), text);
+	} else if (sqlite3_prepare_v2(f->side, text, -1, &q->lite, NULL) != SQLITE_OK) {
+		fail_msg("SQL failed: %s\n%s", sqlite3_errmsg(f->side), text);
+	}
+}
+
+static void finish(srv_q *q)
+{
+	if (q->lite != NULL)
+		sqlite3_finalize(q->lite);
+	else
+		srv_pgq_free(q->pg);
+}
+
 static int64_t count(fixture *f, const char *text)
 {
-	sqlite3_stmt *q;
+	srv_q q;
 	int64_t n = -1;
-	if (sqlite3_prepare_v2(f->side, text, -1, &q, NULL) != SQLITE_OK)
-		fail_msg("SQL failed: %s\n%s", sqlite3_errmsg(f->side), text);
-	if (sqlite3_step(q) == SQLITE_ROW)
-		n = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
+	prepare(f, &q, text);
+	if (srv_step(&q) == SRV_ROW)
+		n = srv_col_int64(&q, 0);
+	finish(&q);
 	return n;
 }
 
 /* The text of the one row sql selects ("" if none); the caller frees it. */
 static char *text_of(fixture *f, const char *text)
 {
-	sqlite3_stmt *q;
+	srv_q q;
 	char *out = NULL;
-	assert_int_equal(sqlite3_prepare_v2(f->side, text, -1, &q, NULL), SQLITE_OK);
-	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0) != NULL)
-		out = strdup((const char *)sqlite3_column_text(q, 0));
-	sqlite3_finalize(q);
+	prepare(f, &q, text);
+	if (srv_step(&q) == SRV_ROW && srv_col_text(&q, 0) != NULL)
+		out = strdup(srv_col_text(&q, 0));
+	finish(&q);
 	return out ? out : strdup("");
+}
+
+/* On PostgreSQL, rows put in with their ids leave table's identity behind
+ * them: it moves past the largest id, so that the rows the server (or the
+ * test) adds without one get new ids. SQLite needs nothing of the kind. */
+static void ids_taken(fixture *f, const char *table)
+{
+	if (f->pg == NULL)
+		return;
+	char q[256];
+	snprintf(q, sizeof q,
+	         "SELECT setval(pg_get_serial_sequence('%s', 'id'), (SELECT max(id) FROM %s))",
+	         table, table);
+	sql(f, q);
+}
+
+/* Runs text on the PostgreSQL server of LUOSHI_TEST_PG itself (its
+ * database "postgres"), in a connection of its own. */
+static void pg_admin(const char *text)
+{
+	struct srv_pg *pg;
+	ls_status st;
+	ls_status_clear(&st);
+	if (srv_pg_open(&pg, getenv("LUOSHI_TEST_PG"), &st) != LS_OK)
+		fail_msg("cannot connect to %s: %s", getenv("LUOSHI_TEST_PG"), st.message);
+	if (srv_pg_exec(pg, text, &st) != LS_OK)
+		fail_msg("%s: %s", text, st.message);
+	srv_pg_close(pg);
+}
+
+/* A new PostgreSQL database for the test, named after its directory; its
+ * URL, LUOSHI_TEST_PG's with the database "postgres" replaced, in f->db. */
+static void pg_database(fixture *f)
+{
+	const char *base = getenv("LUOSHI_TEST_PG");
+	const char *at_db = strstr(base, "/postgres?");
+	if (at_db == NULL)
+		fail_msg("LUOSHI_TEST_PG is not .../postgres?...: %s", base);
+	snprintf(f->pgname, sizeof f->pgname, "sched_%s", strrchr(f->dir, '-') + 1);
+	for (char *p = f->pgname; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	char q[128];
+	snprintf(q, sizeof q, "CREATE DATABASE %s", f->pgname);
+	pg_admin(q);
+	int n = snprintf(f->db, sizeof f->db, "%.*s/%s%s", (int)(at_db - base), base, f->pgname,
+	                 at_db + strlen("/postgres"));
+	assert_true(n > 0 && (size_t)n < sizeof f->db);
 }
 
 /* "2026-11-27 09:00" in Asia/Shanghai. */
@@ -124,12 +216,25 @@ static int setup(void **state)
 	fixture *f = calloc(1, sizeof *f);
 	snprintf(f->dir, sizeof f->dir, "/tmp/luoshi-sched-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->db, sizeof f->db, "%s/t.db", f->dir);
+	if (on_pg())
+		pg_database(f);
+	else
+		snprintf(f->db, sizeof f->db, "%s/t.db", f->dir);
 	ls_status st;
-	assert_int_equal(srv_store_open(&f->store, f->db, true, &st), LS_OK);
-	assert_int_equal(sqlite3_open(f->db, &f->side), SQLITE_OK);
-	sqlite3_busy_timeout(f->side, 5000);
+	ls_status_clear(&st);
+	if (srv_store_open(&f->store, f->db, true, &st) != LS_OK)
+		fail_msg("cannot open the store %s: %s", f->db, st.message);
+	if (on_pg()) {
+		if (srv_pg_open(&f->pg, f->db, &st) != LS_OK)
+			fail_msg("cannot connect to %s: %s", f->db, st.message);
+	} else {
+		assert_int_equal(sqlite3_open(f->db, &f->side), SQLITE_OK);
+		sqlite3_busy_timeout(f->side, 5000);
+	}
 	sql(f, registry);
+	ids_taken(f, "units");
+	ids_taken(f, "people");
+	ids_taken(f, "projects");
 	srv_sched_config_defaults(&f->cfg);
 	*state = f;
 	return 0;
@@ -140,8 +245,16 @@ static int teardown(void **state)
 	fixture *f = *state;
 	srv_announce_list_fini(&f->last);
 	srv_sched_config_free(&f->cfg);
-	sqlite3_close(f->side);
+	if (f->pg != NULL)
+		srv_pg_close(f->pg);
+	else
+		sqlite3_close(f->side);
 	srv_store_close(f->store);
+	if (f->pgname[0] != '\0') {
+		char q[128];
+		snprintf(q, sizeof q, "DROP DATABASE %s", f->pgname);
+		pg_admin(q);
+	}
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
 	assert_int_equal(system(cmd), 0);
@@ -356,6 +469,7 @@ static void down_over_several_ticks(void **state)
 	fixture *f = *state;
 	sql(f, "INSERT INTO nodes(id, project_id, name, due_date, owner_unit_id, created_at) "
 	       "VALUES (1, 1, '管网开工', '2026-12-10', 4, '2026-01-01')");
+	ids_taken(f, "nodes");
 	assert_int_equal(tick(f, "2026-11-27 08:59"), 0);
 	restart(f);
 	/* Down from Friday 08:59 to Tuesday: W48's due and overdue times, and
@@ -400,6 +514,7 @@ static void node_steps(void **state)
 	       "(1, 1, '管网开工', '2026-12-10', 4, NULL, '2026-01-01'),"
 	       "(2, 1, '已完成节点', '2026-12-10', 4, '2026-11-01', '2026-01-01'),"
 	       "(3, 4, '归档项目节点', '2026-12-10', 4, NULL, '2026-01-01')");
+	ids_taken(f, "nodes");
 	const char *nd = "SELECT count(*) FROM reminders WHERE kind = 'node_due'";
 	tick(f, "2026-12-02 09:00"); /* 8 days */
 	assert_int_equal(count(f, nd), 0);
@@ -437,6 +552,7 @@ static void node_overdue_repeats(void **state)
 	assert_int_equal(srv_sched_config_set(&f->cfg, "node-overdue-every-days", "3", &st), LS_OK);
 	sql(f, "INSERT INTO nodes(id, project_id, name, due_date, owner_unit_id, created_at) "
 	       "VALUES (1, 2, '主体封顶', '2026-12-10', 4, '2026-01-01')");
+	ids_taken(f, "nodes");
 	const char *no = "SELECT count(*) FROM reminders WHERE kind = 'node_overdue'";
 	tick(f, "2026-12-10 09:00");
 	assert_int_equal(count(f, no), 0);
@@ -467,6 +583,7 @@ static void node_overdue_default_week(void **state)
 	fixture *f = *state;
 	sql(f, "INSERT INTO nodes(id, project_id, name, due_date, owner_unit_id, created_at) "
 	       "VALUES (1, 2, '主体封顶', '2026-12-01', 4, '2026-01-01')");
+	ids_taken(f, "nodes");
 	const char *no = "SELECT count(*) FROM reminders WHERE kind = 'node_overdue'";
 	tick(f, "2026-12-02 09:00"); /* 1 day late */
 	assert_int_equal(count(f, no), 1);
@@ -496,6 +613,8 @@ static void problems(void **state)
 	       "'2026-11-01T10:00:00+08:00', '2026-11-01'),"
 	       "(4, 2, '无期限', 'funding', 6, NULL, NULL, NULL, 'open', "
 	       "'2026-11-01T10:00:00+08:00', '2026-11-01')");
+	ids_taken(f, "units");
+	ids_taken(f, "problems");
 	const char *pd = "SELECT count(*) FROM reminders WHERE kind = 'problem_due'";
 	tick(f, "2026-12-06 09:00"); /* 4 days */
 	assert_int_equal(count(f, pd), 0);
