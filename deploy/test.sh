@@ -156,13 +156,14 @@ if ((EUID == 0)) && [[ -n ${SUDO_USER:-} && $SUDO_USER != root ]] &&
 fi
 
 suite release build -- -DCMAKE_BUILD_TYPE=RelWithDebInfo
-# The sanitizers run every test but the end-to-end tests' PostgreSQL twins
-# (e2e_pg_*: the same programs, the server on PostgreSQL), which the
-# release build runs; the PostgreSQL store's own tests run in both.
+# The sanitizers run every test but the PostgreSQL twins of the tests that
+# run on both backends (e2e_pg_*, *_test_pg: the same programs, the store
+# on PostgreSQL), which the release build runs; the PostgreSQL store's own
+# tests run in both.
 suite sanitizers build-asan \
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	--exclude '^e2e_pg_' \
+	--exclude '^e2e_pg_|_test_pg$' \
 	-- -DLUOSHI_SANITIZE=ON -DLUOSHI_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug
 
 # The libFuzzer targets, 30 s each (tests/fuzz/run.sh builds build-fuzz/):
