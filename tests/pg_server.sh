@@ -46,8 +46,12 @@ if ! as_server "$bindir/initdb" -D "$dir/data" -A trust -U "$user" -E UTF8 \
 	cat "$dir/initdb.log" >&2
 	exit 1
 fi
+# A throwaway cluster need not survive a crash of the machine: no fsync,
+# commits not waited for. The tests of durability run on SQLite (crash_test)
+# and on pg_auto_failover's clusters (tests/failover/), not here.
+tuning="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 if ! as_server "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-	-o "-k $dir -c listen_addresses='' -c max_connections=50" start >/dev/null; then
+	-o "-k $dir -c listen_addresses='' -c max_connections=50 $tuning" start >/dev/null; then
 	cat "$dir/server.log" >&2
 	exit 1
 fi
