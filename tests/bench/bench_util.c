@@ -22,7 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libpq-fe.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
 #include <sodium.h>
@@ -31,6 +30,7 @@
 #include "luoshi/v1/health.pb-c.h"
 #include "luoshi/v1/rpc.pb-c.h"
 #include "luoshi_client.h"
+#include "pg_database.h"
 #include "period.h"
 #include "rpc.h"
 
@@ -602,25 +602,11 @@ void bu_server_destroy(bu_server *s)
 
 int bu_server_to_pg(const bu_server *first, const char *pg_url, bu_server *out, int n)
 {
-	const char *query = strchr(pg_url, '?');
-	if (query == NULL) {
-		fprintf(stderr, "%s: the PostgreSQL URL needs its ?host=... part: %s\n",
-		        first->prog, pg_url);
+	char prefix[64], tag[16], name[64], url[PATH_MAX + 16];
+	snprintf(prefix, sizeof prefix, "%s_", first->prog);
+	snprintf(tag, sizeof tag, "%d", (int)getpid());
+	if (test_pg_database(pg_url, prefix, tag, name, url, sizeof url) != 0)
 		return -1;
-	}
-	char name[64], sql[96], url[PATH_MAX + 16];
-	snprintf(name, sizeof name, "%s_%d", first->prog, (int)getpid());
-	snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
-	PGconn *c = PQconnectdb(pg_url);
-	PGresult *r = PQexec(c, sql);
-	bool made = PQresultStatus(r) == PGRES_COMMAND_OK;
-	if (!made)
-		fprintf(stderr, "%s: %s: %s", first->prog, sql, PQerrorMessage(c));
-	PQclear(r);
-	PQfinish(c);
-	if (!made)
-		return -1;
-	snprintf(url, sizeof url, "postgresql:///%s%s", name, query);
 
 	char *argv[] = {(char *)first->luoshid, "--db", url, "--copy-from",
 	                (char *)first->db,      NULL};

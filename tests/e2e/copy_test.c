@@ -18,9 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <libpq-fe.h>
-
 #include "harness.h"
+#include "pg_database.h"
 #include "luoshi/v1/account.pb-c.h"
 
 #define REPORT_DAY "2026-09-30"
@@ -31,23 +30,6 @@ typedef struct fx {
 	e2e_server lite, pg;
 	char url[E2E_PATH_MAX]; /* the new PostgreSQL database */
 } fx;
-
-/* A new, empty database on the test's PostgreSQL server: its URL. */
-static void new_database(const char *name, char *url, size_t n)
-{
-	const char *base = getenv("LUOSHI_TEST_PG");
-	const char *query = base ? strchr(base, '?') : NULL;
-	assert_non_null(query);
-	char sql[96];
-	snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
-	PGconn *c = PQconnectdb(base);
-	PGresult *r = PQexec(c, sql);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK)
-		fail_msg("%s: %s", sql, PQerrorMessage(c));
-	PQclear(r);
-	PQfinish(c);
-	snprintf(url, n, "postgresql:///%s%s", name, query);
-}
 
 /* The district summary of the report's day, as a person reads it. */
 static char *summary(const e2e_server *s)
@@ -124,9 +106,11 @@ static void test_demo_moves_over(void **state)
 	luoshi_client_close(c);
 	assert_int_equal(e2e_server_stop(&f->lite), 0);
 
-	char name[32];
-	snprintf(name, sizeof name, "copy_%d", (int)getpid());
-	new_database(name, f->url, sizeof f->url);
+	char tag[16], name[64];
+	snprintf(tag, sizeof tag, "%d", (int)getpid());
+	assert_int_equal(
+	    test_pg_database(getenv("LUOSHI_TEST_PG"), "copy_", tag, name, f->url, sizeof f->url),
+	    0);
 	e2e_run r;
 	assert_int_equal(copy_from(f->url, f->lite.db, &r), 0);
 	if (r.status != 0)

@@ -1,8 +1,8 @@
 /* The end-to-end harness; see harness.h. */
 #define _GNU_SOURCE
 #include "harness.h"
+#include "pg_database.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -22,7 +22,6 @@
 
 #include <setjmp.h>
 #include <cmocka.h>
-#include <libpq-fe.h>
 
 #include "luoshi/v1/account.pb-c.h"
 #include "luoshi/v1/health.pb-c.h"
@@ -487,28 +486,10 @@ int e2e_closed_port(int *fd)
 static int pg_database(e2e_server *s)
 {
 	const char *base = getenv("LUOSHI_TEST_PG");
-	const char *query = base ? strchr(base, '?') : NULL;
+	char name[64];
 	if (base == NULL)
 		return 0;
-	if (query == NULL) {
-		fprintf(stderr, "e2e: LUOSHI_TEST_PG has no ?host=...: %s\n", base);
-		return -1;
-	}
-	char name[64];
-	snprintf(name, sizeof name, "e2e_%s", strrchr(s->dir, '-') + 1);
-	for (char *p = name; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	char sql[128];
-	snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
-	PGconn *c = PQconnectdb(base);
-	PGresult *r = PQexec(c, sql);
-	int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? 0 : -1;
-	if (rc != 0)
-		fprintf(stderr, "e2e: %s: %s\n", sql, PQerrorMessage(c));
-	PQclear(r);
-	PQfinish(c);
-	snprintf(s->db, sizeof s->db, "postgresql:///%s%s", name, query);
-	return rc;
+	return test_pg_database(base, "e2e_", strrchr(s->dir, '-') + 1, name, s->db, sizeof s->db);
 }
 
 bool e2e_on_pg(void)

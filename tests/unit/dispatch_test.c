@@ -4,7 +4,6 @@
  * On SQLite by default; with LUOSHI_TEST_PG set (tests/pg_server.sh gives a
  * PostgreSQL server's URL), each test's store is a new PostgreSQL database
  * there instead. */
-#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -25,6 +24,7 @@
 #include "luoshi/v1/health.pb-c.h"
 #include "luoshi/v1/reflection.pb-c.h"
 #include "rpc.h"
+#include "pg_database.h"
 #include "store/db.h"
 
 typedef struct fixture {
@@ -110,19 +110,9 @@ static void pg_admin(const char *text)
  * URL, LUOSHI_TEST_PG's with the database "postgres" replaced, in f->db. */
 static void pg_database(fixture *f)
 {
-	const char *base = getenv("LUOSHI_TEST_PG");
-	const char *at_db = strstr(base, "/postgres?");
-	if (at_db == NULL)
-		fail_msg("LUOSHI_TEST_PG is not .../postgres?...: %s", base);
-	snprintf(f->pgname, sizeof f->pgname, "dispatch_%s", strrchr(f->dir, '-') + 1);
-	for (char *p = f->pgname; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	char q[128];
-	snprintf(q, sizeof q, "CREATE DATABASE %s", f->pgname);
-	pg_admin(q);
-	int n = snprintf(f->db, sizeof f->db, "%.*s/%s%s", (int)(at_db - base), base, f->pgname,
-	                 at_db + strlen("/postgres"));
-	assert_true(n > 0 && (size_t)n < sizeof f->db);
+	assert_int_equal(test_pg_database(getenv("LUOSHI_TEST_PG"), "dispatch_",
+	                                  strrchr(f->dir, '-') + 1, f->pgname, f->db, sizeof f->db),
+	                 0);
 }
 
 static int setup(void **state)

@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <ctype.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +25,7 @@
 
 #include "period.h"
 #include "scheduler.h"
+#include "pg_database.h"
 #include "store/db.h"
 #include "store/reminders.h"
 #include "store/store.h"
@@ -139,19 +139,9 @@ static void pg_admin(const char *text)
  * URL, LUOSHI_TEST_PG's with the database "postgres" replaced, in f->db. */
 static void pg_database(fixture *f)
 {
-	const char *base = getenv("LUOSHI_TEST_PG");
-	const char *at_db = strstr(base, "/postgres?");
-	if (at_db == NULL)
-		fail_msg("LUOSHI_TEST_PG is not .../postgres?...: %s", base);
-	snprintf(f->pgname, sizeof f->pgname, "sched_%s", strrchr(f->dir, '-') + 1);
-	for (char *p = f->pgname; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	char q[128];
-	snprintf(q, sizeof q, "CREATE DATABASE %s", f->pgname);
-	pg_admin(q);
-	int n = snprintf(f->db, sizeof f->db, "%.*s/%s%s", (int)(at_db - base), base, f->pgname,
-	                 at_db + strlen("/postgres"));
-	assert_true(n > 0 && (size_t)n < sizeof f->db);
+	assert_int_equal(test_pg_database(getenv("LUOSHI_TEST_PG"), "sched_",
+	                                  strrchr(f->dir, '-') + 1, f->pgname, f->db, sizeof f->db),
+	                 0);
 }
 
 /* "2026-11-27 09:00" in Asia/Shanghai. */
