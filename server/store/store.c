@@ -572,7 +572,7 @@ void srv_store_close(srv_store *s)
 	free(s->slots);
 	if (s->pg != NULL) {
 		srv_pg_close(s->pg);
-	} else {
+	} else if (s->db != NULL) {
 		sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 		if (sqlite3_close(s->db) != SQLITE_OK)
 			ls_error("store: close: %s", sqlite3_errmsg(s->db));

@@ -244,6 +244,29 @@ static void test_announced_by_both(void **state)
 	nng_close(on_b);
 }
 
+extern char **environ;
+
+/* A PostgreSQL that does not answer: luoshid says so and exits 1, at init
+ * and at start, without a crash. */
+static void test_unreachable(void **state)
+{
+	(void)state;
+	char *const args[][8] = {
+	    {getenv("LUOSHID"), (char *)"--db",
+	     (char *)"postgresql://127.0.0.1:1/x?connect_timeout=2", (char *)"init", NULL},
+	    {getenv("LUOSHID"), (char *)"--db",
+	     (char *)"postgresql://127.0.0.1:1/x?connect_timeout=2", (char *)"--listen",
+	     (char *)"tcp://127.0.0.1:1", (char *)"--publish", (char *)"none", NULL},
+	};
+	for (size_t i = 0; i < sizeof args / sizeof args[0]; i++) {
+		e2e_run r;
+		assert_int_equal(e2e_run_program(args[i], environ, 30000, &r), 0);
+		assert_int_equal(r.status, 1);
+		assert_non_null(strstr(r.err, "cannot connect to PostgreSQL"));
+		e2e_run_free(&r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +274,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_key_across_servers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_one_scheduler, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_announced_by_both, setup, teardown),
+	    cmocka_unit_test(test_unreachable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
