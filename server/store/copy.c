@@ -1,6 +1,7 @@
 /* SQLite to PostgreSQL, with COPY (see copy.h). */
 #include "copy.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,18 @@ static void put_blob(out *o, const unsigned char *b, size_t n)
 	}
 }
 
+/* True for the names luoshi's schema uses, letters, digits and _: the
+ * only ones put into SQL here, so that a file made to do so cannot. */
+static bool plain_name(const char *s)
+{
+	if (s == NULL || *s == '\0' || strlen(s) >= 64)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return false;
+	return true;
+}
+
 static int lite_fail(sqlite3 *db, const char *what, ls_status *st)
 {
 	return ls_status_set(st, LS_INTERNAL, "%s: %s", what, sqlite3_errmsg(db));
@@ -94,9 +107,17 @@ static int list_tables(sqlite3 *db, table *t, int *n, ls_status *st)
 	*n = 0;
 	int rc;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n < TABLES_MAX) {
+		const char *name = (const char *)sqlite3_column_text(q, 0);
+		if (!plain_name(name)) {
+			ls_status_set(st, LS_FAILED_PRECONDITION,
+			              "the file has a table luoshi does not make: \"%s\"",
+			              name ? name : "");
+			sqlite3_finalize(q);
+			return st->code;
+		}
 		table *x = &t[(*n)++];
 		memset(x, 0, sizeof *x);
-		snprintf(x->name, sizeof x->name, "%s", (const char *)sqlite3_column_text(q, 0));
+		snprintf(x->name, sizeof x->name, "%s", name);
 		x->has_rowid = sqlite3_column_int(q, 1) == 0;
 	}
 	sqlite3_finalize(q);
@@ -136,6 +157,13 @@ static int copy_table(sqlite3 *db, struct srv_pg *pg, table *t, out *o, int64_t 
 		return lite_fail(db, t->name, o->st);
 	while (sqlite3_step(q) == SQLITE_ROW) {
 		const char *c = (const char *)sqlite3_column_text(q, 0);
+		if (!plain_name(c)) {
+			ls_status_set(o->st, LS_FAILED_PRECONDITION,
+			              "%s has a column luoshi does not make: \"%s\"", t->name,
+			              c ? c : "");
+			sqlite3_finalize(q);
+			return o->st->code;
+		}
 		t->has_id |= strcmp(c, "id") == 0;
 		int w = snprintf(cols + used, sizeof cols - used, "%s\"%s\"", used ? ", " : "", c);
 		if (w < 0 || (size_t)w >= sizeof cols - used) {

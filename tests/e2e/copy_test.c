@@ -158,6 +158,47 @@ static void test_demo_on_both(void **state)
 	free(lite);
 }
 
+/* A file whose table name would break out of the SQL made from it is
+ * refused, and the database stays as it was. */
+static void test_strange_file(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/luoshi-copy-XXXXXX", file[64], name[64], url[E2E_PATH_MAX], tag[16];
+	assert_non_null(mkdtemp(dir));
+	snprintf(file, sizeof file, "%s/strange.db", dir);
+	/* A database of this luoshid's version, and one table more. */
+	char *init[] = {getenv("LUOSHID"), (char *)"--db", file, (char *)"init", NULL};
+	e2e_run r;
+	assert_int_equal(e2e_run_program(init, environ, 60000, &r), 0);
+	assert_int_equal(r.status, 0);
+	e2e_run_free(&r);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(file, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE \"x\"\"; DROP TABLE accounts; --\"(a)",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	snprintf(tag, sizeof tag, "s%d", (int)getpid());
+	assert_int_equal(
+	    test_pg_database(getenv("LUOSHI_TEST_PG"), "copy_", tag, name, url, sizeof url), 0);
+	assert_int_equal(copy_from(url, file, &r), 0);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.err, "a table luoshi does not make"));
+	e2e_run_free(&r);
+	/* The accounts table is there still: luoshid --db URL init works. */
+	char *argv[] = {getenv("LUOSHID"), (char *)"--db", url, (char *)"init", NULL};
+	assert_int_equal(e2e_run_program(argv, environ, 60000, &r), 0);
+	assert_int_equal(r.status, 0);
+	e2e_run_free(&r);
+	char wal[80];
+	unlink(file);
+	snprintf(wal, sizeof wal, "%s-wal", file);
+	unlink(wal);
+	snprintf(wal, sizeof wal, "%s-shm", file);
+	unlink(wal);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	/* Loading the demo through PostgreSQL, a statement a round trip,
@@ -167,6 +208,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_demo_moves_over, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_demo_on_both, setup, teardown),
+	    cmocka_unit_test(test_strange_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
