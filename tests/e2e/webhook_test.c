@@ -1332,6 +1332,7 @@ typedef struct tls_robot {
 	nng_tls_config *tls;
 	nng_mtx *mtx;
 	int hits;
+	int other_keys; /* hits whose key differed from the first's */
 	char key[128];
 	int port;
 } tls_robot;
@@ -1343,8 +1344,10 @@ static void tls_handle(nng_aio *aio)
 	tls_robot *r = nng_http_handler_get_data(h);
 	const char *key = nng_http_req_get_header(req, "X-Luoshi-Delivery");
 	nng_mtx_lock(r->mtx);
-	r->hits++;
-	snprintf(r->key, sizeof r->key, "%s", key ? key : "");
+	if (r->hits++ == 0)
+		snprintf(r->key, sizeof r->key, "%s", key ? key : "");
+	else if (key == NULL || strcmp(key, r->key) != 0)
+		r->other_keys++;
 	nng_mtx_unlock(r->mtx);
 	nng_http_res *res;
 	if (nng_http_res_alloc(&res) != 0) {
@@ -1519,9 +1522,17 @@ static void test_https(void **state)
 		        srv_col_text(q, 2));
 	e2e_db_finalize(q);
 	e2e_db_close(db);
-	assert_int_equal(tls_hits(&good), 1);
+	/* Delivery is at least once: on rare occasions nng's TLS stream ends
+	 * before the robot's answer is read, after the robot took the post,
+	 * and the retry posts it again under the same key. Each post the
+	 * robot took is one of the delivery's attempts. */
+	int64_t tries = db_count(&f->s, "SELECT count(*) FROM webhook_attempts"
+	                                " WHERE delivery_id = 1");
+	assert_in_range(tries, 1, 2);
+	assert_in_range(tls_hits(&good), 1, tries);
 	nng_mtx_lock(good.mtx);
 	assert_string_equal(good.key, "luoshi-r1-w1");
+	assert_int_equal(good.other_keys, 0);
 	nng_mtx_unlock(good.mtx);
 	assert_int_equal(tls_hits(&bad), 0);
 	assert_int_equal(db_count(&f->s, "SELECT count(*) FROM webhook_deliveries WHERE"
