@@ -310,6 +310,13 @@ int srv_store_copy_from_sqlite(srv_store *s, const char *file, srv_copy_info *in
 		rc = srv_pg_exec(s->pg, "COMMIT", st);
 	if (rc != LS_OK)
 		srv_pg_exec(s->pg, "ROLLBACK", &(ls_status){0});
+	/* COPY leaves the planner no statistics until autovacuum comes by, and
+	 * it plans the first calls on a database of empty tables: scans of
+	 * every project for each town. What is copied stays copied if this
+	 * fails. */
+	ls_status ast;
+	if (rc == LS_OK && srv_pg_exec(s->pg, "ANALYZE", &ast) != LS_OK)
+		ls_warn("copy: the tables were copied, but ANALYZE failed: %s", ast.message);
 out:
 	free(o.buf);
 	free(t);
