@@ -25,6 +25,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "store_int.h"
 
 #define PARAMS_MAX 255 /* as many as a statement may have here */
 #define BYTEA_OID 17   /* the type bytea, as pg_type numbers it */
@@ -326,15 +327,27 @@ static bool grow_params(struct srv_pgq *q, int i)
 
 /* Copies sql into out (room for 4 × its length), with SQLite's ?N, ? and
  * :name written as $N, and notes the names. Quoted text, quoted names and
- * comments pass untouched; so does PostgreSQL's cast, ::type. */
+ * comments pass untouched; so does PostgreSQL's cast, ::type. A unit's
+ * subtree, SRV_SUBTREE(param), becomes a call of ls_subtree(param), whose
+ * size the planner is told (migrations_pg/001). */
 static bool rewrite(struct srv_pgq *q, const char *sql, char *out)
 {
+	static const char head[] = SRV_SUBTREE_HEAD, tail[] = SRV_SUBTREE_TAIL;
 	const char *p = sql;
 	char *o = out;
 	int highest = 0;
+	bool in_subtree = false;
 	while (*p) {
 		char c = *p;
-		if (c == '\'' || c == '"') {
+		if (!in_subtree && strncmp(p, head, sizeof head - 1) == 0) {
+			o += sprintf(o, "(SELECT id FROM ls_subtree(");
+			p += sizeof head - 1;
+			in_subtree = true;
+		} else if (in_subtree && strncmp(p, tail, sizeof tail - 1) == 0) {
+			o += sprintf(o, ") AS t(id))");
+			p += sizeof tail - 1;
+			in_subtree = false;
+		} else if (c == '\'' || c == '"') {
 			*o++ = *p++;
 			while (*p && *p != c)
 				*o++ = *p++;

@@ -100,13 +100,16 @@ void srv_column_text(char *dst, size_t n, srv_q *q, int col);
 
 /* The ids of unit `param` (an SQL parameter such as ":scope_unit") and of
  * every unit below it, as a subquery: "x IN " SRV_SUBTREE(":u"). */
-#define SRV_SUBTREE(param)                                                               \
-	"(WITH RECURSIVE sub(id) AS (SELECT CAST(" param " AS BIGINT) UNION ALL SELECT u.id " \
-	"FROM units u "                                                                       \
-	"JOIN sub ON u.parent_id = sub.id) SELECT id FROM sub)"
+#define SRV_SUBTREE(param) SRV_SUBTREE_HEAD param SRV_SUBTREE_TAIL
+/* On PostgreSQL the two halves become a call of ls_subtree (db_pg.c). */
+#define SRV_SUBTREE_HEAD "(WITH RECURSIVE sub(id) AS (SELECT CAST("
+#define SRV_SUBTREE_TAIL                                                                    \
+	" AS BIGINT) UNION ALL SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id) " \
+	"SELECT id FROM sub)"
 
 /* True for the projects (alias p) the scope bound by srv_scope_bind may
  * read. See srv_scope in store.h. */
+/* clang-format off */
 #define SRV_PROJECT_VISIBLE                                                              \
 	"((:scope_mode = 1 AND (p.lead_unit_id IN " SRV_SUBTREE(":scope_root")              \
 	" OR p.town_id IN " SRV_SUBTREE(":scope_root") "))"                                 \
@@ -119,6 +122,7 @@ void srv_column_text(char *dst, size_t n, srv_q *q, int col);
 	" OR p.id IN (SELECT project_id FROM tasks WHERE unit_id IN "                       \
 	SRV_SUBTREE(":scope_unit") ")))"                                                    \
 	" OR (:scope_mode = 4 AND p.lead_leader_id = :scope_person))"
+/* clang-format on */
 
 /* Binds :scope_mode, :scope_root, :scope_unit and :scope_person of q, where
  * q has them. */

@@ -1164,6 +1164,72 @@ static void test_sqlite_functions(void **state)
 	}
 }
 
+/* The ids of SRV_SUBTREE(root) as q gives them, "3,4", ascending. */
+static void subtree_ids(srv_q *q, int64_t root, char *out, size_t n)
+{
+	out[0] = '\0';
+	srv_bind_int64(q, 1, root);
+	int rc;
+	while ((rc = srv_step(q)) == SRV_ROW) {
+		size_t len = strlen(out);
+		snprintf(out + len, n - len, "%s%lld", len ? "," : "",
+		         (long long)srv_col_int64(q, 0));
+	}
+	assert_int_equal(rc, SRV_DONE);
+	if (q->lite)
+		sqlite3_reset(q->lite);
+	else
+		srv_pgq_reset(q->pg, true);
+}
+
+/* A unit's subtree: SQLite runs the recursive CTE as written, PostgreSQL
+ * the ls_subtree function the statement layer puts in its place; both
+ * give the unit and every unit below it, and nothing for no unit. */
+static void test_subtree(void **state)
+{
+	pair *p = *state;
+	migrate(p, srv_n_migrations ? srv_migrations[srv_n_migrations - 1].version : 0);
+	/* 1 city > 2 district > 3 town, 4 department > 6 support group,
+	 * 5 inspection group; 7 a second city alone. */
+	static const char units[] =
+	    "INSERT INTO units(id, code, name, kind, parent_id, created_at) VALUES "
+	    "(1, 'C', 'c', 'city', NULL, 't'), (2, 'D', 'd', 'district', 1, 't'), "
+	    "(3, 'T', 't', 'town', 2, 't'), (4, 'DEP', 'dep', 'department', 2, 't'), "
+	    "(5, 'IG', 'ig', 'inspection_group', 2, 't'), "
+	    "(6, 'SG', 'sg', 'support_group', 4, 't'), (7, 'C2', 'c2', 'city', NULL, 't')";
+	lite_exec(p->lite, units);
+	pg_exec(p->pg, units);
+	static const char sql[] =
+	    "SELECT id FROM units WHERE id IN " SRV_SUBTREE("?1") " ORDER BY id";
+	srv_q lq = {0}, pq = {0};
+	assert_int_equal(sqlite3_prepare_v2(p->lite, sql, -1, &lq.lite, NULL), SQLITE_OK);
+	pq.pg = srv_pgq_prepare(p->pg, sql);
+	if (pq.pg == NULL)
+		fail_msg("PostgreSQL: %s", srv_pg_errmsg(p->pg));
+	static const struct {
+		int64_t root;
+		const char *ids;
+	} cases[] = {{1, "1,2,3,4,5,6"}, {2, "2,3,4,5,6"}, {4, "4,6"},
+	             {3, "3"},           {7, "7"},         {99, ""}};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char lite[64], pg[64];
+		subtree_ids(&lq, cases[i].root, lite, sizeof lite);
+		subtree_ids(&pq, cases[i].root, pg, sizeof pg);
+		assert_string_equal(lite, cases[i].ids);
+		assert_string_equal(pg, cases[i].ids);
+	}
+	sqlite3_finalize(lq.lite);
+	/* What PostgreSQL prepared calls the function, not the CTE. */
+	srv_q seen = {.pg = srv_pgq_prepare(p->pg, "SELECT count(*) FROM pg_prepared_statements"
+	                                           " WHERE statement LIKE '%FROM ls_subtree($1)%'"
+	                                           " AND statement NOT LIKE '%RECURSIVE%'")};
+	assert_non_null(seen.pg);
+	assert_int_equal(srv_step(&seen), SRV_ROW);
+	assert_int_equal(srv_col_int64(&seen, 0), 1);
+	srv_pgq_free(seen.pg);
+	srv_pgq_free(pq.pg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1171,6 +1237,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_sqlite_functions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fresh, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_staged, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_subtree, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
