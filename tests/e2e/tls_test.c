@@ -14,7 +14,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -23,10 +25,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <nng/nng.h>
-#include <nng/protocol/pubsub0/sub.h>
-#include <nng/supplemental/tls/tls.h>
 
 #include "harness.h"
 #include "luoshi/v1/account.pb-c.h"
@@ -464,57 +462,104 @@ static void notice(luoshi_client *c, const char *text)
 	protobuf_c_message_free_unpacked(m, NULL);
 }
 
-/* A SUB socket dialled once, synchronously, to url with the TLS files
- * given (cert and key may be NULL). Returns the nng error of the dial; on
- * 0 *sock is open and subscribed to every topic. */
-static int subscribe(const char *url, const char *ca, const char *cert, const char *key,
-                     nng_socket *sock)
+/* A subscriber in a process of its own (tls_sub.c, which says why), read
+ * through a pipe. */
+typedef struct subscriber {
+	pid_t pid;
+	int fd;
+	char buf[4096];
+	size_t len;
+} subscriber;
+
+/* Starts tls_sub on url with the TLS files given (cert and key may be
+ * NULL). */
+static void subscriber_start(subscriber *sub, const char *url, const char *ca, const char *cert,
+                             const char *key)
 {
-	nng_tls_config *tls = NULL;
-	nng_dialer d;
-	char *cert_pem = NULL, *key_pem = NULL;
-	assert_int_equal(nng_sub0_open(sock), 0);
-	assert_int_equal(nng_socket_set(*sock, NNG_OPT_SUB_SUBSCRIBE, "", 0), 0);
-	assert_int_equal(nng_socket_set_ms(*sock, NNG_OPT_RECVTIMEO, 500), 0);
-	assert_int_equal(nng_tls_config_alloc(&tls, NNG_TLS_MODE_CLIENT), 0);
-	assert_int_equal(nng_tls_config_ca_file(tls, ca), 0);
-	assert_int_equal(nng_tls_config_server_name(tls, "127.0.0.1"), 0);
-	if (cert != NULL) {
-		cert_pem = e2e_read_file(cert, NULL);
-		key_pem = e2e_read_file(key, NULL);
-		assert_non_null(cert_pem);
-		assert_non_null(key_pem);
-		assert_int_equal(nng_tls_config_own_cert(tls, cert_pem, key_pem, NULL), 0);
-	}
-	assert_int_equal(nng_dialer_create(&d, *sock, url), 0);
-	assert_int_equal(nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, tls), 0);
-	nng_tls_config_free(tls);
-	free(cert_pem);
-	free(key_pem);
-	int rv = nng_dialer_start(d, 0);
-	if (rv != 0)
-		nng_close(*sock);
-	return rv;
+	char *argv[] = {(char *)TLS_SUB, (char *)url, (char *)ca, (char *)cert, (char *)key, NULL};
+	if (cert == NULL)
+		argv[3] = NULL;
+	int fds[2];
+	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+	assert_int_equal(posix_spawn(&sub->pid, TLS_SUB, &fa, NULL, argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	sub->fd = fds[0];
+	sub->len = 0;
 }
 
-/* Sends notices until sock receives an announcement (the subscriber's side
- * of the pipe may be up a moment before the server's). Returns it. */
-static char *announcement(luoshi_client *admin, nng_socket sock)
+/* The subscriber's next line, waiting at most timeout_ms for it: false if
+ * none came (or it ended). */
+static bool subscriber_line(subscriber *sub, int timeout_ms, char *line, size_t n)
 {
-	uint64_t end = e2e_now_ms() + (uint64_t)SEE_WAIT_MS * (uint64_t)e2e_timeout_scale();
-	while (e2e_now_ms() < end) {
-		notice(admin, "推送测试");
-		char *buf;
-		size_t len;
-		if (nng_recv(sock, &buf, &len, NNG_FLAG_ALLOC) == 0) {
-			char *text = strndup(buf, len);
-			nng_free(buf, len);
-			assert_non_null(text);
-			return text;
+	uint64_t end = e2e_now_ms() + (uint64_t)timeout_ms * (uint64_t)e2e_timeout_scale();
+	for (;;) {
+		char *nl = memchr(sub->buf, '\n', sub->len);
+		if (nl != NULL) {
+			size_t k = (size_t)(nl - sub->buf);
+			snprintf(line, n, "%.*s", (int)k, sub->buf);
+			sub->len -= k + 1;
+			memmove(sub->buf, nl + 1, sub->len);
+			return true;
 		}
+		uint64_t now = e2e_now_ms();
+		if (now >= end || sub->len == sizeof sub->buf)
+			return false;
+		struct pollfd p = {.fd = sub->fd, .events = POLLIN};
+		int rc = poll(&p, 1, (int)(end - now));
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			return false;
+		ssize_t got = read(sub->fd, sub->buf + sub->len, sizeof sub->buf - sub->len);
+		if (got <= 0)
+			return false;
+		sub->len += (size_t)got;
 	}
-	fail_msg("no announcement reached the subscriber in %d ms", SEE_WAIT_MS);
-	return NULL;
+}
+
+static void subscriber_kill(subscriber *sub)
+{
+	kill(sub->pid, SIGKILL);
+	while (waitpid(sub->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	close(sub->fd);
+}
+
+/* A subscriber that must get nothing: its handshake fails, or never ends,
+ * or, when the client's side of it finished before the server refused (as
+ * mbedTLS may), no announcement of a notice sent now reaches it. With
+ * must_refuse, it must not even connect. */
+static void shut_out(luoshi_client *admin, const char *pub, const char *ca, const char *cert,
+                     const char *key, bool must_refuse)
+{
+	subscriber sub;
+	char line[512];
+	subscriber_start(&sub, pub, ca, cert, key);
+	if (subscriber_line(&sub, 15000, line, sizeof line)) {
+		if (strncmp(line, "error:", 6) == 0) {
+			subscriber_kill(&sub);
+			fail_msg("tls_sub: %s", line);
+		}
+		if (strcmp(line, "connected") == 0) {
+			if (must_refuse) {
+				subscriber_kill(&sub);
+				fail_msg("a subscriber trusting another CA got a connection");
+			}
+			notice(admin, "不应收到");
+			bool got = subscriber_line(&sub, 1000, line, sizeof line);
+			subscriber_kill(&sub);
+			if (got)
+				fail_msg("a subscriber the server refused heard: %s", line);
+			return;
+		}
+		assert_int_equal(strncmp(line, "refused: ", 9), 0);
+	}
+	subscriber_kill(&sub);
 }
 
 static void test_push_subscribers(void **state)
@@ -528,41 +573,37 @@ static void test_push_subscribers(void **state)
 	                 LS_OK);
 
 	/* Trusting another CA: the handshake fails. */
-	nng_socket sock;
-	int rv = subscribe(pub, other_ca_crt, client_crt, client_key, &sock);
-	if (rv == 0)
-		fail_msg("a subscriber trusting another CA got a connection");
+	shut_out(admin, pub, other_ca_crt, client_crt, client_key, true);
 	/* No client certificate where the server asks for one. */
-	rv = subscribe(pub, ca_crt, NULL, NULL, &sock);
-	if (rv == 0) {
-		/* mbedTLS may finish the client's side of the handshake before the
-		 * server refuses: then nothing may ever arrive. */
-		char *buf;
-		size_t len;
-		notice(admin, "不应收到");
-		assert_int_not_equal(nng_recv(sock, &buf, &len, NNG_FLAG_ALLOC), 0);
-		nng_close(sock);
-	}
+	shut_out(admin, pub, ca_crt, NULL, NULL, false);
 	/* A certificate of another CA. */
-	rv = subscribe(pub, ca_crt, stranger_crt, stranger_key, &sock);
-	if (rv == 0) {
-		char *buf;
-		size_t len;
-		notice(admin, "不应收到");
-		assert_int_not_equal(nng_recv(sock, &buf, &len, NNG_FLAG_ALLOC), 0);
-		nng_close(sock);
-	}
+	shut_out(admin, pub, ca_crt, stranger_crt, stranger_key, false);
 
 	/* The right CA and certificate: announcements, a topic and a number
-	 * only ("u/1/7" or "all/3"). */
-	rv = subscribe(pub, ca_crt, client_crt, client_key, &sock);
-	if (rv != 0)
-		fail_msg("subscribing over TLS: %s", nng_strerror(rv));
-	char *a = announcement(admin, sock);
+	 * only ("u/1/7" or "all/3"). Notices are sent until one is heard: the
+	 * subscriber's side of the pipe may be up a moment before the
+	 * server's. */
+	subscriber sub;
+	char line[512];
+	subscriber_start(&sub, pub, ca_crt, client_crt, client_key);
+	bool up = subscriber_line(&sub, SEE_WAIT_MS, line, sizeof line);
+	if (!up || strcmp(line, "connected") != 0) {
+		subscriber_kill(&sub);
+		fail_msg("subscribing over TLS: %s", up ? line : "no answer");
+	}
+	uint64_t end = e2e_now_ms() + (uint64_t)SEE_WAIT_MS * (uint64_t)e2e_timeout_scale();
+	bool heard = false;
+	while (!heard && e2e_now_ms() < end) {
+		notice(admin, "推送测试");
+		heard = subscriber_line(&sub, 500, line, sizeof line);
+	}
+	subscriber_kill(&sub);
+	if (!heard)
+		fail_msg("no announcement reached the subscriber in %d ms", SEE_WAIT_MS);
+	assert_int_equal(strncmp(line, "got ", 4), 0);
+	const char *a = line + 4;
 	assert_true(strncmp(a, "u/", 2) == 0 || strncmp(a, "all/", 4) == 0);
 	assert_null(strstr(a, "推送测试"));
-	free(a);
-	nng_close(sock);
 	luoshi_client_close(admin);
 }
 
