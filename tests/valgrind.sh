@@ -83,9 +83,10 @@ for t in "${tests[@]}"; do
 		continue
 	fi
 	say "$name"
-	# The tests of several servers on one database need a PostgreSQL server.
+	# The tests of several servers on one database, and of the copy to
+	# PostgreSQL, need a PostgreSQL server.
 	runner=()
-	if [[ $name == e2e_shared ]]; then
+	if [[ $name == e2e_shared || $name == e2e_copy ]]; then
 		runner=("$top/tests/pg_server.sh")
 	fi
 	if ! "${runner[@]}" "$t" >"$logs/$name.out" 2>&1; then
