@@ -21,33 +21,7 @@
 #include <nng/protocol/pubsub0/sub.h>
 #include <nng/supplemental/tls/tls.h>
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-	char chunk[4096];
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-		if (len + n + 1 > cap) {
-			cap = 2 * (len + n + 1);
-			char *b = realloc(buf, cap);
-			if (b == NULL) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = b;
-		}
-		memcpy(buf + len, chunk, n);
-		len += n;
-	}
-	fclose(f);
-	if (buf != NULL)
-		buf[len] = '\0';
-	return buf;
-}
+#include "harness.h"
 
 /* Ends the process without closing anything of nng's (see above). */
 static int finish(int code)
@@ -82,7 +56,7 @@ int main(int argc, char **argv)
 	    (rv = nng_tls_config_server_name(tls, "127.0.0.1")) != 0)
 		return fail("TLS configuration", rv);
 	if (argc == 5) {
-		char *cert = slurp(argv[3]), *key = slurp(argv[4]);
+		char *cert = e2e_read_file(argv[3], NULL), *key = e2e_read_file(argv[4], NULL);
 		if (cert == NULL || key == NULL) {
 			printf("error: cannot read %s or %s\n", argv[3], argv[4]);
 			return finish(2);

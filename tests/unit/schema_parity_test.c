@@ -1176,10 +1176,7 @@ static void subtree_ids(srv_q *q, int64_t root, char *out, size_t n)
 		         (long long)srv_col_int64(q, 0));
 	}
 	assert_int_equal(rc, SRV_DONE);
-	if (q->lite)
-		sqlite3_reset(q->lite);
-	else
-		srv_pgq_reset(q->pg, true);
+	srv_reset(q);
 }
 
 /* A unit's subtree: SQLite runs the recursive CTE as written, PostgreSQL
