@@ -17,10 +17,10 @@ typedef struct srv_copy_info {
  * order their foreign keys need, the rows as SQLite has them (the
  * aggregates the triggers keep included; the triggers do not run), then
  * each id sequence moved past the ids copied, and the planner's statistics
- * gathered (ANALYZE). Both must be at the same
- * schema version. Failures: LS_FAILED_PRECONDITION (s is not PostgreSQL,
- * has accounts, or the versions differ), LS_NOT_FOUND (no such file),
- * LS_INTERNAL; nothing is written then. */
+ * gathered (ANALYZE). Both must be at the same schema version. Failures:
+ * LS_FAILED_PRECONDITION (s is not PostgreSQL, has accounts, or the
+ * versions differ), LS_NOT_FOUND (no such file), LS_INTERNAL; nothing is
+ * written then. */
 int srv_store_copy_from_sqlite(srv_store *s, const char *file, srv_copy_info *info, ls_status *st);
 
 #endif
